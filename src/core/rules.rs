@@ -1,0 +1,523 @@
+//! The decide step: every rule the model enforces, in one place.
+//!
+//! [`State::decide`] accepts or rejects an event against the state as of its date (after
+//! [`State::advance_to`]) and changes nothing. Rules follow the Vienna Conventions as listed in
+//! shared sources (vienna-rules.md): R1, R3, R4 (by scheduled lapse), R5, R6 (announced and
+//! notified kept apart), R8, R9, R12, plus the model's own: counts never exceed what exists, the
+//! sender alone ends its mission, the receiving side alone accredits and caps, dates never go
+//! backwards, causes point backwards.
+
+use super::day::Day;
+use super::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Who};
+use super::reject::Reason;
+use super::state::{Effect, Lifecycle, Logged, State, free_staff, pair, take_staff};
+use super::world::{ActorId, MissionId, World};
+
+/// Kinds that may still act on a closed mission: departures can never be blocked (R8), seizure
+/// is the explicit breach of protection (R9), and reopening needs consent first.
+fn allowed_when_closed(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::StaffDeparted | Kind::PremisesSeized | Kind::MissionReopened | Kind::ConsentGranted
+    )
+}
+
+fn allowed_when_suspended(kind: Kind) -> bool {
+    allowed_when_closed(kind)
+        || matches!(kind, Kind::MissionClosed | Kind::ConsentWithdrawn | Kind::StaffCapSet)
+}
+
+/// True for measures that stop a mission operating.
+fn ends(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::MissionSuspended { .. }
+            | Action::MissionClosed { .. }
+            | Action::ConsentWithdrawn { .. }
+            | Action::AccreditationWithdrawn { who: Who::All, .. }
+    )
+}
+
+fn lifecycle_name(l: Lifecycle) -> &'static str {
+    match l {
+        Lifecycle::NotOpen => "not open",
+        Lifecycle::Operating => "operating",
+        Lifecycle::Suspended => "suspended",
+        Lifecycle::Closed => "closed",
+    }
+}
+
+impl State {
+    /// Accepts or rejects `event`. Call after [`State::advance_to`] the event's date.
+    pub fn decide(&self, world: &World, event: &Event) -> Result<(), Reason> {
+        if event.date < self.clock {
+            return Err(Reason::DateBeforePrevious { date: event.date, previous: self.clock });
+        }
+        let next = self.next_seq();
+        if let Some(&target) = event.in_response_to.iter().find(|s| **s >= next) {
+            return Err(Reason::ResponseNotEarlier { target, next });
+        }
+        let actor = event.actor;
+        match &event.body {
+            Body::Measures { measures, .. } => {
+                if measures.is_empty() {
+                    return Err(Reason::EmptyDecision);
+                }
+                if event.proposed {
+                    // Held measures are checked against the state when adopted; only what
+                    // cannot change with time is checked now.
+                    for m in measures {
+                        if m.effective < event.date {
+                            return Err(Reason::EffectiveBeforeAnnounced {
+                                effective: m.effective,
+                                announced: event.date,
+                            });
+                        }
+                        self.check_authority(world, actor, &m.action)?;
+                    }
+                    return Ok(());
+                }
+                self.check_measures(world, actor, event.date, measures)
+            }
+            Body::Signal { kind, target, mission, .. } => {
+                if *target == actor {
+                    return Err(Reason::SelfTarget { actor });
+                }
+                if let (Kind::AmbassadorSummoned, Some(m)) = (kind, mission) {
+                    let d = world.mission(*m);
+                    if actor != d.receiver {
+                        return Err(Reason::NotReceivingSide {
+                            actor,
+                            mission: *m,
+                            receiver: d.receiver,
+                        });
+                    }
+                    self.check_lifecycle(*m, *kind)?;
+                }
+                Ok(())
+            }
+            Body::StaffReported { mission, in_post, .. } => {
+                self.check_lifecycle(*mission, Kind::StaffReported)?;
+                let ms = self.mission(*mission);
+                if !ms.members.is_empty() || ms.reserved.total() > 0 || ms.reserved_vacant > 0 {
+                    return Err(Reason::StaffReportConflict {
+                        mission: *mission,
+                        named: ms.members.len() as u32,
+                        reserved: ms.reserved.total() + ms.reserved_vacant,
+                    });
+                }
+                let now = ms.headcount();
+                for cap in self.caps_on(world, *mission) {
+                    if cap.comply_by.is_some() {
+                        continue; // still within its compliance period
+                    }
+                    let would_be = self.covered_headcount(world, &cap.scope) - now + in_post.total();
+                    if would_be > cap.limit && in_post.total() > now {
+                        return Err(Reason::CapExceeded {
+                            scope: cap.scope,
+                            limit: cap.limit,
+                            would_be,
+                        });
+                    }
+                }
+                Ok(())
+            }
+            Body::ProposalAdopted { proposal } => {
+                let author = self.author(*proposal)?;
+                if author != actor {
+                    return Err(Reason::NotTheAuthor { actor, of: *proposal, author });
+                }
+                let Some(p) = self.proposals.iter().find(|p| p.seq == *proposal) else {
+                    return Err(Reason::NotAProposal { of: *proposal });
+                };
+                let measures: Vec<Measure> = p
+                    .measures
+                    .iter()
+                    .map(|m| Measure { effective: m.effective.max(event.date), ..m.clone() })
+                    .collect();
+                self.check_measures(world, actor, event.date, &measures)
+            }
+            Body::MeasuresCancelled { of, .. } => {
+                let author = self.author(*of)?;
+                if author != actor {
+                    return Err(Reason::NotTheAuthor { actor, of: *of, author });
+                }
+                let held = self.proposals.iter().any(|p| p.seq == *of);
+                let pending = self
+                    .pending
+                    .iter()
+                    .any(|s| s.cause == *of && matches!(s.effect, Effect::Measure { .. }));
+                if !held && !pending {
+                    return Err(Reason::NothingToCancel { of: *of });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn author(&self, seq: super::world::Seq) -> Result<ActorId, Reason> {
+        self.log
+            .get(seq.index())
+            .map(|l| l.actor)
+            .ok_or(Reason::ResponseNotEarlier { target: seq, next: self.next_seq() })
+    }
+
+    /// Checks measures announced together: each against the state left by those before it.
+    fn check_measures(
+        &self,
+        world: &World,
+        actor: ActorId,
+        date: Day,
+        measures: &[Measure],
+    ) -> Result<(), Reason> {
+        if let [one] = measures {
+            return self.check_measure(world, actor, date, one);
+        }
+        let mut scratch = self.clone();
+        let seq = scratch.next_seq();
+        scratch.log.push(Logged { actor, date });
+        for m in measures {
+            scratch.check_measure(world, actor, date, m)?;
+            scratch.enact_one(world, date, seq, m);
+        }
+        Ok(())
+    }
+
+    /// Who may issue this measure: the sender, the receiving side or the territorial state.
+    fn check_authority(&self, world: &World, actor: ActorId, action: &Action) -> Result<(), Reason> {
+        let kind = action.kind();
+        if let Action::StaffCapSet { scope: CapScope::Posts { host, .. }, .. } = *action {
+            return if actor == host {
+                Ok(())
+            } else {
+                Err(Reason::NotAHostOfPosts { actor, host })
+            };
+        }
+        if let Action::RelationsBroken { with }
+        | Action::RelationsEstablished { with }
+        | Action::ContactsFrozen { with }
+        | Action::ChannelDesignated { with, .. } = *action
+        {
+            if with == actor {
+                return Err(Reason::SelfTarget { actor });
+            }
+        }
+        let Some(mission) = action.mission() else { return Ok(()) };
+        let d = world.mission(mission);
+        match kind.info().issuer {
+            super::event::Issuer::Sender if actor != d.sender => {
+                Err(Reason::NotSendingSide { actor, mission, sender: d.sender })
+            }
+            super::event::Issuer::Receiver if actor != d.receiver => {
+                Err(Reason::NotReceivingSide { actor, mission, receiver: d.receiver })
+            }
+            super::event::Issuer::Territory if actor != d.territory => {
+                Err(Reason::NotTerritorialState { actor, mission, territory: d.territory })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn check_lifecycle(&self, mission: MissionId, kind: Kind) -> Result<(), Reason> {
+        let l = self.mission(mission).lifecycle;
+        match l {
+            Lifecycle::Closed if !allowed_when_closed(kind) => Err(Reason::MissionClosed { mission }),
+            Lifecycle::Suspended if !allowed_when_suspended(kind) => {
+                Err(Reason::MissionNotOperating { mission, status: lifecycle_name(l) })
+            }
+            Lifecycle::NotOpen
+                if !matches!(kind, Kind::MissionOpened | Kind::StaffCapSet | Kind::PremisesSeized) =>
+            {
+                Err(Reason::MissionNotOperating { mission, status: lifecycle_name(l) })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The day a pending measure will stop `mission` operating, if one will.
+    fn pending_end(&self, world: &World, mission: MissionId) -> Option<Day> {
+        let d = world.mission(mission);
+        self.pending.iter().find_map(|s| match &s.effect {
+            Effect::Measure { action, .. } if ends(action) && action.mission() == Some(mission) => {
+                Some(s.day)
+            }
+            Effect::Measure { action: Action::RelationsBroken { with }, .. } => {
+                let by = self.log[s.cause.index()].actor;
+                (pair(by, *with) == pair(d.sender, d.receiver)).then_some(s.day)
+            }
+            _ => None,
+        })
+    }
+
+    /// The first day after `after` on which a pending measure acts on `mission` in a way a
+    /// stopped mission would not allow.
+    fn pending_after(&self, mission: MissionId, after: Day) -> Option<Day> {
+        self.pending.iter().find_map(|s| match &s.effect {
+            Effect::Measure { action, .. }
+                if s.day > after
+                    && action.mission() == Some(mission)
+                    && !allowed_when_closed(action.kind()) =>
+            {
+                Some(s.day)
+            }
+            _ => None,
+        })
+    }
+
+    fn check_measure(&self, world: &World, actor: ActorId, date: Day, m: &Measure) -> Result<(), Reason> {
+        let eff = m.effective;
+        if eff < date {
+            return Err(Reason::EffectiveBeforeAnnounced { effective: eff, announced: date });
+        }
+        let action = &m.action;
+        let kind = action.kind();
+        if eff > date && matches!(kind, Kind::StaffDeparted) {
+            return Err(Reason::DeferralNotAllowed { kind: kind.key() });
+        }
+        self.check_authority(world, actor, action)?;
+        if let Some(mission) = action.mission() {
+            self.check_lifecycle(mission, kind)?;
+            if !allowed_when_closed(kind) {
+                if let Some(end) = self.pending_end(world, mission) {
+                    if end <= eff {
+                        return Err(Reason::MissionEndsFirst { mission, ends: end, effective: eff });
+                    }
+                }
+            }
+            if ends(action) {
+                if let Some(p) = self.pending_after(mission, eff) {
+                    return Err(Reason::MeasuresPendingAfterEnd { mission, ends: eff, pending: p });
+                }
+            }
+        }
+        match action {
+            Action::AccreditationRequested { count, .. } => nonzero(*count),
+            Action::AccreditationGranted { mission, who } => {
+                let d = world.mission(*mission);
+                if self.relations_broken(d.sender, d.receiver) {
+                    return Err(Reason::RelationsBroken { a: d.sender, b: d.receiver });
+                }
+                let ms = self.mission(*mission);
+                let n = match who {
+                    Who::Count { count, .. } => {
+                        nonzero(*count)?;
+                        *count
+                    }
+                    Who::Named(ps) => {
+                        for p in ps {
+                            if let Some(at) = self.person_at[p.index()] {
+                                return Err(Reason::PersonAlreadyAccredited { person: *p, mission: at });
+                            }
+                        }
+                        ps.len() as u32
+                    }
+                    Who::All => return Err(Reason::AllNotAllowed { kind: kind.key() }),
+                };
+                if n > ms.requested {
+                    return Err(Reason::CountExceedsRequests { mission: *mission, count: n, pending: ms.requested });
+                }
+                for cap in self.caps_on(world, *mission) {
+                    let would_be = self.covered_headcount(world, &cap.scope) + n;
+                    if would_be > cap.limit {
+                        return Err(Reason::CapExceeded { scope: cap.scope, limit: cap.limit, would_be });
+                    }
+                }
+                Ok(())
+            }
+            Action::AccreditationDenied { mission, count } => {
+                nonzero(*count)?;
+                let pending = self.mission(*mission).requested;
+                if *count > pending {
+                    return Err(Reason::CountExceedsRequests { mission: *mission, count: *count, pending });
+                }
+                Ok(())
+            }
+            Action::AccreditationWithdrawn { mission, who, depart_by }
+            | Action::PersonaNonGrata { mission, who, depart_by } => {
+                if *depart_by < eff {
+                    return Err(Reason::DeadlineBeforeEffective { deadline: *depart_by, effective: eff });
+                }
+                if matches!(who, Who::All) && kind == Kind::AccreditationWithdrawn {
+                    return Ok(());
+                }
+                self.check_in_post(*mission, who, kind)
+            }
+            Action::StaffRecalled { mission, who } => self.check_in_post(*mission, who, kind),
+            Action::StaffDeparted { mission, who } => {
+                let ms = self.mission(*mission);
+                match who {
+                    Who::Count { count, .. } => {
+                        nonzero(*count)?;
+                        let leaving: u32 = ms.leaving.iter().map(|l| l.staff.total()).sum();
+                        if *count > leaving {
+                            return Err(Reason::CountExceedsLeaving { mission: *mission, count: *count, leaving });
+                        }
+                    }
+                    Who::Named(ps) => {
+                        for p in ps {
+                            if !ms.leaving.iter().any(|l| l.persons.contains(p)) {
+                                return Err(Reason::PersonNotMember { person: *p, mission: *mission });
+                            }
+                        }
+                    }
+                    Who::All => {
+                        if ms.leaving_count() == 0 {
+                            return Err(Reason::CountExceedsLeaving { mission: *mission, count: 0, leaving: 0 });
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Action::PostsAbolished { mission, count } => {
+                nonzero(*count)?;
+                let ms = self.mission(*mission);
+                let vacant = ms.vacant - ms.reserved_vacant;
+                if *count > vacant {
+                    return Err(Reason::CountExceedsVacancies { mission: *mission, count: *count, vacant });
+                }
+                Ok(())
+            }
+            Action::StaffCapSet { scope, limit, comply_by } => {
+                if let Some(by) = comply_by {
+                    if *by < eff {
+                        return Err(Reason::ComplianceBeforeEffective { comply_by: *by, effective: eff });
+                    }
+                }
+                let headcount = self.covered_headcount(world, scope);
+                let limit = match *limit {
+                    Limit::Absolute(n) => n,
+                    Limit::ReduceBy(n) => {
+                        nonzero(n)?;
+                        if n > headcount {
+                            return Err(Reason::ReductionExceedsStaff { scope: *scope, reduce_by: n, headcount });
+                        }
+                        headcount - n
+                    }
+                };
+                if limit < headcount && comply_by.is_none() {
+                    return Err(Reason::ComplianceDateMissing { scope: *scope, limit, headcount });
+                }
+                Ok(())
+            }
+            Action::MissionOpened { mission } => {
+                let ms = self.mission(*mission);
+                if ms.lifecycle != Lifecycle::NotOpen {
+                    return Err(Reason::AlreadyInStatus { mission: *mission, status: lifecycle_name(ms.lifecycle) });
+                }
+                self.check_relations(world, *mission)
+            }
+            Action::MissionSuspended { mission } | Action::MissionClosed { mission } => {
+                let l = self.mission(*mission).lifecycle;
+                let target = if kind == Kind::MissionSuspended { Lifecycle::Suspended } else { Lifecycle::Closed };
+                if l == target {
+                    return Err(Reason::AlreadyInStatus { mission: *mission, status: lifecycle_name(l) });
+                }
+                Ok(())
+            }
+            Action::MissionReopened { mission } => {
+                let ms = self.mission(*mission);
+                if !matches!(ms.lifecycle, Lifecycle::Suspended | Lifecycle::Closed) {
+                    return Err(Reason::AlreadyInStatus { mission: *mission, status: lifecycle_name(ms.lifecycle) });
+                }
+                if ms.consent_withdrawn {
+                    return Err(Reason::ConsentWithdrawn { mission: *mission });
+                }
+                self.check_relations(world, *mission)
+            }
+            Action::ConsentWithdrawn { depart_by, .. } => {
+                if *depart_by < eff {
+                    return Err(Reason::DeadlineBeforeEffective { deadline: *depart_by, effective: eff });
+                }
+                Ok(())
+            }
+            Action::ConsentGranted { mission } => {
+                if !self.mission(*mission).consent_withdrawn {
+                    return Err(Reason::ConsentNotWithdrawn { mission: *mission });
+                }
+                Ok(())
+            }
+            Action::RelationsBroken { with } => {
+                if self.relations_broken(actor, *with) {
+                    return Err(Reason::RelationsAlreadySo { a: actor, b: *with, state: "broken" });
+                }
+                // Every mission the break closes must have nothing scheduled after it.
+                let p = pair(actor, *with);
+                for mid in world.mission_ids() {
+                    let d = world.mission(mid);
+                    if pair(d.sender, d.receiver) == p {
+                        if let Some(when) = self.pending_after(mid, eff) {
+                            return Err(Reason::MeasuresPendingAfterEnd { mission: mid, ends: eff, pending: when });
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Action::RelationsEstablished { with } => match self.relation(actor, *with) {
+                Some(_) => Ok(()),
+                None => Err(Reason::RelationsAlreadySo { a: actor, b: *with, state: "normal" }),
+            },
+            Action::ContactsFrozen { with } => match self.relation(actor, *with) {
+                Some(r) if r.broken => Err(Reason::RelationsAlreadySo { a: actor, b: *with, state: "broken" }),
+                Some(r) if r.contacts_frozen => {
+                    Err(Reason::RelationsAlreadySo { a: actor, b: *with, state: "frozen" })
+                }
+                _ => Ok(()),
+            },
+            Action::PremisesSeized { mission } => {
+                if self.mission(*mission).premises == super::state::Premises::Seized {
+                    return Err(Reason::AlreadyInStatus { mission: *mission, status: "seized" });
+                }
+                Ok(())
+            }
+            Action::ChannelDesignated { with, via } => {
+                let d = world.mission(*via);
+                let parties = [actor, *with];
+                if !parties.contains(&d.sender) && !parties.contains(&d.receiver) {
+                    return Err(Reason::NotAParty { actor, with: *with, via: Some(*via) });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn check_relations(&self, world: &World, mission: MissionId) -> Result<(), Reason> {
+        let d = world.mission(mission);
+        if self.relations_broken(d.sender, d.receiver) {
+            return Err(Reason::RelationsBroken { a: d.sender, b: d.receiver });
+        }
+        Ok(())
+    }
+
+    /// Staff a removal names must be in post and not already set aside by a pending measure.
+    fn check_in_post(&self, mission: MissionId, who: &Who, kind: Kind) -> Result<(), Reason> {
+        let ms = self.mission(mission);
+        match who {
+            Who::Count { count, category } => {
+                nonzero(*count)?;
+                let free = free_staff(&ms.in_post, &ms.reserved);
+                if take_staff(&free, *count, *category).is_none() {
+                    let available = if *category == Category::Unspecified {
+                        free.total()
+                    } else {
+                        free.get(*category) + free.get(Category::Unspecified)
+                    };
+                    return Err(Reason::CountExceedsStaff { mission, count: *count, available });
+                }
+                Ok(())
+            }
+            Who::Named(ps) => {
+                for p in ps {
+                    if !ms.members.contains(p) || ms.reserved_members.contains(p) {
+                        return Err(Reason::PersonNotMember { person: *p, mission });
+                    }
+                }
+                Ok(())
+            }
+            Who::All => Err(Reason::AllNotAllowed { kind: kind.key() }),
+        }
+    }
+}
+
+fn nonzero(n: u32) -> Result<(), Reason> {
+    if n == 0 { Err(Reason::ZeroCount) } else { Ok(()) }
+}

@@ -1,0 +1,1074 @@
+//! Scenario files: human-written TOML in, a [`World`], an initial [`State`] and events out.
+//!
+//! This is an edge: it reads text, resolves the ids people write into dense ids, and reports
+//! every problem with the byte span of the offending table or value, so that errors can name
+//! the file, line and column. The format is documented in docs/scenario-format.md.
+
+use crate::core::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who};
+use crate::core::state::{Cap, Designated, Lifecycle, Relation, State};
+use crate::core::world::{Actor, ActorId, ActorKind, MissionDef, MissionId, MissionKind, Person, PersonId, Seq, World};
+use crate::core::{Day, Reason};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::Spanned;
+
+/// A problem found in a scenario: where, which event, which rule, and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Byte range in the source, when known.
+    pub span: Option<Range<usize>>,
+    /// The id of the event concerned, if any.
+    pub event: Option<String>,
+    /// `E` and the rejection code for a rule (`E012`), or a word for a file problem
+    /// (`syntax`, `field`, `reference`, `setup`).
+    pub code: String,
+    /// The rejection's name and rule (`CountExceedsStaff, counts`), for rule problems.
+    pub rule: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    fn file(code: &str, span: Option<Range<usize>>, message: String) -> Problem {
+        Problem { span, event: None, code: code.to_string(), rule: None, message, help: None }
+    }
+
+    fn with_help(mut self, help: &str) -> Problem {
+        self.help = Some(help.to_string());
+        self
+    }
+
+    /// A rule rejection of the event `id` whose table spans `span`.
+    pub fn rejected(reason: &Reason, world: &World, id: &str, span: Range<usize>) -> Problem {
+        Problem {
+            span: Some(span),
+            event: Some(id.to_string()),
+            code: format!("E{:03}", reason.code()),
+            rule: Some(format!("{}, rule {}", reason.name(), reason.rule())),
+            message: reason.describe(world),
+            help: None,
+        }
+    }
+}
+
+/// Text that goes with an event but not into the core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventMeta {
+    pub id: String,
+    pub span: Range<usize>,
+    pub source: String,
+    pub summary: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A loaded scenario. Events refer to each other by position in `events` (as [`Seq`]); the
+/// runner maps positions to log sequences as events are accepted.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub text: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub start: Day,
+    pub world: World,
+    pub initial: State,
+    pub events: Vec<Event>,
+    pub meta: Vec<EventMeta>,
+}
+
+impl Scenario {
+    /// The position of the event with this id.
+    pub fn event_index(&self, id: &str) -> Option<usize> {
+        self.meta.iter().position(|m| m.id == id)
+    }
+
+    /// Line and column (from 1) of a byte offset in the source.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(&self.text, offset)
+    }
+}
+
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    (line, col)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    scenario: RawMeta,
+    #[serde(default)]
+    actors: Vec<Spanned<RawActor>>,
+    #[serde(default)]
+    missions: Vec<Spanned<RawMission>>,
+    #[serde(default)]
+    persons: Vec<Spanned<RawPerson>>,
+    #[serde(default)]
+    caps: Vec<Spanned<RawCap>>,
+    #[serde(default)]
+    relations: Vec<Spanned<RawRelation>>,
+    #[serde(default)]
+    channels: Vec<Spanned<RawChannel>>,
+    #[serde(default)]
+    events: Vec<Spanned<RawEvent>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    title: String,
+    #[serde(default)]
+    summary: Option<String>,
+    start: Spanned<String>,
+    #[serde(default)]
+    sources: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawActor {
+    id: Spanned<String>,
+    name: String,
+    kind: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerson {
+    id: Spanned<String>,
+    #[serde(default)]
+    category: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum RawStaff {
+    Total(u32),
+    ByCategory(BTreeMap<String, u32>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMission {
+    id: Spanned<String>,
+    name: String,
+    kind: Spanned<String>,
+    sender: Spanned<String>,
+    receiver: Spanned<String>,
+    #[serde(default)]
+    territory: Option<Spanned<String>>,
+    city: String,
+    #[serde(default)]
+    hosted_by: Option<Spanned<String>>,
+    #[serde(default)]
+    status: Option<Spanned<String>>,
+    #[serde(default)]
+    staff: Option<Spanned<RawStaff>>,
+    #[serde(default)]
+    members: Vec<Spanned<String>>,
+    #[serde(default)]
+    vacant: u32,
+    #[serde(default)]
+    requested: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCap {
+    #[serde(default)]
+    mission: Option<Spanned<String>>,
+    #[serde(default)]
+    sender: Option<Spanned<String>>,
+    #[serde(default)]
+    host: Option<Spanned<String>>,
+    limit: u32,
+    set_by: Spanned<String>,
+    #[serde(default)]
+    since: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRelation {
+    between: Vec<Spanned<String>>,
+    #[serde(default)]
+    broken: bool,
+    #[serde(default)]
+    contacts_frozen: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannel {
+    between: Vec<Spanned<String>>,
+    via: Spanned<String>,
+    #[serde(default)]
+    since: Option<Spanned<String>>,
+}
+
+/// Fields a measure may carry. Which apply depends on the kind; a field set where it does not
+/// apply is an error, never ignored.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawFields {
+    #[serde(default)]
+    mission: Option<Spanned<String>>,
+    #[serde(default)]
+    count: Option<Spanned<u32>>,
+    #[serde(default)]
+    category: Option<Spanned<String>>,
+    #[serde(default)]
+    persons: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    all: Option<Spanned<bool>>,
+    #[serde(default)]
+    depart_by: Option<Spanned<String>>,
+    #[serde(default)]
+    limit: Option<Spanned<u32>>,
+    #[serde(default)]
+    reduce_by: Option<Spanned<u32>>,
+    #[serde(default)]
+    comply_by: Option<Spanned<String>>,
+    #[serde(default)]
+    sender: Option<Spanned<String>>,
+    #[serde(default)]
+    host: Option<Spanned<String>>,
+    #[serde(default)]
+    with: Option<Spanned<String>>,
+    #[serde(default)]
+    via: Option<Spanned<String>>,
+    #[serde(default)]
+    target: Option<Spanned<String>>,
+    #[serde(default)]
+    tone: Option<Spanned<String>>,
+    #[serde(default)]
+    in_post: Option<Spanned<RawStaff>>,
+    #[serde(default)]
+    vacant: Option<Spanned<u32>>,
+    #[serde(default)]
+    proposal: Option<Spanned<String>>,
+    #[serde(default)]
+    of: Option<Spanned<String>>,
+    #[serde(default)]
+    how: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeasure {
+    kind: Spanned<String>,
+    #[serde(default)]
+    effective: Option<Spanned<String>>,
+    #[serde(flatten)]
+    fields: RawFields,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    id: Spanned<String>,
+    date: Spanned<String>,
+    kind: Spanned<String>,
+    actor: Spanned<String>,
+    #[serde(default)]
+    effective: Option<Spanned<String>>,
+    #[serde(default)]
+    notified: Option<Spanned<String>>,
+    #[serde(default)]
+    in_response_to: Vec<Spanned<String>>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    proposed: bool,
+    #[serde(default)]
+    measures: Vec<Spanned<RawMeasure>>,
+    #[serde(flatten)]
+    fields: RawFields,
+}
+
+/// Reads and loads a scenario file.
+pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io {
+        path: path.display().to_string(),
+        error: e.to_string(),
+    })?;
+    parse(&path.display().to_string(), &text).map_err(|(scenario, problems)| LoadError::Invalid {
+        name: path.display().to_string(),
+        text,
+        problems,
+        world: scenario.map(|s| Box::new(s.world)),
+    })
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    Io { path: String, error: String },
+    Invalid { name: String, text: String, problems: Vec<Problem>, world: Option<Box<World>> },
+}
+
+type Partial = (Option<Scenario>, Vec<Problem>);
+
+/// Parses scenario text. On failure returns every problem found (and nothing applied).
+pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
+    let raw: RawFile = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let p = Problem::file("syntax", e.span(), e.message().to_string());
+            return Err((None, vec![p]));
+        }
+    };
+    let mut b = Builder { problems: Vec::new(), world: World::default(), event_ids: BTreeMap::new() };
+    let start = b.date(&raw.scenario.start).unwrap_or_default();
+    let _ = &raw.scenario.sources;
+    b.actors(&raw.actors);
+    b.persons(&raw.persons);
+    b.mission_defs(&raw.missions);
+    let initial = b.initial(&raw, start);
+    let (events, meta) = b.events(&raw.events);
+    let problems = b.problems;
+    let scenario = Scenario {
+        name: name.to_string(),
+        text: text.to_string(),
+        title: raw.scenario.title,
+        summary: raw.scenario.summary,
+        start,
+        world: b.world,
+        initial,
+        events,
+        meta,
+    };
+    if problems.is_empty() { Ok(scenario) } else { Err((Some(scenario), problems)) }
+}
+
+struct Builder {
+    problems: Vec<Problem>,
+    world: World,
+    event_ids: BTreeMap<String, usize>,
+}
+
+fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
+    Some(s.span())
+}
+
+impl Builder {
+    fn err(&mut self, code: &str, at: Option<Range<usize>>, msg: String) {
+        self.problems.push(Problem::file(code, at, msg));
+    }
+
+    fn date(&mut self, s: &Spanned<String>) -> Option<Day> {
+        match parse_date(s.get_ref()) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                self.err("field", span(s), msg);
+                None
+            }
+        }
+    }
+
+    fn actor(&mut self, s: &Spanned<String>) -> Option<ActorId> {
+        let id = self.world.actor_by_key(s.get_ref());
+        if id.is_none() {
+            let known: Vec<&str> = self.world.actors.iter().map(|a| a.key.as_str()).collect();
+            let msg = format!("unknown actor `{}`; declared actors: {}", s.get_ref(), known.join(", "));
+            self.err("reference", span(s), msg);
+        }
+        id
+    }
+
+    fn mission(&mut self, s: &Spanned<String>) -> Option<MissionId> {
+        let id = self.world.mission_by_key(s.get_ref());
+        if id.is_none() {
+            let known: Vec<&str> = self.world.missions.iter().map(|m| m.key.as_str()).collect();
+            let msg = format!("unknown mission `{}`; declared missions: {}", s.get_ref(), known.join(", "));
+            self.err("reference", span(s), msg);
+        }
+        id
+    }
+
+    fn person(&mut self, s: &Spanned<String>) -> Option<PersonId> {
+        let id = self.world.person_by_key(s.get_ref());
+        if id.is_none() {
+            let msg = format!("unknown person `{}`; declare it under [[persons]]", s.get_ref());
+            self.err("reference", span(s), msg);
+        }
+        id
+    }
+
+    fn category(&mut self, s: &Spanned<String>) -> Option<Category> {
+        let c = Category::from_key(s.get_ref());
+        if c.is_none() {
+            let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
+            let msg = format!("unknown category `{}`; use one of {}", s.get_ref(), keys.join(", "));
+            self.err("field", span(s), msg);
+        }
+        c
+    }
+
+    fn staff(&mut self, s: &Spanned<RawStaff>) -> Staff {
+        match s.get_ref() {
+            RawStaff::Total(n) => Staff::of(Category::Unspecified, *n),
+            RawStaff::ByCategory(map) => {
+                let mut staff = Staff::default();
+                for (k, n) in map {
+                    match Category::from_key(k) {
+                        Some(c) => staff.0[c.index()] = *n,
+                        None => {
+                            let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
+                            let msg = format!("unknown staff category `{k}`; use {}", keys.join(", "));
+                            self.err("field", span(s), msg);
+                        }
+                    }
+                }
+                staff
+            }
+        }
+    }
+
+    fn unique(&mut self, what: &str, key: &Spanned<String>, taken: bool) -> bool {
+        if taken {
+            self.err("setup", span(key), format!("{what} `{}` is declared twice", key.get_ref()));
+        }
+        if key.get_ref().is_empty() || key.get_ref().chars().any(char::is_whitespace) {
+            self.err("field", span(key), format!("{what} id `{}` must be non-empty, without spaces", key.get_ref()));
+        }
+        !taken
+    }
+
+    fn actors(&mut self, raw: &[Spanned<RawActor>]) {
+        for a in raw {
+            let a = a.get_ref();
+            let taken = self.world.actor_by_key(a.id.get_ref()).is_some();
+            let kind = match a.kind.get_ref().as_str() {
+                "state" => Some(ActorKind::State),
+                "organisation" | "organization" => Some(ActorKind::Organisation),
+                other => {
+                    self.err("field", span(&a.kind), format!("unknown actor kind `{other}`; use state or organisation"));
+                    None
+                }
+            };
+            if self.unique("actor", &a.id, taken) {
+                if let Some(kind) = kind {
+                    self.world.actors.push(Actor { key: a.id.get_ref().clone(), name: a.name.clone(), kind });
+                }
+            }
+        }
+    }
+
+    fn persons(&mut self, raw: &[Spanned<RawPerson>]) {
+        for p in raw {
+            let p = p.get_ref();
+            let taken = self.world.person_by_key(p.id.get_ref()).is_some();
+            let category = match &p.category {
+                Some(c) => self.category(c).unwrap_or(Category::Unspecified),
+                None => Category::Unspecified,
+            };
+            if self.unique("person", &p.id, taken) {
+                self.world.persons.push(Person { key: p.id.get_ref().clone(), category });
+            }
+        }
+    }
+
+    fn mission_defs(&mut self, raw: &[Spanned<RawMission>]) {
+        // Declare all ids first so that hosted_by may point forwards.
+        for m in raw {
+            let m = m.get_ref();
+            let taken = self.world.mission_by_key(m.id.get_ref()).is_some();
+            if self.unique("mission", &m.id, taken) {
+                self.world.missions.push(MissionDef {
+                    key: m.id.get_ref().clone(),
+                    name: m.name.clone(),
+                    kind: MissionKind::Embassy,
+                    sender: ActorId(0),
+                    receiver: ActorId(0),
+                    territory: ActorId(0),
+                    city: m.city.clone(),
+                    hosted_by: None,
+                });
+            }
+        }
+        for (i, m) in raw.iter().enumerate() {
+            let m = m.get_ref();
+            let kind = MissionKind::from_key(m.kind.get_ref()).or_else(|| {
+                let keys: Vec<&str> = MissionKind::ALL.iter().map(|k| k.key()).collect();
+                let msg = format!("unknown mission kind `{}`; use one of {}", m.kind.get_ref(), keys.join(", "));
+                self.err("field", span(&m.kind), msg);
+                None
+            });
+            let sender = self.actor(&m.sender);
+            let receiver = self.actor(&m.receiver);
+            let territory = match &m.territory {
+                Some(t) => self.actor(t),
+                None => match receiver.map(|r| self.world.actor(r).kind) {
+                    Some(ActorKind::Organisation) => {
+                        let msg = format!(
+                            "mission `{}` is accredited to an organisation; give `territory`, the state where its premises stand",
+                            m.id.get_ref()
+                        );
+                        self.err("field", span(&m.receiver), msg);
+                        None
+                    }
+                    _ => receiver,
+                },
+            };
+            let hosted_by = m.hosted_by.as_ref().and_then(|h| self.mission(h));
+            if sender.is_some() && sender == receiver {
+                self.err("setup", span(&m.receiver), format!("mission `{}` is sent to its own sender", m.id.get_ref()));
+            }
+            if let (Some(kind), Some(sender), Some(receiver), Some(territory)) = (kind, sender, receiver, territory) {
+                if let Some(def) = self.world.missions.get_mut(i) {
+                    if def.key == *m.id.get_ref() {
+                        def.kind = kind;
+                        def.sender = sender;
+                        def.receiver = receiver;
+                        def.territory = territory;
+                        def.hosted_by = hosted_by;
+                    }
+                }
+            }
+        }
+    }
+
+    fn initial(&mut self, raw: &RawFile, start: Day) -> State {
+        let mut lifecycles = vec![Lifecycle::Operating; self.world.missions.len()];
+        for (i, m) in raw.missions.iter().enumerate().take(lifecycles.len()) {
+            if let Some(s) = &m.get_ref().status {
+                lifecycles[i] = match s.get_ref().as_str() {
+                    "active" | "operating" => Lifecycle::Operating,
+                    "suspended" => Lifecycle::Suspended,
+                    "closed" => Lifecycle::Closed,
+                    "not-open" => Lifecycle::NotOpen,
+                    other => {
+                        let msg = format!("unknown status `{other}`; use active, suspended, closed or not-open");
+                        self.err("field", span(s), msg);
+                        Lifecycle::Operating
+                    }
+                };
+            }
+        }
+        let mut state = State::new(&self.world, start, &lifecycles);
+        for (i, m) in raw.missions.iter().enumerate().take(lifecycles.len()) {
+            let at = span(m);
+            let m = m.get_ref();
+            let id = MissionId(i as u32);
+            let staff = m.staff.as_ref().map(|s| self.staff(s)).unwrap_or_default();
+            let members: Vec<PersonId> = m.members.iter().filter_map(|p| self.person(p)).collect();
+            let operating = lifecycles[i] == Lifecycle::Operating;
+            if !operating && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0) {
+                let msg = format!("mission `{}` is not operating, so it has no staff, vacant posts or requests", m.id.get_ref());
+                self.err("setup", at.clone(), msg);
+            }
+            for p in &members {
+                if let Some(other) = state.person_at[p.index()] {
+                    let msg = format!(
+                        "person `{}` is already a member of `{}`",
+                        self.world.person(*p).key,
+                        self.world.mission(other).key
+                    );
+                    self.err("setup", at.clone(), msg);
+                } else {
+                    state.person_at[p.index()] = Some(id);
+                }
+            }
+            let ms = &mut state.missions[i];
+            ms.in_post = staff;
+            ms.members = members;
+            ms.members.sort();
+            ms.members.dedup();
+            ms.vacant = m.vacant;
+            ms.requested = m.requested;
+        }
+        for c in &raw.caps {
+            let at = span(c);
+            let c = c.get_ref();
+            let set_by = self.actor(&c.set_by);
+            let since = c.since.as_ref().and_then(|d| self.date(d)).unwrap_or(start);
+            let scope = match (&c.mission, &c.sender, &c.host) {
+                (Some(m), None, None) => self.mission(m).map(CapScope::Mission),
+                (None, Some(s), Some(h)) => match (self.actor(s), self.actor(h)) {
+                    (Some(sender), Some(host)) => Some(CapScope::Posts { sender, host }),
+                    _ => None,
+                },
+                _ => {
+                    self.err("field", at.clone(), "a cap covers either `mission`, or `sender` and `host`".into());
+                    None
+                }
+            };
+            let (Some(scope), Some(set_by)) = (scope, set_by) else { continue };
+            let who_may = match scope {
+                CapScope::Mission(m) => self.world.mission(m).receiver,
+                CapScope::Posts { host, .. } => host,
+            };
+            if set_by != who_may {
+                let msg = format!(
+                    "only the receiving side `{}` may cap these staff (R5)",
+                    self.world.actor(who_may).key
+                );
+                self.err("setup", at.clone(), msg);
+            }
+            let h = state.covered_headcount(&self.world, &scope);
+            if h > c.limit {
+                let msg = format!(
+                    "{h} staff in post exceed the starting cap of {}; start the scenario earlier and set the cap with a staff-cap-set event",
+                    c.limit
+                );
+                self.err("setup", at.clone(), msg);
+            }
+            if state.caps.iter().any(|x| x.scope == scope) {
+                self.err("setup", at.clone(), "two starting caps cover the same staff".into());
+                continue;
+            }
+            state.caps.push(Cap { scope, limit: c.limit, since, comply_by: None, set_by, cause: None });
+        }
+        state.caps.sort_by_key(|c| c.scope);
+        for r in &raw.relations {
+            let at = span(r);
+            let r = r.get_ref();
+            let Some((a, b)) = self.pair(&r.between, at) else { continue };
+            let pair = if a <= b { (a, b) } else { (b, a) };
+            if state.relations.iter().all(|x| x.pair != pair) && (r.broken || r.contacts_frozen) {
+                state.relations.push(Relation { pair, broken: r.broken, contacts_frozen: r.contacts_frozen });
+            }
+        }
+        state.relations.sort_by_key(|r| r.pair);
+        for c in &raw.channels {
+            let at = span(c);
+            let c = c.get_ref();
+            let pair = self.pair(&c.between, at);
+            let via = self.mission(&c.via);
+            let since = c.since.as_ref().and_then(|d| self.date(d)).unwrap_or(start);
+            if let (Some((a, b)), Some(via)) = (pair, via) {
+                let pair = if a <= b { (a, b) } else { (b, a) };
+                state.designated.push(Designated { pair, via, since, cause: None });
+            }
+        }
+        state
+    }
+
+    fn pair(&mut self, between: &[Spanned<String>], at: Option<Range<usize>>) -> Option<(ActorId, ActorId)> {
+        if between.len() != 2 {
+            self.err("field", at, "`between` names exactly two actors".into());
+            return None;
+        }
+        let a = self.actor(&between[0])?;
+        let b = self.actor(&between[1])?;
+        if a == b {
+            self.err("field", at, "`between` names the same actor twice".into());
+            return None;
+        }
+        Some((a, b))
+    }
+
+    fn events(&mut self, raw: &[Spanned<RawEvent>]) -> (Vec<Event>, Vec<EventMeta>) {
+        let mut events = Vec::new();
+        let mut metas = Vec::new();
+        for (i, e) in raw.iter().enumerate() {
+            let id = e.get_ref().id.get_ref();
+            if self.event_ids.contains_key(id) {
+                self.err("setup", span(&e.get_ref().id), format!("event id `{id}` is used twice"));
+            } else {
+                self.event_ids.insert(id.clone(), i);
+            }
+        }
+        for (i, e) in raw.iter().enumerate() {
+            let at = e.span();
+            let r = e.get_ref();
+            let before = self.problems.len();
+            let event = self.event(i, r, at.clone());
+            for p in &mut self.problems[before..] {
+                p.event.get_or_insert_with(|| r.id.get_ref().clone());
+            }
+            metas.push(EventMeta {
+                id: r.id.get_ref().clone(),
+                span: at,
+                source: r.source.clone().unwrap_or_default(),
+                summary: r.summary.clone(),
+                note: r.note.clone(),
+            });
+            if let Some(event) = event {
+                events.push(event);
+            } else if self.problems.len() == before {
+                unreachable!("an event that fails to build reports a problem");
+            }
+        }
+        if events.len() != raw.len() {
+            events.clear();
+        }
+        (events, metas)
+    }
+
+    fn event_ref(&mut self, own: usize, s: &Spanned<String>) -> Option<Seq> {
+        match self.event_ids.get(s.get_ref()) {
+            Some(&i) if i < own => Some(Seq(i as u32)),
+            Some(_) => {
+                let msg = format!("`{}` comes later in the file; an event can only refer to earlier ones", s.get_ref());
+                self.problems.push(Problem {
+                    span: span(s),
+                    event: None,
+                    code: format!("E{:03}", 2),
+                    rule: Some("ResponseNotEarlier, rule causality".into()),
+                    message: msg,
+                    help: None,
+                });
+                None
+            }
+            None => {
+                self.err("reference", span(s), format!("no event has the id `{}`", s.get_ref()));
+                None
+            }
+        }
+    }
+
+    fn event(&mut self, own: usize, r: &RawEvent, at: Range<usize>) -> Option<Event> {
+        let date = self.date(&r.date);
+        let actor = self.actor(&r.actor);
+        let notified = r.notified.as_ref().and_then(|d| self.date(d));
+        if r.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            self.problems.push(
+                Problem::file("field", Some(at.clone()), "every event needs a `source` (a URL or a citation)".into())
+                    .with_help("cite where the fact comes from, in your own words"),
+            );
+        }
+        let in_response_to: Vec<Seq> = r.in_response_to.iter().filter_map(|s| self.event_ref(own, s)).collect();
+        let kind_key = r.kind.get_ref();
+        let Some(kind) = Kind::from_key(kind_key) else {
+            let msg = format!("unknown event kind `{kind_key}`; `demarche events` lists them all");
+            self.err("field", span(&r.kind), msg);
+            return None;
+        };
+        let (date, actor) = (date?, actor?);
+        let body = if kind == Kind::Countermeasures {
+            if r.effective.is_some() || r.fields.any_set() {
+                let msg = "a countermeasures decision keeps its fields in [[events.measures]]; each measure has its own kind and effective date".into();
+                self.err("field", Some(at.clone()), msg);
+                return None;
+            }
+            let mut measures = Vec::new();
+            for m in &r.measures {
+                let mr = m.get_ref();
+                let Some(k) = Kind::from_key(mr.kind.get_ref()).filter(|k| k.is_measure()) else {
+                    let msg = format!("`{}` is not a measure kind; see `demarche events`", mr.kind.get_ref());
+                    self.err("field", span(&mr.kind), msg);
+                    continue;
+                };
+                let eff = match &mr.effective {
+                    Some(d) => self.date(d)?,
+                    None => date,
+                };
+                if let Some(action) = self.action(k, &mr.fields, span(m), own) {
+                    measures.push(Measure { effective: eff, action });
+                }
+            }
+            if measures.len() != r.measures.len() {
+                return None;
+            }
+            Body::Measures { bundle: true, measures }
+        } else {
+            if !r.measures.is_empty() {
+                self.err("field", Some(at.clone()), format!("only countermeasures hold [[events.measures]], not {kind_key}"));
+                return None;
+            }
+            if r.proposed && !kind.is_measure() {
+                self.err("field", Some(at.clone()), format!("only measures can be proposed, not {kind_key}"));
+                return None;
+            }
+            if kind.is_measure() {
+                let eff = match &r.effective {
+                    Some(d) => self.date(d)?,
+                    None => date,
+                };
+                let action = self.action(kind, &r.fields, Some(at.clone()), own)?;
+                Body::Measures { bundle: false, measures: vec![Measure { effective: eff, action }] }
+            } else {
+                if r.effective.is_some() {
+                    self.err("field", span(r.effective.as_ref().unwrap()), format!("{kind_key} has no effective date"));
+                    return None;
+                }
+                self.other(kind, actor, &r.fields, at.clone(), own)?
+            }
+        };
+        Some(Event { date, notified, actor, in_response_to, proposed: r.proposed, body })
+    }
+
+    /// Builds a measure, taking the fields it uses; any other field set is an error.
+    fn action(&mut self, kind: Kind, f: &RawFields, at: Option<Range<usize>>, own: usize) -> Option<Action> {
+        let _ = own;
+        let mut f = f.clone();
+        let before = self.problems.len();
+        let key = kind.key();
+        let action = match kind {
+            Kind::AccreditationRequested => Action::AccreditationRequested {
+                mission: self.need_mission(&mut f, key, &at)?,
+                count: self.need(f.count.take(), "count", key, &at)?,
+            },
+            Kind::AccreditationGranted => Action::AccreditationGranted {
+                mission: self.need_mission(&mut f, key, &at)?,
+                who: self.who(&mut f, key, &at, false)?,
+            },
+            Kind::AccreditationDenied => Action::AccreditationDenied {
+                mission: self.need_mission(&mut f, key, &at)?,
+                count: self.need(f.count.take(), "count", key, &at)?,
+            },
+            Kind::AccreditationWithdrawn | Kind::PersonaNonGrata => {
+                let mission = self.need_mission(&mut f, key, &at)?;
+                let who = self.who(&mut f, key, &at, kind == Kind::AccreditationWithdrawn)?;
+                let depart_by = self.need_date(f.depart_by.take(), "depart_by", key, &at)?;
+                if kind == Kind::PersonaNonGrata {
+                    Action::PersonaNonGrata { mission, who, depart_by }
+                } else {
+                    Action::AccreditationWithdrawn { mission, who, depart_by }
+                }
+            }
+            Kind::StaffRecalled => Action::StaffRecalled {
+                mission: self.need_mission(&mut f, key, &at)?,
+                who: self.who(&mut f, key, &at, false)?,
+            },
+            Kind::StaffDeparted => Action::StaffDeparted {
+                mission: self.need_mission(&mut f, key, &at)?,
+                who: self.who(&mut f, key, &at, true)?,
+            },
+            Kind::PostsAbolished => Action::PostsAbolished {
+                mission: self.need_mission(&mut f, key, &at)?,
+                count: self.need(f.count.take(), "count", key, &at)?,
+            },
+            Kind::StaffCapSet => {
+                let scope = match (f.mission.take(), f.sender.take(), f.host.take()) {
+                    (Some(m), None, None) => CapScope::Mission(self.mission(&m)?),
+                    (None, Some(s), Some(h)) => CapScope::Posts { sender: self.actor(&s)?, host: self.actor(&h)? },
+                    _ => {
+                        self.err("field", at.clone(), "staff-cap-set covers either `mission`, or `sender` and `host` (all their posts)".into());
+                        return None;
+                    }
+                };
+                let limit = match (f.limit.take(), f.reduce_by.take()) {
+                    (Some(l), None) => Limit::Absolute(*l.get_ref()),
+                    (None, Some(r)) => Limit::ReduceBy(*r.get_ref()),
+                    _ => {
+                        self.err("field", at.clone(), "staff-cap-set needs exactly one of `limit` and `reduce_by`".into());
+                        return None;
+                    }
+                };
+                let comply_by = match f.comply_by.take() {
+                    Some(d) => Some(self.date(&d)?),
+                    None => None,
+                };
+                Action::StaffCapSet { scope, limit, comply_by }
+            }
+            Kind::MissionOpened => Action::MissionOpened { mission: self.need_mission(&mut f, key, &at)? },
+            Kind::MissionSuspended => Action::MissionSuspended { mission: self.need_mission(&mut f, key, &at)? },
+            Kind::MissionClosed => Action::MissionClosed { mission: self.need_mission(&mut f, key, &at)? },
+            Kind::MissionReopened => Action::MissionReopened { mission: self.need_mission(&mut f, key, &at)? },
+            Kind::ConsentWithdrawn => Action::ConsentWithdrawn {
+                mission: self.need_mission(&mut f, key, &at)?,
+                depart_by: self.need_date(f.depart_by.take(), "depart_by", key, &at)?,
+            },
+            Kind::ConsentGranted => Action::ConsentGranted { mission: self.need_mission(&mut f, key, &at)? },
+            Kind::RelationsBroken => Action::RelationsBroken { with: self.need_actor(f.with.take(), "with", key, &at)? },
+            Kind::RelationsEstablished => {
+                Action::RelationsEstablished { with: self.need_actor(f.with.take(), "with", key, &at)? }
+            }
+            Kind::ContactsFrozen => Action::ContactsFrozen { with: self.need_actor(f.with.take(), "with", key, &at)? },
+            Kind::PremisesSeized => Action::PremisesSeized { mission: self.need_mission(&mut f, key, &at)? },
+            Kind::ChannelDesignated => Action::ChannelDesignated {
+                with: self.need_actor(f.with.take(), "with", key, &at)?,
+                via: {
+                    let v = self.need(f.via.take(), "via", key, &at)?;
+                    self.mission(&Spanned::new(0..0, v)).or_else(|| {
+                        self.problems.last_mut().map(|p| p.span = at.clone());
+                        None
+                    })?
+                },
+            },
+            _ => unreachable!("only measure kinds reach here"),
+        };
+        self.leftover(&f, key, &at);
+        (self.problems.len() == before).then_some(action)
+    }
+
+    fn other(&mut self, kind: Kind, actor: ActorId, f: &RawFields, at: Range<usize>, own: usize) -> Option<Body> {
+        let mut f = f.clone();
+        let key = kind.key();
+        let at = Some(at);
+        let before = self.problems.len();
+        let body = match kind {
+            _ if kind.is_signal() || kind == Kind::AmbassadorSummoned => {
+                let (target, mission) = if kind == Kind::AmbassadorSummoned {
+                    let m = self.need_mission(&mut f, key, &at)?;
+                    (self.world.mission(m).sender, Some(m))
+                } else {
+                    (self.need_actor(f.target.take(), "target", key, &at)?, None)
+                };
+                let tone = match f.tone.take() {
+                    None => Tone::Neutral,
+                    Some(t) if kind == Kind::Statement => match t.get_ref().as_str() {
+                        "neutral" => Tone::Neutral,
+                        "pessimistic" => Tone::Pessimistic,
+                        "optimistic" => Tone::Optimistic,
+                        other => {
+                            self.err("field", span(&t), format!("unknown tone `{other}`; use neutral, pessimistic or optimistic"));
+                            return None;
+                        }
+                    },
+                    Some(t) => {
+                        self.err("field", span(&t), format!("`tone` applies to statement, not {key}"));
+                        return None;
+                    }
+                };
+                let _ = actor;
+                Body::Signal { kind, target, mission, tone }
+            }
+            Kind::StaffReported => {
+                let mission = self.need_mission(&mut f, key, &at)?;
+                let in_post = match f.in_post.take() {
+                    Some(s) => self.staff(&s),
+                    None => {
+                        self.err("field", at.clone(), "staff-reported needs `in_post`".into());
+                        return None;
+                    }
+                };
+                let vacant = f.vacant.take().map_or(0, |v| *v.get_ref());
+                Body::StaffReported { mission, in_post, vacant }
+            }
+            Kind::ProposalAdopted => {
+                let p = self.need(f.proposal.take(), "proposal", key, &at)?;
+                Body::ProposalAdopted { proposal: self.event_ref(own, &Spanned::new(at.clone().unwrap(), p))? }
+            }
+            Kind::MeasuresCancelled => {
+                let of = self.need(f.of.take(), "of", key, &at)?;
+                let of = self.event_ref(own, &Spanned::new(at.clone().unwrap(), of))?;
+                let how = match f.how.take().as_ref().map(|h| h.get_ref().as_str()) {
+                    None | Some("withdrawn") => crate::core::event::Cancellation::Withdrawn,
+                    Some("overruled") => crate::core::event::Cancellation::Overruled,
+                    Some(other) => {
+                        self.err("field", at.clone(), format!("unknown `how` `{other}`; use withdrawn or overruled"));
+                        return None;
+                    }
+                };
+                Body::MeasuresCancelled { of, how }
+            }
+            _ => unreachable!("measure kinds are built by action()"),
+        };
+        self.leftover(&f, key, &at);
+        (self.problems.len() == before).then_some(body)
+    }
+
+    fn need<T: Clone>(&mut self, v: Option<Spanned<T>>, field: &str, kind: &str, at: &Option<Range<usize>>) -> Option<T> {
+        match v {
+            Some(v) => Some(v.get_ref().clone()),
+            None => {
+                self.err("field", at.clone(), format!("{kind} needs `{field}`"));
+                None
+            }
+        }
+    }
+
+    fn need_mission(&mut self, f: &mut RawFields, kind: &str, at: &Option<Range<usize>>) -> Option<MissionId> {
+        match f.mission.take() {
+            Some(m) => self.mission(&m),
+            None => {
+                self.err("field", at.clone(), format!("{kind} needs `mission`"));
+                None
+            }
+        }
+    }
+
+    fn need_actor(&mut self, v: Option<Spanned<String>>, field: &str, kind: &str, at: &Option<Range<usize>>) -> Option<ActorId> {
+        match v {
+            Some(a) => self.actor(&a),
+            None => {
+                self.err("field", at.clone(), format!("{kind} needs `{field}`"));
+                None
+            }
+        }
+    }
+
+    fn need_date(&mut self, v: Option<Spanned<String>>, field: &str, kind: &str, at: &Option<Range<usize>>) -> Option<Day> {
+        match v {
+            Some(d) => self.date(&d),
+            None => {
+                self.err("field", at.clone(), format!("{kind} needs `{field}`"));
+                None
+            }
+        }
+    }
+
+    /// `count` (+ `category`), `persons`, or (where allowed) `all = true`.
+    fn who(&mut self, f: &mut RawFields, kind: &str, at: &Option<Range<usize>>, all_ok: bool) -> Option<Who> {
+        let count = f.count.take();
+        let persons = f.persons.take();
+        let all = f.all.take().filter(|a| *a.get_ref());
+        let category = f.category.take();
+        match (count, persons, all) {
+            (Some(c), None, None) => {
+                let category = match &category {
+                    Some(s) => self.category(s)?,
+                    None => Category::Unspecified,
+                };
+                Some(Who::Count { count: *c.get_ref(), category })
+            }
+            (None, Some(ps), None) => {
+                if let Some(c) = category {
+                    self.err("field", span(&c), "named persons carry their own category".into());
+                }
+                let ids: Vec<PersonId> = ps.iter().filter_map(|p| self.person(p)).collect();
+                if ids.len() != ps.len() {
+                    return None;
+                }
+                if ids.is_empty() {
+                    self.err("field", at.clone(), "`persons` is empty".into());
+                    return None;
+                }
+                let mut sorted = ids.clone();
+                sorted.sort();
+                sorted.dedup();
+                if sorted.len() != ids.len() {
+                    self.err("field", at.clone(), "`persons` names someone twice".into());
+                    return None;
+                }
+                Some(Who::Named(sorted))
+            }
+            (None, None, Some(_)) if all_ok => Some(Who::All),
+            _ => {
+                let options = if all_ok { "`count`, `persons` or `all = true`" } else { "`count` or `persons`" };
+                self.err("field", at.clone(), format!("{kind} needs exactly one of {options}"));
+                None
+            }
+        }
+    }
+
+    fn leftover(&mut self, f: &RawFields, kind: &str, at: &Option<Range<usize>>) {
+        for name in f.set_names() {
+            self.err("field", at.clone(), format!("field `{name}` does not apply to {kind}"));
+        }
+    }
+}
+
+impl RawFields {
+    fn set_names(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        macro_rules! check {
+            ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
+        }
+        check!(mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender, host, with, via, target, tone, in_post, vacant, proposal, of, how);
+        v
+    }
+
+    fn any_set(&self) -> bool {
+        !self.set_names().is_empty()
+    }
+}
+
+/// Parses `YYYY-MM-DD` into a [`Day`], with a message people understand.
+pub fn parse_date(s: &str) -> Result<Day, String> {
+    let d: jiff::civil::Date = s
+        .parse()
+        .map_err(|e| format!("`{s}` is not a date in the form YYYY-MM-DD ({e})"))?;
+    Day::from_ymd(i32::from(d.year()), d.month() as u32, d.day() as u32)
+        .ok_or_else(|| format!("`{s}` is not a calendar date"))
+}

@@ -7,4 +7,6 @@
 
 pub mod codec;
 pub mod core;
+pub mod report;
+pub mod run;
 pub mod scenario;

@@ -71,6 +71,9 @@ pub struct Scenario {
     pub title: String,
     pub summary: Option<String>,
     pub start: Day,
+    /// The last day the scenario covers; a full replay moves the clock here after the last
+    /// event, so that measures scheduled up to it take effect.
+    pub end: Option<Day>,
     pub world: World,
     pub initial: State,
     pub events: Vec<Event>,
@@ -123,6 +126,8 @@ struct RawMeta {
     #[serde(default)]
     summary: Option<String>,
     start: Spanned<String>,
+    #[serde(default)]
+    end: Option<Spanned<String>>,
     #[serde(default)]
     sources: Vec<String>,
 }
@@ -209,65 +214,78 @@ struct RawChannel {
     since: Option<Spanned<String>>,
 }
 
-/// Fields a measure may carry. Which apply depends on the kind; a field set where it does not
-/// apply is an error, never ignored.
-#[derive(Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawFields {
-    #[serde(default)]
-    mission: Option<Spanned<String>>,
-    #[serde(default)]
-    count: Option<Spanned<u32>>,
-    #[serde(default)]
-    category: Option<Spanned<String>>,
-    #[serde(default)]
-    persons: Option<Vec<Spanned<String>>>,
-    #[serde(default)]
-    all: Option<Spanned<bool>>,
-    #[serde(default)]
-    depart_by: Option<Spanned<String>>,
-    #[serde(default)]
-    limit: Option<Spanned<u32>>,
-    #[serde(default)]
-    reduce_by: Option<Spanned<u32>>,
-    #[serde(default)]
-    comply_by: Option<Spanned<String>>,
-    #[serde(default)]
-    sender: Option<Spanned<String>>,
-    #[serde(default)]
-    host: Option<Spanned<String>>,
-    #[serde(default)]
-    with: Option<Spanned<String>>,
-    #[serde(default)]
-    via: Option<Spanned<String>>,
-    #[serde(default)]
-    target: Option<Spanned<String>>,
-    #[serde(default)]
-    tone: Option<Spanned<String>>,
-    #[serde(default)]
-    in_post: Option<Spanned<RawStaff>>,
-    #[serde(default)]
-    vacant: Option<Spanned<u32>>,
-    #[serde(default)]
-    proposal: Option<Spanned<String>>,
-    #[serde(default)]
-    of: Option<Spanned<String>>,
-    #[serde(default)]
-    how: Option<Spanned<String>>,
+/// Declares a raw table type holding `$extra` fields plus every field a measure may carry, and
+/// its conversion into [`RawFields`]. One list serves events, measures and `RawFields`, because
+/// serde's `flatten` would lose the spans errors point at.
+macro_rules! with_measure_fields {
+    ($name:ident { $($(#[$m:meta])* $extra:ident : $ety:ty),* $(,)? }) => {
+        #[derive(Deserialize, Clone)]
+        #[serde(deny_unknown_fields)]
+        struct $name {
+            $($(#[$m])* $extra: $ety,)*
+            #[serde(default)] mission: Option<Spanned<String>>,
+            #[serde(default)] count: Option<Spanned<u32>>,
+            #[serde(default)] category: Option<Spanned<String>>,
+            #[serde(default)] persons: Option<Vec<Spanned<String>>>,
+            #[serde(default)] all: Option<Spanned<bool>>,
+            #[serde(default)] depart_by: Option<Spanned<String>>,
+            #[serde(default)] limit: Option<Spanned<u32>>,
+            #[serde(default)] reduce_by: Option<Spanned<u32>>,
+            #[serde(default)] comply_by: Option<Spanned<String>>,
+            #[serde(default)] sender: Option<Spanned<String>>,
+            #[serde(default)] host: Option<Spanned<String>>,
+            #[serde(default)] with: Option<Spanned<String>>,
+            #[serde(default)] via: Option<Spanned<String>>,
+            #[serde(default)] target: Option<Spanned<String>>,
+            #[serde(default)] tone: Option<Spanned<String>>,
+            #[serde(default)] in_post: Option<Spanned<RawStaff>>,
+            #[serde(default)] vacant: Option<Spanned<u32>>,
+            #[serde(default)] proposal: Option<Spanned<String>>,
+            #[serde(default)] of: Option<Spanned<String>>,
+            #[serde(default)] how: Option<Spanned<String>>,
+        }
+
+        impl $name {
+            #[allow(dead_code)]
+            fn fields(&self) -> RawFields {
+                RawFields {
+                    mission: self.mission.clone(),
+                    count: self.count.clone(),
+                    category: self.category.clone(),
+                    persons: self.persons.clone(),
+                    all: self.all.clone(),
+                    depart_by: self.depart_by.clone(),
+                    limit: self.limit.clone(),
+                    reduce_by: self.reduce_by.clone(),
+                    comply_by: self.comply_by.clone(),
+                    sender: self.sender.clone(),
+                    host: self.host.clone(),
+                    with: self.with.clone(),
+                    via: self.via.clone(),
+                    target: self.target.clone(),
+                    tone: self.tone.clone(),
+                    in_post: self.in_post.clone(),
+                    vacant: self.vacant.clone(),
+                    proposal: self.proposal.clone(),
+                    of: self.of.clone(),
+                    how: self.how.clone(),
+                }
+            }
+        }
+    };
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMeasure {
+// The fields a measure may carry. Which apply depends on the kind; a field set where it does
+// not apply is an error, never ignored.
+with_measure_fields!(RawFields {});
+
+with_measure_fields!(RawMeasure {
     kind: Spanned<String>,
     #[serde(default)]
     effective: Option<Spanned<String>>,
-    #[serde(flatten)]
-    fields: RawFields,
-}
+});
 
-#[derive(Deserialize)]
-struct RawEvent {
+with_measure_fields!(RawEvent {
     id: Spanned<String>,
     date: Spanned<String>,
     kind: Spanned<String>,
@@ -288,9 +306,7 @@ struct RawEvent {
     proposed: bool,
     #[serde(default)]
     measures: Vec<Spanned<RawMeasure>>,
-    #[serde(flatten)]
-    fields: RawFields,
-}
+});
 
 /// Reads and loads a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
@@ -326,12 +342,19 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
     };
     let mut b = Builder { problems: Vec::new(), world: World::default(), event_ids: BTreeMap::new() };
     let start = b.date(&raw.scenario.start).unwrap_or_default();
+    let end = raw.scenario.end.as_ref().and_then(|e| b.date(e));
     let _ = &raw.scenario.sources;
     b.actors(&raw.actors);
     b.persons(&raw.persons);
     b.mission_defs(&raw.missions);
     let initial = b.initial(&raw, start);
     let (events, meta) = b.events(&raw.events);
+    if let (Some(end), Some(last)) = (end, events.last()) {
+        if end < last.date {
+            let at = raw.scenario.end.as_ref().map(|e| e.span());
+            b.err("field", at, format!("`end` {end} is before the last event, dated {}", last.date));
+        }
+    }
     let problems = b.problems;
     let scenario = Scenario {
         name: name.to_string(),
@@ -339,6 +362,7 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
         title: raw.scenario.title,
         summary: raw.scenario.summary,
         start,
+        end,
         world: b.world,
         initial,
         events,
@@ -744,7 +768,7 @@ impl Builder {
         };
         let (date, actor) = (date?, actor?);
         let body = if kind == Kind::Countermeasures {
-            if r.effective.is_some() || r.fields.any_set() {
+            if r.effective.is_some() || r.fields().any_set() {
                 let msg = "a countermeasures decision keeps its fields in [[events.measures]]; each measure has its own kind and effective date".into();
                 self.err("field", Some(at.clone()), msg);
                 return None;
@@ -761,7 +785,7 @@ impl Builder {
                     Some(d) => self.date(d)?,
                     None => date,
                 };
-                if let Some(action) = self.action(k, &mr.fields, span(m), own) {
+                if let Some(action) = self.action(k, &mr.fields(), span(m), own) {
                     measures.push(Measure { effective: eff, action });
                 }
             }
@@ -783,14 +807,14 @@ impl Builder {
                     Some(d) => self.date(d)?,
                     None => date,
                 };
-                let action = self.action(kind, &r.fields, Some(at.clone()), own)?;
+                let action = self.action(kind, &r.fields(), Some(at.clone()), own)?;
                 Body::Measures { bundle: false, measures: vec![Measure { effective: eff, action }] }
             } else {
                 if r.effective.is_some() {
                     self.err("field", span(r.effective.as_ref().unwrap()), format!("{kind_key} has no effective date"));
                     return None;
                 }
-                self.other(kind, actor, &r.fields, at.clone(), own)?
+                self.other(kind, actor, &r.fields(), at.clone(), own)?
             }
         };
         Some(Event { date, notified, actor, in_response_to, proposed: r.proposed, body })

@@ -1,0 +1,469 @@
+//! Renders runs and states for people (text) and machines (JSON).
+//!
+//! Text is for reading in a terminal; JSON field names are stable and documented in
+//! docs/scenario-format.md. Nothing here changes a state.
+
+use crate::core::event::{Action, Body, CapScope, Category, Event, Kind};
+use crate::core::state::{Change, Effect, Lifecycle, State};
+use crate::core::world::{ActorId, MissionId, World};
+use crate::run::{Entry, Origin, Run};
+use crate::scenario::Scenario;
+use serde_json::{Value, json};
+use std::fmt::Write;
+
+fn a(w: &World, id: ActorId) -> &str {
+    &w.actor(id).key
+}
+
+fn m(w: &World, id: MissionId) -> &str {
+    &w.mission(id).key
+}
+
+fn scope(w: &World, s: &CapScope) -> String {
+    match *s {
+        CapScope::Mission(id) => m(w, id).to_string(),
+        CapScope::Posts { sender, host } => format!("all posts of {} in {}", a(w, sender), a(w, host)),
+    }
+}
+
+/// The actor an event is directed at: the other side of its missions, or its named target.
+pub fn targets(w: &World, e: &Event) -> Vec<ActorId> {
+    let mut out = Vec::new();
+    let mut push = |x: ActorId| {
+        if x != e.actor && !out.contains(&x) {
+            out.push(x);
+        }
+    };
+    match &e.body {
+        Body::Measures { measures, .. } => {
+            for ms in measures {
+                match &ms.action {
+                    Action::RelationsBroken { with }
+                    | Action::RelationsEstablished { with }
+                    | Action::ContactsFrozen { with }
+                    | Action::ChannelDesignated { with, .. } => push(*with),
+                    Action::StaffCapSet { scope: CapScope::Posts { sender, .. }, .. } => push(*sender),
+                    other => {
+                        if let Some(mid) = other.mission() {
+                            let d = w.mission(mid);
+                            push(if e.actor == d.sender { d.receiver } else { d.sender });
+                        }
+                    }
+                }
+            }
+        }
+        Body::Signal { target, .. } => push(*target),
+        Body::StaffReported { mission, .. } => push(w.mission(*mission).sender),
+        Body::ProposalAdopted { .. } | Body::MeasuresCancelled { .. } => {}
+    }
+    out
+}
+
+fn lifecycle(l: Lifecycle) -> &'static str {
+    match l {
+        Lifecycle::NotOpen => "not open",
+        Lifecycle::Operating => "operating",
+        Lifecycle::Suspended => "suspended",
+        Lifecycle::Closed => "closed",
+    }
+}
+
+/// One change in words.
+pub fn describe(w: &World, c: &Change) -> String {
+    match c {
+        Change::StaffAdded { mission, count } => format!("{}: {count} staff accredited", m(w, *mission)),
+        Change::StaffToLeave { mission, count, deadline } => {
+            format!("{}: {count} staff lose accreditation, must leave by {deadline}", m(w, *mission))
+        }
+        Change::StaffRecalled { mission, count } => format!("{}: {count} staff withdrawn by the sender", m(w, *mission)),
+        Change::StaffDeparted { mission, count } => format!("{}: {count} staff departed", m(w, *mission)),
+        Change::StatusLapsed { mission, count } => {
+            format!("{}: departure deadline passed; {count} staff not recorded as departed lose member status (R4)", m(w, *mission))
+        }
+        Change::ExcessLeft { mission, count } => {
+            format!("{}: compliance date passed, {count} staff above the cap left", m(w, *mission))
+        }
+        Change::StaffReported { mission, headcount, vacant } => {
+            format!("{}: reported {headcount} in post, {vacant} vacant", m(w, *mission))
+        }
+        Change::Requested { mission, count } => format!("{}: {count} accreditations requested", m(w, *mission)),
+        Change::Denied { mission, count } => format!("{}: {count} accreditation requests denied", m(w, *mission)),
+        Change::PostsAbolished { mission, count } => format!("{}: {count} vacant posts abolished", m(w, *mission)),
+        Change::CapSet { scope: s, limit, comply_by } => match comply_by {
+            Some(by) => format!("{}: cap {limit}, over cap until {by}", scope(w, s)),
+            None => format!("{}: cap {limit}", scope(w, s)),
+        },
+        Change::Lifecycle { mission, from, to } => {
+            format!("{}: {} -> {}", m(w, *mission), lifecycle(*from), lifecycle(*to))
+        }
+        Change::PremisesSeized { mission } => format!("{}: premises seized", m(w, *mission)),
+        Change::RelationsBroken { pair } => format!("relations {} - {} broken", a(w, pair.0), a(w, pair.1)),
+        Change::RelationsRestored { pair } => format!("relations {} - {} restored", a(w, pair.0), a(w, pair.1)),
+        Change::ContactsFrozen { pair } => {
+            format!("high-level contacts {} - {} frozen", a(w, pair.0), a(w, pair.1))
+        }
+        Change::ConsentRestored { mission } => format!("{}: consent granted again", m(w, *mission)),
+        Change::ChannelDesignated { pair, via } => {
+            format!("channel {} - {} designated via {}", a(w, pair.0), a(w, pair.1), m(w, *via))
+        }
+        Change::Scheduled { day, what } => format!("{} scheduled for {day}", what.key()),
+        Change::ProposalHeld { measures } => format!("proposal of {measures} measures held, not in effect"),
+        Change::Cancelled { measures, .. } => format!("{measures} pending measures will not happen"),
+        Change::Recorded => "recorded; no mission changes".to_string(),
+    }
+}
+
+fn event_line(s: &Scenario, i: usize) -> String {
+    let e = &s.events[i];
+    let w = &s.world;
+    let targets: Vec<&str> = targets(w, e).into_iter().map(|t| a(w, t)).collect();
+    let to = if targets.is_empty() { String::new() } else { format!(" -> {}", targets.join(", ")) };
+    let proposed = if e.proposed { " (proposed)" } else { "" };
+    format!("{}  {}  {}{proposed}  {}{to}", e.date, s.meta[i].id, e.kind().key(), a(w, e.actor))
+}
+
+/// The timeline and summary of a run, as text.
+pub fn run_text(s: &Scenario, run: &Run) -> String {
+    let mut out = String::new();
+    let w = &s.world;
+    let _ = writeln!(out, "{} ({})", s.title, s.name);
+    let _ = writeln!(out);
+    for Entry { day, origin, changes } in &run.timeline {
+        match origin {
+            Origin::Event(i) => {
+                let _ = writeln!(out, "{}", event_line(s, *i));
+                let e = &s.events[*i];
+                if let Some(n) = e.notified {
+                    let _ = writeln!(out, "      notified {n}");
+                } else if matches!(e.body, Body::Measures { .. }) {
+                    let _ = writeln!(out, "      not formally notified");
+                }
+            }
+            Origin::Effect(i) => {
+                let _ = writeln!(out, "{day}  (effect of {})", s.meta[*i].id);
+            }
+        }
+        for c in changes {
+            let _ = writeln!(out, "      {}", describe(w, c));
+        }
+    }
+    let _ = writeln!(out);
+    out.push_str(&state_text(s, &run.state));
+    out
+}
+
+/// A state as text: missions, channels, relations, pending effects, digest.
+pub fn state_text(s: &Scenario, st: &State) -> String {
+    let w = &s.world;
+    let mut out = String::new();
+    let _ = writeln!(out, "State on {}", st.clock);
+    let _ = writeln!(out, "  {:<28} {:<25} {:<22} {:<10} {:>8} {:>6} {:>7} {:>8}", "mission", "kind", "sender -> receiver", "status", "in post", "cap", "vacant", "leaving");
+    for id in w.mission_ids() {
+        let d = w.mission(id);
+        let ms = st.mission(id);
+        let cap = st.cap_of(w, id).map_or("-".to_string(), |c| c.to_string());
+        let _ = writeln!(
+            out,
+            "  {:<28} {:<25} {:<22} {:<10} {:>8} {:>6} {:>7} {:>8}",
+            d.key,
+            d.kind.key(),
+            format!("{} -> {}", a(w, d.sender), a(w, d.receiver)),
+            st.status(w, id).key(),
+            ms.headcount(),
+            cap,
+            ms.vacant,
+            ms.leaving_count()
+        );
+    }
+    let open: Vec<String> = channels(w, st)
+        .into_iter()
+        .filter(|c| c["open"] == true)
+        .map(|c| {
+            format!(
+                "  {} - {} via {} ({})",
+                c["between"][0].as_str().unwrap_or(""),
+                c["between"][1].as_str().unwrap_or(""),
+                c["via"].as_str().unwrap_or(""),
+                c["kind"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "Open channels");
+    for c in open {
+        let _ = writeln!(out, "{c}");
+    }
+    if !st.relations.is_empty() {
+        let _ = writeln!(out, "Relations");
+        for r in &st.relations {
+            let what = if r.broken { "broken" } else { "high-level contacts frozen" };
+            let _ = writeln!(out, "  {} - {}: {what}", a(w, r.pair.0), a(w, r.pair.1));
+        }
+    }
+    let pending = pending(s, st);
+    if !pending.is_empty() {
+        let _ = writeln!(out, "Pending");
+        for p in pending {
+            let _ = writeln!(out, "  {}  {}  ({})", p["day"].as_str().unwrap_or(""), p["what"].as_str().unwrap_or(""), p["event"].as_str().unwrap_or(""));
+        }
+    }
+    let _ = writeln!(out, "digest {}", st.digest());
+    out
+}
+
+/// Every channel: one per mission (sender - receiver) and one per designated fallback.
+fn channels(w: &World, st: &State) -> Vec<Value> {
+    let mut out = Vec::new();
+    for id in w.mission_ids() {
+        let d = w.mission(id);
+        out.push(json!({
+            "between": [a(w, d.sender), a(w, d.receiver)],
+            "via": d.key,
+            "kind": "mission",
+            "open": st.mission(id).operating(),
+        }));
+    }
+    for c in &st.designated {
+        out.push(json!({
+            "between": [a(w, c.pair.0), a(w, c.pair.1)],
+            "via": m(w, c.via),
+            "kind": "designated",
+            "since": c.since.to_string(),
+            "open": st.mission(c.via).operating(),
+        }));
+    }
+    out
+}
+
+/// Scheduled effects and held proposals, with the event they come from.
+fn pending(s: &Scenario, st: &State) -> Vec<Value> {
+    let w = &s.world;
+    let id_of = |seq: crate::core::Seq| -> String {
+        // Sequences follow file order when every event was accepted; otherwise fall back.
+        s.meta.get(seq.index()).map_or(format!("#{}", seq.0), |m| m.id.clone())
+    };
+    let mut out = Vec::new();
+    for p in &st.pending {
+        let what = match &p.effect {
+            Effect::Measure { action, .. } => {
+                let target = action.mission().map(|x| format!(" {}", m(w, x))).unwrap_or_default();
+                format!("{}{target}", action.kind().key())
+            }
+            Effect::Lapse { mission } => format!("departure deadline passes at {}", m(w, *mission)),
+            Effect::Compliance { scope: sc } => format!("cap compliance date passes for {}", scope(w, sc)),
+        };
+        let notified = s.events.get(p.cause.index()).map(|e| e.notified.is_some());
+        out.push(json!({
+            "day": p.day.to_string(),
+            "event": id_of(p.cause),
+            "what": what,
+            "notified": notified,
+        }));
+    }
+    for p in &st.proposals {
+        out.push(json!({
+            "day": Value::Null,
+            "event": id_of(p.seq),
+            "what": format!("proposal of {} measures, held", p.measures.len()),
+            "notified": Value::Null,
+        }));
+    }
+    out
+}
+
+/// A state as JSON (the shape documented in docs/scenario-format.md).
+pub fn state_json(s: &Scenario, st: &State) -> Value {
+    let w = &s.world;
+    let missions: Vec<Value> = w
+        .mission_ids()
+        .map(|id| {
+            let d = w.mission(id);
+            let ms = st.mission(id);
+            let mut staff = serde_json::Map::new();
+            for c in Category::ALL {
+                let named = ms.members.iter().filter(|p| w.person(**p).category == c).count() as u32;
+                staff.insert(c.key().into(), json!(ms.in_post.get(c) + named));
+            }
+            json!({
+                "id": d.key,
+                "name": d.name,
+                "kind": d.kind.key(),
+                "sender": a(w, d.sender),
+                "receiver": a(w, d.receiver),
+                "territory": a(w, d.territory),
+                "city": d.city,
+                "hosted_by": d.hosted_by.map(|h| m(w, h)),
+                "status": st.status(w, id).key(),
+                "headcount": ms.headcount(),
+                "staff": staff,
+                "members": ms.members.iter().map(|p| w.person(*p).key.clone()).collect::<Vec<_>>(),
+                "vacant": ms.vacant,
+                "requested": ms.requested,
+                "leaving": ms.leaving.iter().map(|l| json!({
+                    "count": l.total(), "deadline": l.deadline.to_string(), "event": s.meta.get(l.cause.index()).map(|m| m.id.clone()),
+                })).collect::<Vec<_>>(),
+                "cap": st.cap_of(w, id),
+                "premises": ms.premises.key(),
+                "consent_withdrawn": ms.consent_withdrawn,
+            })
+        })
+        .collect();
+    let caps: Vec<Value> = st
+        .caps
+        .iter()
+        .map(|c| json!({
+            "scope": scope(w, &c.scope),
+            "limit": c.limit,
+            "since": c.since.to_string(),
+            "comply_by": c.comply_by.map(|d| d.to_string()),
+            "set_by": a(w, c.set_by),
+            "covered_headcount": st.covered_headcount(w, &c.scope),
+        }))
+        .collect();
+    let relations: Vec<Value> = st
+        .relations
+        .iter()
+        .map(|r| json!({"between": [a(w, r.pair.0), a(w, r.pair.1)], "broken": r.broken, "contacts_frozen": r.contacts_frozen}))
+        .collect();
+    json!({
+        "at": st.clock.to_string(),
+        "digest": st.digest(),
+        "events_applied": st.log.len(),
+        "missions": missions,
+        "caps": caps,
+        "channels": channels(w, st),
+        "relations": relations,
+        "pending": pending(s, st),
+    })
+}
+
+/// A run as JSON: the timeline, problems and final state.
+pub fn run_json(s: &Scenario, run: &Run) -> Value {
+    let w = &s.world;
+    let timeline: Vec<Value> = run
+        .timeline
+        .iter()
+        .map(|e| {
+            let (kind, id, event) = match e.origin {
+                Origin::Event(i) => ("event", s.meta[i].id.clone(), Some(i)),
+                Origin::Effect(i) => ("effect", s.meta[i].id.clone(), None),
+            };
+            let mut v = json!({
+                "date": e.day.to_string(),
+                "origin": kind,
+                "event": id,
+                "changes": e.changes.iter().map(|c| describe(w, c)).collect::<Vec<_>>(),
+            });
+            if let Some(i) = event {
+                let ev = &s.events[i];
+                v["kind"] = json!(ev.kind().key());
+                v["actor"] = json!(a(w, ev.actor));
+                v["targets"] = json!(targets(w, ev).into_iter().map(|t| a(w, t)).collect::<Vec<_>>());
+                v["cameo"] = json!(ev.cameo());
+                v["goldstein"] = json!(ev.goldstein());
+                v["notified"] = json!(ev.notified.map(|d| d.to_string()));
+                v["source"] = json!(s.meta[i].source);
+            }
+            v
+        })
+        .collect();
+    json!({
+        "scenario": s.title,
+        "file": s.name,
+        "timeline": timeline,
+        "problems": problems_json(s, &run.problems),
+        "state": state_json(s, &run.state),
+    })
+}
+
+/// Problems as JSON objects with file, line and column.
+pub fn problems_json(s: &Scenario, problems: &[crate::scenario::Problem]) -> Vec<Value> {
+    problems.iter().map(|p| problem_json(&s.name, &s.text, p)).collect()
+}
+
+pub fn problem_json(name: &str, text: &str, p: &crate::scenario::Problem) -> Value {
+    let (line, column) = p.span.as_ref().map_or((None, None), |r| {
+        let (l, c) = crate::scenario::line_col(text, r.start);
+        (Some(l), Some(c))
+    });
+    json!({
+        "file": name,
+        "line": line,
+        "column": column,
+        "event": p.event,
+        "code": p.code,
+        "rule": p.rule,
+        "message": p.message,
+        "help": p.help,
+    })
+}
+
+/// The catalogue of event kinds and rejection codes as Markdown (docs/events.md).
+pub fn catalogue_markdown() -> String {
+    let mut out = String::new();
+    out.push_str("# Event catalogue\n\n");
+    out.push_str("Generated by `demarche events --format markdown`; a test fails when this file and the code disagree.\n\n");
+    out.push_str("Every event has `id`, `date` (announced), `kind`, `actor`, `source`, and optionally `notified`, `in_response_to`, `summary`, `note`. Measure kinds also take `effective` and `proposed`.\n");
+    out.push_str("CAMEO codes and Goldstein weights follow the CAMEO codebook; PLOVER is `CATEGORY: mode`. A mark in *ours* means the mapping is this project's choice, not the ontology table in the shared sources.\n\n");
+    out.push_str("## Kinds\n\n| kind | measure | CAMEO | Goldstein | PLOVER | ours | who may issue | fields | effect |\n|---|---|---|---|---|---|---|---|---|\n");
+    for k in Kind::ALL {
+        let i = k.info();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
+            i.key,
+            if k.is_measure() { "yes" } else { "" },
+            i.cameo.unwrap_or("none"),
+            i.goldstein.map_or("".to_string(), |g| format!("{g:+.1}")),
+            i.plover.unwrap_or("none"),
+            if i.mapped_by_project { "yes" } else { "" },
+            i.issuer.describe(),
+            i.fields,
+            i.effect
+        );
+    }
+    out.push_str("\n## Rejection codes\n\nCodes are fixed: a code never changes meaning and is never reused.\n\n| code | name | rule | meaning |\n|---|---|---|---|\n");
+    for c in crate::core::Reason::CODES {
+        let _ = writeln!(out, "| E{:03} | {} | {} | {} |", c.code, c.name, c.rule, c.meaning);
+    }
+    out
+}
+
+/// The catalogue as JSON.
+pub fn catalogue_json() -> Value {
+    let kinds: Vec<Value> = Kind::ALL
+        .iter()
+        .map(|k| {
+            let i = k.info();
+            json!({
+                "kind": i.key, "measure": k.is_measure(), "cameo": i.cameo, "goldstein": i.goldstein,
+                "plover": i.plover, "mapped_by_project": i.mapped_by_project,
+                "issuer": i.issuer.describe(), "fields": i.fields, "effect": i.effect,
+            })
+        })
+        .collect();
+    let codes: Vec<Value> = crate::core::Reason::CODES
+        .iter()
+        .map(|c| json!({"code": format!("E{:03}", c.code), "name": c.name, "rule": c.rule, "meaning": c.meaning}))
+        .collect();
+    json!({"kinds": kinds, "rejections": codes})
+}
+
+/// The catalogue as plain text for a terminal.
+pub fn catalogue_text() -> String {
+    let mut out = String::new();
+    for k in Kind::ALL {
+        let i = k.info();
+        let codes = match (i.cameo, i.plover) {
+            (Some(c), Some(p)) => format!("CAMEO {c} ({:+.1}), PLOVER {p}", i.goldstein.unwrap_or(0.0)),
+            (Some(c), None) => format!("CAMEO {c} ({:+.1})", i.goldstein.unwrap_or(0.0)),
+            _ => "no CAMEO/PLOVER code".to_string(),
+        };
+        let _ = writeln!(out, "{}  [{}]  issued by: {}\n    fields: {}\n    {}\n", i.key, codes, i.issuer.describe(), i.fields, i.effect);
+    }
+    let _ = writeln!(out, "Rejection codes:");
+    for c in crate::core::Reason::CODES {
+        let _ = writeln!(out, "  E{:03} {:<26} [{}] {}", c.code, c.name, c.rule, c.meaning);
+    }
+    out
+}
+

@@ -1,0 +1,177 @@
+//! Golden tests: every scenario replays to reviewed output, and every broken file in
+//! scenarios/invalid/ produces exactly the errors in its `.expected` file.
+//!
+//! Regenerate expectations with `UPDATE_EXPECT=1 cargo test`, then review the diff.
+
+use demarche::report;
+use demarche::run::{Until, run};
+use demarche::scenario::{self, Scenario, line_col};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Compares `actual` with the file at `path`, or writes it when UPDATE_EXPECT is set.
+fn expect_file(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("{} is missing; run with UPDATE_EXPECT=1", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs from the output (rerun with UPDATE_EXPECT=1 and review the diff)\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}
+
+fn load(rel: &str) -> Scenario {
+    let path = root().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    scenario::parse(rel, &text).unwrap_or_else(|(_, p)| panic!("{rel} does not load: {p:#?}"))
+}
+
+/// The problems of a file, one line each: code, line:column, event, message.
+fn problem_lines(rel: &str) -> String {
+    let text = std::fs::read_to_string(root().join(rel)).unwrap();
+    let problems = match scenario::parse(rel, &text) {
+        Err((_, problems)) => problems,
+        Ok(s) => run(&s, Until::End, true).problems,
+    };
+    problems
+        .iter()
+        .map(|p| {
+            let (l, c) = p.span.as_ref().map_or((0, 0), |r| line_col(&text, r.start));
+            let event = p.event.as_deref().unwrap_or("-");
+            format!("{} {l}:{c} {event}: {}\n", p.code, p.message)
+        })
+        .collect()
+}
+
+#[test]
+fn every_invalid_scenario_produces_its_expected_errors() {
+    let dir = root().join("scenarios/invalid");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let rel = format!("scenarios/invalid/{}", path.file_name().unwrap().to_string_lossy());
+            let lines = problem_lines(&rel);
+            assert!(!lines.is_empty(), "{rel} is meant to be invalid but has no problem");
+            expect_file(&path.with_extension("expected"), &lines);
+            n += 1;
+        }
+    }
+    assert!(n >= 5, "only {n} invalid scenarios found");
+}
+
+#[test]
+fn every_scenario_validates_and_replays_to_its_reviewed_timeline() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let rel = format!("scenarios/{}", path.file_name().unwrap().to_string_lossy());
+            let s = load(&rel);
+            let r = run(&s, Until::End, true);
+            assert!(r.problems.is_empty(), "{rel}: {:#?}", r.problems);
+            assert_eq!(r.accepted(), s.events.len(), "{rel}: every event is accepted");
+            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+            expect_file(&root().join(format!("tests/golden/{stem}.txt")), &report::run_text(&s, &r));
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "only {n} scenarios found");
+}
+
+fn state_at(s: &Scenario, date: &str) -> serde_json::Value {
+    let r = run(s, Until::Date(scenario::parse_date(date).unwrap()), false);
+    assert!(r.problems.is_empty(), "{:#?}", r.problems);
+    report::state_json(s, &r.state)
+}
+
+fn mission<'a>(state: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    state["missions"].as_array().unwrap().iter().find(|m| m["id"] == id).unwrap()
+}
+
+#[test]
+fn nato_russia_on_7_october_2021_the_mission_has_10_in_post_and_a_cap_of_10_pending() {
+    let s = load("scenarios/nato-russia-2021.toml");
+    let st = state_at(&s, "2021-10-07");
+    let m = mission(&st, "ru-mission-nato");
+    assert_eq!(m["status"], "active");
+    assert_eq!(m["headcount"], 10);
+    assert_eq!(m["vacant"], 0);
+    assert_eq!(m["cap"], 20, "the cap of 10 takes effect at the end of October");
+    assert_eq!(m["leaving"][0]["count"], 8);
+    assert_eq!(m["leaving"][0]["deadline"], "2021-10-31");
+    let pending = st["pending"].as_array().unwrap();
+    assert!(
+        pending.iter().any(|p| p["what"] == "staff-cap-set ru-mission-nato" && p["day"] == "2021-10-31"),
+        "{pending:#?}"
+    );
+}
+
+#[test]
+fn nato_russia_before_6_october_2021_the_mission_has_18_in_post_2_vacant_and_a_cap_of_20() {
+    let s = load("scenarios/nato-russia-2021.toml");
+    let i = s.event_index("ru-mission-size-2021").unwrap();
+    let r = run(&s, Until::Event(i), false);
+    let st = report::state_json(&s, &r.state);
+    let m = mission(&st, "ru-mission-nato");
+    assert_eq!((m["headcount"].as_u64(), m["vacant"].as_u64(), m["cap"].as_u64()), (Some(18), Some(2), Some(20)));
+}
+
+#[test]
+fn nato_russia_on_2_november_2021_the_mission_is_suspended_and_nato_offices_closed() {
+    let s = load("scenarios/nato-russia-2021.toml");
+    let st = state_at(&s, "2021-11-02");
+    let ru = mission(&st, "ru-mission-nato");
+    assert_eq!(ru["status"], "suspended");
+    assert_eq!(ru["headcount"], 0);
+    assert_eq!(ru["premises"], "protected");
+    for id in ["nato-mlm-moscow", "nato-info-office-moscow"] {
+        let m = mission(&st, id);
+        assert_eq!(m["status"], "closed", "{id}");
+        assert_eq!(m["headcount"], 0, "{id}");
+        assert_eq!(m["consent_withdrawn"], true, "{id}");
+    }
+    let channels = st["channels"].as_array().unwrap();
+    let open: Vec<_> = channels
+        .iter()
+        .filter(|c| c["open"] == true && c["between"].as_array().unwrap().iter().any(|a| a == "nato"))
+        .collect();
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0]["kind"], "designated");
+    assert_eq!(open[0]["via"], "ru-embassy-belgium");
+    assert!(st["pending"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn nato_russia_2015_cap_leaves_30_after_its_compliance_date() {
+    let s = load("scenarios/nato-russia-2021.toml");
+    let over = state_at(&s, "2016-01-10");
+    assert_eq!(mission(&over, "ru-mission-nato")["status"], "over-cap");
+    assert_eq!(mission(&over, "ru-mission-nato")["headcount"], 50);
+    let after = state_at(&s, "2016-01-11");
+    assert_eq!(mission(&after, "ru-mission-nato")["status"], "active");
+    assert_eq!(mission(&after, "ru-mission-nato")["headcount"], 30);
+}
+
+#[test]
+fn replay_digest_is_stable_across_runs_and_prefixes() {
+    let s = load("scenarios/nato-russia-2021.toml");
+    let a = run(&s, Until::End, false).state.digest();
+    let b = run(&s, Until::End, false).state.digest();
+    assert_eq!(a, b);
+    let mid = run(&s, Until::Date(scenario::parse_date("2021-10-07").unwrap()), false).state.digest();
+    assert_ne!(a, mid);
+}
+
+#[test]
+fn events_doc_is_in_step_with_the_catalogue() {
+    let path = root().join("docs/events.md");
+    expect_file(&path, &report::catalogue_markdown());
+}

@@ -7,12 +7,15 @@ use clap::{Parser, Subcommand, ValueEnum};
 use demarche::report;
 use demarche::run::{Until, run};
 use demarche::scenario::{self, LoadError, Problem, Scenario};
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const ABOUT: &str = "Replay diplomatic crises event by event, and ask what state every mission was in on any date.";
+const ABOUT: &str =
+    "Replay diplomatic crises event by event, and ask what state every mission was in on any date.";
 
 const LONG_ABOUT: &str = "\
 demarche replays a scenario (a TOML file of actors, missions and dated diplomatic events) through a
@@ -55,7 +58,9 @@ enum CatalogueFormat {
 enum Command {
     /// Replay a scenario: a dated timeline of what each event did to each mission, then every
     /// mission's state and the state digest.
-    #[command(after_help = "Examples:\n  demarche replay scenarios/nato-russia-2021.toml\n  demarche replay scenarios/nato-russia-2021.toml --until nato-expels-8-2021\n  demarche replay scenarios/nato-russia-2021.toml --until 2021-10-31 --format json")]
+    #[command(
+        after_help = "Examples:\n  demarche replay scenarios/nato-russia-2021.toml\n  demarche replay scenarios/nato-russia-2021.toml --until nato-expels-8-2021\n  demarche replay scenarios/nato-russia-2021.toml --until 2021-10-31 --format json"
+    )]
     Replay {
         /// The scenario file (TOML).
         file: PathBuf,
@@ -68,7 +73,9 @@ enum Command {
     },
     /// Show the state at a date or after an event: every mission's status, headcount and cap,
     /// open channels, relations, and what is still pending.
-    #[command(after_help = "Examples:\n  demarche state scenarios/nato-russia-2021.toml --at 2021-10-07\n  demarche state scenarios/nato-russia-2021.toml --after ru-countermeasures-2021 --format json")]
+    #[command(
+        after_help = "Examples:\n  demarche state scenarios/nato-russia-2021.toml --at 2021-10-07\n  demarche state scenarios/nato-russia-2021.toml --after ru-countermeasures-2021 --format json"
+    )]
     State {
         file: PathBuf,
         /// The state at the end of this date (YYYY-MM-DD).
@@ -81,7 +88,9 @@ enum Command {
         format: Format,
     },
     /// Check a scenario: every problem in the file and every rejected event, not just the first.
-    #[command(after_help = "Exit code 0 and a one-line summary when valid; otherwise the problems and exit code 1.")]
+    #[command(
+        after_help = "Exit code 0 and a one-line summary when valid; otherwise the problems and exit code 1."
+    )]
     Validate {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "text")]
@@ -98,8 +107,17 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Replay { file, until, format } => cmd_replay(&file, until.as_deref(), format),
-        Command::State { file, at, after, format } => cmd_state(&file, at.as_deref(), after.as_deref(), format),
+        Command::Replay {
+            file,
+            until,
+            format,
+        } => cmd_replay(&file, until.as_deref(), format),
+        Command::State {
+            file,
+            at,
+            after,
+            format,
+        } => cmd_state(&file, at.as_deref(), after.as_deref(), format),
         Command::Validate { file, format } => cmd_validate(&file, format),
         Command::Events { format } => {
             match format {
@@ -125,7 +143,12 @@ fn load(file: &Path, format: Format) -> Result<Scenario, ExitCode> {
             eprintln!("error: cannot read {path}: {error}");
             Err(ExitCode::from(1))
         }
-        Err(LoadError::Invalid { name, text, problems, .. }) => {
+        Err(LoadError::Invalid {
+            name,
+            text,
+            problems,
+            ..
+        }) => {
             print_problems(&name, &text, &problems, format);
             Err(ExitCode::from(1))
         }
@@ -135,8 +158,14 @@ fn load(file: &Path, format: Format) -> Result<Scenario, ExitCode> {
 fn print_problems(name: &str, text: &str, problems: &[Problem], format: Format) {
     match format {
         Format::Json => {
-            let v: Vec<_> = problems.iter().map(|p| report::problem_json(name, text, p)).collect();
-            println!("{:#}", serde_json::json!({"file": name, "valid": false, "problems": v}));
+            let v: Vec<_> = problems
+                .iter()
+                .map(|p| report::problem_json(name, text, p))
+                .collect();
+            println!(
+                "{:#}",
+                serde_json::json!({"file": name, "valid": false, "problems": v})
+            );
         }
         Format::Text => {
             let theme = if std::io::stderr().is_terminal() {
@@ -146,10 +175,23 @@ fn print_problems(name: &str, text: &str, problems: &[Problem], format: Format) 
             };
             let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
             for p in problems {
-                let (line, col) = p.span.as_ref().map_or((0, 0), |r| scenario::line_col(text, r.start));
-                let event = p.event.as_deref().map(|e| format!(" event `{e}`:")).unwrap_or_default();
-                eprintln!("error[{}]: {name}:{line}:{col}:{event} {}", p.code, p.message);
-                let diag = ProblemDiagnostic { problem: p.clone(), src: NamedSource::new(name, text.to_string()) };
+                let (line, col) = p
+                    .span
+                    .as_ref()
+                    .map_or((0, 0), |r| scenario::line_col(text, r.start));
+                let event = p
+                    .event
+                    .as_deref()
+                    .map(|e| format!(" event `{e}`:"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "error[{}]: {name}:{line}:{col}:{event} {}",
+                    p.code, p.message
+                );
+                let diag = ProblemDiagnostic {
+                    problem: p.clone(),
+                    src: NamedSource::new(name, text.to_string()),
+                };
                 let mut out = String::new();
                 if handler.render_report(&mut out, &diag).is_ok() {
                     eprintln!("{out}");
@@ -183,7 +225,10 @@ impl Diagnostic for ProblemDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.problem.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.problem
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -198,8 +243,14 @@ impl Diagnostic for ProblemDiagnostic {
         };
         // Point at the first line of the span: a whole event table is too long to underline.
         let text = self.src.inner();
-        let end = text[span.start..span.end.min(text.len())].find('\n').map_or(span.end, |n| span.start + n);
-        Some(Box::new(std::iter::once(LabeledSpan::new(Some(label), span.start, end.saturating_sub(span.start)))))
+        let end = text[span.start..span.end.min(text.len())]
+            .find('\n')
+            .map_or(span.end, |n| span.start + n);
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(label),
+            span.start,
+            end.saturating_sub(span.start),
+        ))))
     }
 }
 
@@ -208,7 +259,10 @@ fn parse_until(s: &Scenario, arg: &str) -> Result<Until, String> {
         return scenario::parse_date(arg).map(Until::Date);
     }
     s.event_index(arg).map(Until::Event).ok_or_else(|| {
-        format!("`{arg}` is neither a date (YYYY-MM-DD) nor an event id in {}", s.name)
+        format!(
+            "`{arg}` is neither a date (YYYY-MM-DD) nor an event id in {}",
+            s.name
+        )
     })
 }
 
@@ -230,7 +284,9 @@ fn cmd_replay(file: &Path, until: Option<&str>, format: Format) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         if format == Format::Text {
-            eprintln!("replay stopped at the first rejected event; the state above is as before it");
+            eprintln!(
+                "replay stopped at the first rejected event; the state above is as before it"
+            );
             print_problems(&s.name, &s.text, &r.problems, format);
         }
         ExitCode::from(1)

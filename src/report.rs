@@ -22,7 +22,9 @@ fn m(w: &World, id: MissionId) -> &str {
 fn scope(w: &World, s: &CapScope) -> String {
     match *s {
         CapScope::Mission(id) => m(w, id).to_string(),
-        CapScope::Posts { sender, host } => format!("all posts of {} in {}", a(w, sender), a(w, host)),
+        CapScope::Posts { sender, host } => {
+            format!("all posts of {} in {}", a(w, sender), a(w, host))
+        }
     }
 }
 
@@ -42,11 +44,18 @@ pub fn targets(w: &World, e: &Event) -> Vec<ActorId> {
                     | Action::RelationsEstablished { with }
                     | Action::ContactsFrozen { with }
                     | Action::ChannelDesignated { with, .. } => push(*with),
-                    Action::StaffCapSet { scope: CapScope::Posts { sender, .. }, .. } => push(*sender),
+                    Action::StaffCapSet {
+                        scope: CapScope::Posts { sender, .. },
+                        ..
+                    } => push(*sender),
                     other => {
                         if let Some(mid) = other.mission() {
                             let d = w.mission(mid);
-                            push(if e.actor == d.sender { d.receiver } else { d.sender });
+                            push(if e.actor == d.sender {
+                                d.receiver
+                            } else {
+                                d.sender
+                            });
                         }
                     }
                 }
@@ -71,44 +80,102 @@ fn lifecycle(l: Lifecycle) -> &'static str {
 /// One change in words.
 pub fn describe(w: &World, c: &Change) -> String {
     match c {
-        Change::StaffAdded { mission, count } => format!("{}: {count} staff accredited", m(w, *mission)),
-        Change::StaffToLeave { mission, count, deadline } => {
-            format!("{}: {count} staff lose accreditation, must leave by {deadline}", m(w, *mission))
+        Change::StaffAdded { mission, count } => {
+            format!("{}: {count} staff accredited", m(w, *mission))
         }
-        Change::StaffRecalled { mission, count } => format!("{}: {count} staff withdrawn by the sender", m(w, *mission)),
-        Change::StaffDeparted { mission, count } => format!("{}: {count} staff departed", m(w, *mission)),
+        Change::StaffToLeave {
+            mission,
+            count,
+            deadline,
+        } => {
+            format!(
+                "{}: {count} staff lose accreditation, must leave by {deadline}",
+                m(w, *mission)
+            )
+        }
+        Change::StaffRecalled { mission, count } => {
+            format!("{}: {count} staff withdrawn by the sender", m(w, *mission))
+        }
+        Change::StaffDeparted { mission, count } => {
+            format!("{}: {count} staff departed", m(w, *mission))
+        }
         Change::StatusLapsed { mission, count } => {
-            format!("{}: departure deadline passed; {count} staff not recorded as departed lose member status (R4)", m(w, *mission))
+            format!(
+                "{}: departure deadline passed; {count} staff not recorded as departed lose member status (R4)",
+                m(w, *mission)
+            )
         }
         Change::ExcessLeft { mission, count } => {
-            format!("{}: compliance date passed, {count} staff above the cap left", m(w, *mission))
+            format!(
+                "{}: compliance date passed, {count} staff above the cap left",
+                m(w, *mission)
+            )
         }
-        Change::StaffReported { mission, headcount, vacant } => {
-            format!("{}: reported {headcount} in post, {vacant} vacant", m(w, *mission))
+        Change::StaffReported {
+            mission,
+            headcount,
+            vacant,
+        } => {
+            format!(
+                "{}: reported {headcount} in post, {vacant} vacant",
+                m(w, *mission)
+            )
         }
-        Change::Requested { mission, count } => format!("{}: {count} accreditations requested", m(w, *mission)),
-        Change::Denied { mission, count } => format!("{}: {count} accreditation requests denied", m(w, *mission)),
-        Change::PostsAbolished { mission, count } => format!("{}: {count} vacant posts abolished", m(w, *mission)),
-        Change::CapSet { scope: s, limit, comply_by } => match comply_by {
+        Change::Requested { mission, count } => {
+            format!("{}: {count} accreditations requested", m(w, *mission))
+        }
+        Change::Denied { mission, count } => {
+            format!("{}: {count} accreditation requests denied", m(w, *mission))
+        }
+        Change::PostsAbolished { mission, count } => {
+            format!("{}: {count} vacant posts abolished", m(w, *mission))
+        }
+        Change::CapSet {
+            scope: s,
+            limit,
+            comply_by,
+        } => match comply_by {
             Some(by) => format!("{}: cap {limit}, over cap until {by}", scope(w, s)),
             None => format!("{}: cap {limit}", scope(w, s)),
         },
         Change::Lifecycle { mission, from, to } => {
-            format!("{}: {} -> {}", m(w, *mission), lifecycle(*from), lifecycle(*to))
+            format!(
+                "{}: {} -> {}",
+                m(w, *mission),
+                lifecycle(*from),
+                lifecycle(*to)
+            )
         }
         Change::PremisesSeized { mission } => format!("{}: premises seized", m(w, *mission)),
-        Change::RelationsBroken { pair } => format!("relations {} - {} broken", a(w, pair.0), a(w, pair.1)),
-        Change::RelationsRestored { pair } => format!("relations {} - {} restored", a(w, pair.0), a(w, pair.1)),
+        Change::RelationsBroken { pair } => {
+            format!("relations {} - {} broken", a(w, pair.0), a(w, pair.1))
+        }
+        Change::RelationsRestored { pair } => {
+            format!("relations {} - {} restored", a(w, pair.0), a(w, pair.1))
+        }
         Change::ContactsFrozen { pair } => {
-            format!("high-level contacts {} - {} frozen", a(w, pair.0), a(w, pair.1))
+            format!(
+                "high-level contacts {} - {} frozen",
+                a(w, pair.0),
+                a(w, pair.1)
+            )
         }
         Change::ConsentRestored { mission } => format!("{}: consent granted again", m(w, *mission)),
         Change::ChannelDesignated { pair, via } => {
-            format!("channel {} - {} designated via {}", a(w, pair.0), a(w, pair.1), m(w, *via))
+            format!(
+                "channel {} - {} designated via {}",
+                a(w, pair.0),
+                a(w, pair.1),
+                m(w, *via)
+            )
         }
         Change::Scheduled { day, what } => format!("{} scheduled for {day}", what.key()),
-        Change::ProposalHeld { measures } => format!("proposal of {measures} measures held, not in effect"),
-        Change::Cancelled { measures, .. } => format!("{measures} pending measures will not happen"),
+        Change::ProposalHeld { measures } => {
+            format!("proposal of {measures} measures held, not in effect")
+        }
+        Change::Cancelled { measures, .. } => {
+            format!("{measures} pending measures will not happen")
+        }
         Change::Recorded => "recorded; no mission changes".to_string(),
     }
 }
@@ -117,9 +184,19 @@ fn event_line(s: &Scenario, i: usize) -> String {
     let e = &s.events[i];
     let w = &s.world;
     let targets: Vec<&str> = targets(w, e).into_iter().map(|t| a(w, t)).collect();
-    let to = if targets.is_empty() { String::new() } else { format!(" -> {}", targets.join(", ")) };
+    let to = if targets.is_empty() {
+        String::new()
+    } else {
+        format!(" -> {}", targets.join(", "))
+    };
     let proposed = if e.proposed { " (proposed)" } else { "" };
-    format!("{}  {}  {}{proposed}  {}{to}", e.date, s.meta[i].id, e.kind().key(), a(w, e.actor))
+    format!(
+        "{}  {}  {}{proposed}  {}{to}",
+        e.date,
+        s.meta[i].id,
+        e.kind().key(),
+        a(w, e.actor)
+    )
 }
 
 /// The timeline and summary of a run, as text.
@@ -128,7 +205,12 @@ pub fn run_text(s: &Scenario, run: &Run) -> String {
     let w = &s.world;
     let _ = writeln!(out, "{} ({})", s.title, s.name);
     let _ = writeln!(out);
-    for Entry { day, origin, changes } in &run.timeline {
+    for Entry {
+        day,
+        origin,
+        changes,
+    } in &run.timeline
+    {
         match origin {
             Origin::Event(i) => {
                 let _ = writeln!(out, "{}", event_line(s, *i));
@@ -157,7 +239,11 @@ pub fn state_text(s: &Scenario, st: &State) -> String {
     let w = &s.world;
     let mut out = String::new();
     let _ = writeln!(out, "State on {}", st.clock);
-    let _ = writeln!(out, "  {:<28} {:<25} {:<22} {:<10} {:>8} {:>6} {:>7} {:>8}", "mission", "kind", "sender -> receiver", "status", "in post", "cap", "vacant", "leaving");
+    let _ = writeln!(
+        out,
+        "  {:<28} {:<25} {:<22} {:<10} {:>8} {:>6} {:>7} {:>8}",
+        "mission", "kind", "sender -> receiver", "status", "in post", "cap", "vacant", "leaving"
+    );
     for id in w.mission_ids() {
         let d = w.mission(id);
         let ms = st.mission(id);
@@ -195,7 +281,11 @@ pub fn state_text(s: &Scenario, st: &State) -> String {
     if !st.relations.is_empty() {
         let _ = writeln!(out, "Relations");
         for r in &st.relations {
-            let what = if r.broken { "broken" } else { "high-level contacts frozen" };
+            let what = if r.broken {
+                "broken"
+            } else {
+                "high-level contacts frozen"
+            };
             let _ = writeln!(out, "  {} - {}: {what}", a(w, r.pair.0), a(w, r.pair.1));
         }
     }
@@ -203,7 +293,13 @@ pub fn state_text(s: &Scenario, st: &State) -> String {
     if !pending.is_empty() {
         let _ = writeln!(out, "Pending");
         for p in pending {
-            let _ = writeln!(out, "  {}  {}  ({})", p["day"].as_str().unwrap_or(""), p["what"].as_str().unwrap_or(""), p["event"].as_str().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "  {}  {}  ({})",
+                p["day"].as_str().unwrap_or(""),
+                p["what"].as_str().unwrap_or(""),
+                p["event"].as_str().unwrap_or("")
+            );
         }
     }
     let _ = writeln!(out, "digest {}", st.digest());
@@ -239,17 +335,24 @@ fn pending(s: &Scenario, st: &State) -> Vec<Value> {
     let w = &s.world;
     let id_of = |seq: crate::core::Seq| -> String {
         // Sequences follow file order when every event was accepted; otherwise fall back.
-        s.meta.get(seq.index()).map_or(format!("#{}", seq.0), |m| m.id.clone())
+        s.meta
+            .get(seq.index())
+            .map_or(format!("#{}", seq.0), |m| m.id.clone())
     };
     let mut out = Vec::new();
     for p in &st.pending {
         let what = match &p.effect {
             Effect::Measure { action, .. } => {
-                let target = action.mission().map(|x| format!(" {}", m(w, x))).unwrap_or_default();
+                let target = action
+                    .mission()
+                    .map(|x| format!(" {}", m(w, x)))
+                    .unwrap_or_default();
                 format!("{}{target}", action.kind().key())
             }
             Effect::Lapse { mission } => format!("departure deadline passes at {}", m(w, *mission)),
-            Effect::Compliance { scope: sc } => format!("cap compliance date passes for {}", scope(w, sc)),
+            Effect::Compliance { scope: sc } => {
+                format!("cap compliance date passes for {}", scope(w, sc))
+            }
         };
         let notified = s.events.get(p.cause.index()).map(|e| e.notified.is_some());
         out.push(json!({
@@ -310,14 +413,16 @@ pub fn state_json(s: &Scenario, st: &State) -> Value {
     let caps: Vec<Value> = st
         .caps
         .iter()
-        .map(|c| json!({
-            "scope": scope(w, &c.scope),
-            "limit": c.limit,
-            "since": c.since.to_string(),
-            "comply_by": c.comply_by.map(|d| d.to_string()),
-            "set_by": a(w, c.set_by),
-            "covered_headcount": st.covered_headcount(w, &c.scope),
-        }))
+        .map(|c| {
+            json!({
+                "scope": scope(w, &c.scope),
+                "limit": c.limit,
+                "since": c.since.to_string(),
+                "comply_by": c.comply_by.map(|d| d.to_string()),
+                "set_by": a(w, c.set_by),
+                "covered_headcount": st.covered_headcount(w, &c.scope),
+            })
+        })
         .collect();
     let relations: Vec<Value> = st
         .relations
@@ -357,7 +462,12 @@ pub fn run_json(s: &Scenario, run: &Run) -> Value {
                 let ev = &s.events[i];
                 v["kind"] = json!(ev.kind().key());
                 v["actor"] = json!(a(w, ev.actor));
-                v["targets"] = json!(targets(w, ev).into_iter().map(|t| a(w, t)).collect::<Vec<_>>());
+                v["targets"] = json!(
+                    targets(w, ev)
+                        .into_iter()
+                        .map(|t| a(w, t))
+                        .collect::<Vec<_>>()
+                );
                 v["cameo"] = json!(ev.cameo());
                 v["goldstein"] = json!(ev.goldstein());
                 v["notified"] = json!(ev.notified.map(|d| d.to_string()));
@@ -377,7 +487,10 @@ pub fn run_json(s: &Scenario, run: &Run) -> Value {
 
 /// Problems as JSON objects with file, line and column.
 pub fn problems_json(s: &Scenario, problems: &[crate::scenario::Problem]) -> Vec<Value> {
-    problems.iter().map(|p| problem_json(&s.name, &s.text, p)).collect()
+    problems
+        .iter()
+        .map(|p| problem_json(&s.name, &s.text, p))
+        .collect()
 }
 
 pub fn problem_json(name: &str, text: &str, p: &crate::scenario::Problem) -> Value {
@@ -423,7 +536,11 @@ pub fn catalogue_markdown() -> String {
     }
     out.push_str("\n## Rejection codes\n\nCodes are fixed: a code never changes meaning and is never reused.\n\n| code | name | rule | meaning |\n|---|---|---|---|\n");
     for c in crate::core::Reason::CODES {
-        let _ = writeln!(out, "| E{:03} | {} | {} | {} |", c.code, c.name, c.rule, c.meaning);
+        let _ = writeln!(
+            out,
+            "| E{:03} | {} | {} | {} |",
+            c.code, c.name, c.rule, c.meaning
+        );
     }
     out
 }
@@ -454,16 +571,29 @@ pub fn catalogue_text() -> String {
     for k in Kind::ALL {
         let i = k.info();
         let codes = match (i.cameo, i.plover) {
-            (Some(c), Some(p)) => format!("CAMEO {c} ({:+.1}), PLOVER {p}", i.goldstein.unwrap_or(0.0)),
+            (Some(c), Some(p)) => {
+                format!("CAMEO {c} ({:+.1}), PLOVER {p}", i.goldstein.unwrap_or(0.0))
+            }
             (Some(c), None) => format!("CAMEO {c} ({:+.1})", i.goldstein.unwrap_or(0.0)),
             _ => "no CAMEO/PLOVER code".to_string(),
         };
-        let _ = writeln!(out, "{}  [{}]  issued by: {}\n    fields: {}\n    {}\n", i.key, codes, i.issuer.describe(), i.fields, i.effect);
+        let _ = writeln!(
+            out,
+            "{}  [{}]  issued by: {}\n    fields: {}\n    {}\n",
+            i.key,
+            codes,
+            i.issuer.describe(),
+            i.fields,
+            i.effect
+        );
     }
     let _ = writeln!(out, "Rejection codes:");
     for c in crate::core::Reason::CODES {
-        let _ = writeln!(out, "  E{:03} {:<26} [{}] {}", c.code, c.name, c.rule, c.meaning);
+        let _ = writeln!(
+            out,
+            "  E{:03} {:<26} [{}] {}",
+            c.code, c.name, c.rule, c.meaning
+        );
     }
     out
 }
-

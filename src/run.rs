@@ -103,8 +103,17 @@ pub fn run(scenario: &Scenario, until: Until, keep_going: bool) -> Run {
         match result {
             Ok(seq) => {
                 debug_assert_eq!(seq.index(), out.index_of.len());
-                if !out.timeline.iter().rev().any(|e| e.origin == Origin::Event(i)) {
-                    out.timeline.push(Entry { day: event.date, origin: Origin::Event(i), changes: Vec::new() });
+                if !out
+                    .timeline
+                    .iter()
+                    .rev()
+                    .any(|e| e.origin == Origin::Event(i))
+                {
+                    out.timeline.push(Entry {
+                        day: event.date,
+                        origin: Origin::Event(i),
+                        changes: Vec::new(),
+                    });
                 }
                 out.index_of.push(i);
                 seq_of.push(Some(seq));
@@ -140,7 +149,12 @@ pub fn run(scenario: &Scenario, until: Until, keep_going: bool) -> Run {
 
 /// Sorts recorded changes into timeline entries: those caused by the event being stepped
 /// (file position `current`), and those of scheduled effects of earlier events.
-fn group(changes: &[(Day, Seq, Change)], index_of: &[usize], current: usize, timeline: &mut Vec<Entry>) {
+fn group(
+    changes: &[(Day, Seq, Change)],
+    index_of: &[usize],
+    current: usize,
+    timeline: &mut Vec<Entry>,
+) {
     for (day, cause, change) in changes {
         let origin = match index_of.get(cause.index()) {
             Some(&i) => Origin::Effect(i),
@@ -148,7 +162,11 @@ fn group(changes: &[(Day, Seq, Change)], index_of: &[usize], current: usize, tim
         };
         match timeline.last_mut() {
             Some(e) if e.day == *day && e.origin == origin => e.changes.push(change.clone()),
-            _ => timeline.push(Entry { day: *day, origin, changes: vec![change.clone()] }),
+            _ => timeline.push(Entry {
+                day: *day,
+                origin,
+                changes: vec![change.clone()],
+            }),
         }
     }
 }

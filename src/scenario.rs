@@ -4,9 +4,13 @@
 //! every problem with the byte span of the offending table or value, so that errors can name
 //! the file, line and column. The format is documented in docs/scenario-format.md.
 
-use crate::core::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who};
+use crate::core::event::{
+    Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who,
+};
 use crate::core::state::{Cap, Designated, Lifecycle, Relation, State};
-use crate::core::world::{Actor, ActorId, ActorKind, MissionDef, MissionId, MissionKind, Person, PersonId, Seq, World};
+use crate::core::world::{
+    Actor, ActorId, ActorKind, MissionDef, MissionId, MissionKind, Person, PersonId, Seq, World,
+};
 use crate::core::{Day, Reason};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -31,7 +35,14 @@ pub struct Problem {
 
 impl Problem {
     fn file(code: &str, span: Option<Range<usize>>, message: String) -> Problem {
-        Problem { span, event: None, code: code.to_string(), rule: None, message, help: None }
+        Problem {
+            span,
+            event: None,
+            code: code.to_string(),
+            rule: None,
+            message,
+            help: None,
+        }
     }
 
     fn with_help(mut self, help: &str) -> Problem {
@@ -95,7 +106,10 @@ impl Scenario {
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, col)
 }
 
@@ -325,11 +339,19 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
 /// Why a scenario could not be loaded.
 #[derive(Debug)]
 pub enum LoadError {
-    Io { path: String, error: String },
-    Invalid { name: String, text: String, problems: Vec<Problem>, world: Option<Box<World>> },
+    Io {
+        path: String,
+        error: String,
+    },
+    Invalid {
+        name: String,
+        text: String,
+        problems: Vec<Problem>,
+        world: Option<Box<World>>,
+    },
 }
 
-type Partial = (Option<Scenario>, Vec<Problem>);
+type Partial = (Option<Box<Scenario>>, Vec<Problem>);
 
 /// Parses scenario text. On failure returns every problem found (and nothing applied).
 pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
@@ -340,7 +362,11 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
             return Err((None, vec![p]));
         }
     };
-    let mut b = Builder { problems: Vec::new(), world: World::default(), event_ids: BTreeMap::new() };
+    let mut b = Builder {
+        problems: Vec::new(),
+        world: World::default(),
+        event_ids: BTreeMap::new(),
+    };
     let start = b.date(&raw.scenario.start).unwrap_or_default();
     let end = raw.scenario.end.as_ref().and_then(|e| b.date(e));
     let _ = &raw.scenario.sources;
@@ -352,7 +378,11 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
     if let (Some(end), Some(last)) = (end, events.last()) {
         if end < last.date {
             let at = raw.scenario.end.as_ref().map(|e| e.span());
-            b.err("field", at, format!("`end` {end} is before the last event, dated {}", last.date));
+            b.err(
+                "field",
+                at,
+                format!("`end` {end} is before the last event, dated {}", last.date),
+            );
         }
     }
     let problems = b.problems;
@@ -368,7 +398,11 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
         events,
         meta,
     };
-    if problems.is_empty() { Ok(scenario) } else { Err((Some(scenario), problems)) }
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err((Some(Box::new(scenario)), problems))
+    }
 }
 
 struct Builder {
@@ -400,7 +434,11 @@ impl Builder {
         let id = self.world.actor_by_key(s.get_ref());
         if id.is_none() {
             let known: Vec<&str> = self.world.actors.iter().map(|a| a.key.as_str()).collect();
-            let msg = format!("unknown actor `{}`; declared actors: {}", s.get_ref(), known.join(", "));
+            let msg = format!(
+                "unknown actor `{}`; declared actors: {}",
+                s.get_ref(),
+                known.join(", ")
+            );
             self.err("reference", span(s), msg);
         }
         id
@@ -410,7 +448,11 @@ impl Builder {
         let id = self.world.mission_by_key(s.get_ref());
         if id.is_none() {
             let known: Vec<&str> = self.world.missions.iter().map(|m| m.key.as_str()).collect();
-            let msg = format!("unknown mission `{}`; declared missions: {}", s.get_ref(), known.join(", "));
+            let msg = format!(
+                "unknown mission `{}`; declared missions: {}",
+                s.get_ref(),
+                known.join(", ")
+            );
             self.err("reference", span(s), msg);
         }
         id
@@ -419,7 +461,10 @@ impl Builder {
     fn person(&mut self, s: &Spanned<String>) -> Option<PersonId> {
         let id = self.world.person_by_key(s.get_ref());
         if id.is_none() {
-            let msg = format!("unknown person `{}`; declare it under [[persons]]", s.get_ref());
+            let msg = format!(
+                "unknown person `{}`; declare it under [[persons]]",
+                s.get_ref()
+            );
             self.err("reference", span(s), msg);
         }
         id
@@ -429,7 +474,11 @@ impl Builder {
         let c = Category::from_key(s.get_ref());
         if c.is_none() {
             let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
-            let msg = format!("unknown category `{}`; use one of {}", s.get_ref(), keys.join(", "));
+            let msg = format!(
+                "unknown category `{}`; use one of {}",
+                s.get_ref(),
+                keys.join(", ")
+            );
             self.err("field", span(s), msg);
         }
         c
@@ -445,7 +494,8 @@ impl Builder {
                         Some(c) => staff.0[c.index()] = *n,
                         None => {
                             let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
-                            let msg = format!("unknown staff category `{k}`; use {}", keys.join(", "));
+                            let msg =
+                                format!("unknown staff category `{k}`; use {}", keys.join(", "));
                             self.err("field", span(s), msg);
                         }
                     }
@@ -457,10 +507,21 @@ impl Builder {
 
     fn unique(&mut self, what: &str, key: &Spanned<String>, taken: bool) -> bool {
         if taken {
-            self.err("setup", span(key), format!("{what} `{}` is declared twice", key.get_ref()));
+            self.err(
+                "setup",
+                span(key),
+                format!("{what} `{}` is declared twice", key.get_ref()),
+            );
         }
         if key.get_ref().is_empty() || key.get_ref().chars().any(char::is_whitespace) {
-            self.err("field", span(key), format!("{what} id `{}` must be non-empty, without spaces", key.get_ref()));
+            self.err(
+                "field",
+                span(key),
+                format!(
+                    "{what} id `{}` must be non-empty, without spaces",
+                    key.get_ref()
+                ),
+            );
         }
         !taken
     }
@@ -473,13 +534,21 @@ impl Builder {
                 "state" => Some(ActorKind::State),
                 "organisation" | "organization" => Some(ActorKind::Organisation),
                 other => {
-                    self.err("field", span(&a.kind), format!("unknown actor kind `{other}`; use state or organisation"));
+                    self.err(
+                        "field",
+                        span(&a.kind),
+                        format!("unknown actor kind `{other}`; use state or organisation"),
+                    );
                     None
                 }
             };
             if self.unique("actor", &a.id, taken) {
                 if let Some(kind) = kind {
-                    self.world.actors.push(Actor { key: a.id.get_ref().clone(), name: a.name.clone(), kind });
+                    self.world.actors.push(Actor {
+                        key: a.id.get_ref().clone(),
+                        name: a.name.clone(),
+                        kind,
+                    });
                 }
             }
         }
@@ -494,7 +563,10 @@ impl Builder {
                 None => Category::Unspecified,
             };
             if self.unique("person", &p.id, taken) {
-                self.world.persons.push(Person { key: p.id.get_ref().clone(), category });
+                self.world.persons.push(Person {
+                    key: p.id.get_ref().clone(),
+                    category,
+                });
             }
         }
     }
@@ -521,7 +593,11 @@ impl Builder {
             let m = m.get_ref();
             let kind = MissionKind::from_key(m.kind.get_ref()).or_else(|| {
                 let keys: Vec<&str> = MissionKind::ALL.iter().map(|k| k.key()).collect();
-                let msg = format!("unknown mission kind `{}`; use one of {}", m.kind.get_ref(), keys.join(", "));
+                let msg = format!(
+                    "unknown mission kind `{}`; use one of {}",
+                    m.kind.get_ref(),
+                    keys.join(", ")
+                );
                 self.err("field", span(&m.kind), msg);
                 None
             });
@@ -543,9 +619,15 @@ impl Builder {
             };
             let hosted_by = m.hosted_by.as_ref().and_then(|h| self.mission(h));
             if sender.is_some() && sender == receiver {
-                self.err("setup", span(&m.receiver), format!("mission `{}` is sent to its own sender", m.id.get_ref()));
+                self.err(
+                    "setup",
+                    span(&m.receiver),
+                    format!("mission `{}` is sent to its own sender", m.id.get_ref()),
+                );
             }
-            if let (Some(kind), Some(sender), Some(receiver), Some(territory)) = (kind, sender, receiver, territory) {
+            if let (Some(kind), Some(sender), Some(receiver), Some(territory)) =
+                (kind, sender, receiver, territory)
+            {
                 if let Some(def) = self.world.missions.get_mut(i) {
                     if def.key == *m.id.get_ref() {
                         def.kind = kind;
@@ -569,7 +651,9 @@ impl Builder {
                     "closed" => Lifecycle::Closed,
                     "not-open" => Lifecycle::NotOpen,
                     other => {
-                        let msg = format!("unknown status `{other}`; use active, suspended, closed or not-open");
+                        let msg = format!(
+                            "unknown status `{other}`; use active, suspended, closed or not-open"
+                        );
                         self.err("field", span(s), msg);
                         Lifecycle::Operating
                     }
@@ -584,8 +668,13 @@ impl Builder {
             let staff = m.staff.as_ref().map(|s| self.staff(s)).unwrap_or_default();
             let members: Vec<PersonId> = m.members.iter().filter_map(|p| self.person(p)).collect();
             let operating = lifecycles[i] == Lifecycle::Operating;
-            if !operating && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0) {
-                let msg = format!("mission `{}` is not operating, so it has no staff, vacant posts or requests", m.id.get_ref());
+            if !operating
+                && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0)
+            {
+                let msg = format!(
+                    "mission `{}` is not operating, so it has no staff, vacant posts or requests",
+                    m.id.get_ref()
+                );
                 self.err("setup", at.clone(), msg);
             }
             for p in &members {
@@ -620,11 +709,17 @@ impl Builder {
                     _ => None,
                 },
                 _ => {
-                    self.err("field", at.clone(), "a cap covers either `mission`, or `sender` and `host`".into());
+                    self.err(
+                        "field",
+                        at.clone(),
+                        "a cap covers either `mission`, or `sender` and `host`".into(),
+                    );
                     None
                 }
             };
-            let (Some(scope), Some(set_by)) = (scope, set_by) else { continue };
+            let (Some(scope), Some(set_by)) = (scope, set_by) else {
+                continue;
+            };
             let who_may = match scope {
                 CapScope::Mission(m) => self.world.mission(m).receiver,
                 CapScope::Posts { host, .. } => host,
@@ -645,19 +740,36 @@ impl Builder {
                 self.err("setup", at.clone(), msg);
             }
             if state.caps.iter().any(|x| x.scope == scope) {
-                self.err("setup", at.clone(), "two starting caps cover the same staff".into());
+                self.err(
+                    "setup",
+                    at.clone(),
+                    "two starting caps cover the same staff".into(),
+                );
                 continue;
             }
-            state.caps.push(Cap { scope, limit: c.limit, since, comply_by: None, set_by, cause: None });
+            state.caps.push(Cap {
+                scope,
+                limit: c.limit,
+                since,
+                comply_by: None,
+                set_by,
+                cause: None,
+            });
         }
         state.caps.sort_by_key(|c| c.scope);
         for r in &raw.relations {
             let at = span(r);
             let r = r.get_ref();
-            let Some((a, b)) = self.pair(&r.between, at) else { continue };
+            let Some((a, b)) = self.pair(&r.between, at) else {
+                continue;
+            };
             let pair = if a <= b { (a, b) } else { (b, a) };
             if state.relations.iter().all(|x| x.pair != pair) && (r.broken || r.contacts_frozen) {
-                state.relations.push(Relation { pair, broken: r.broken, contacts_frozen: r.contacts_frozen });
+                state.relations.push(Relation {
+                    pair,
+                    broken: r.broken,
+                    contacts_frozen: r.contacts_frozen,
+                });
             }
         }
         state.relations.sort_by_key(|r| r.pair);
@@ -669,13 +781,22 @@ impl Builder {
             let since = c.since.as_ref().and_then(|d| self.date(d)).unwrap_or(start);
             if let (Some((a, b)), Some(via)) = (pair, via) {
                 let pair = if a <= b { (a, b) } else { (b, a) };
-                state.designated.push(Designated { pair, via, since, cause: None });
+                state.designated.push(Designated {
+                    pair,
+                    via,
+                    since,
+                    cause: None,
+                });
             }
         }
         state
     }
 
-    fn pair(&mut self, between: &[Spanned<String>], at: Option<Range<usize>>) -> Option<(ActorId, ActorId)> {
+    fn pair(
+        &mut self,
+        between: &[Spanned<String>],
+        at: Option<Range<usize>>,
+    ) -> Option<(ActorId, ActorId)> {
         if between.len() != 2 {
             self.err("field", at, "`between` names exactly two actors".into());
             return None;
@@ -695,7 +816,11 @@ impl Builder {
         for (i, e) in raw.iter().enumerate() {
             let id = e.get_ref().id.get_ref();
             if self.event_ids.contains_key(id) {
-                self.err("setup", span(&e.get_ref().id), format!("event id `{id}` is used twice"));
+                self.err(
+                    "setup",
+                    span(&e.get_ref().id),
+                    format!("event id `{id}` is used twice"),
+                );
             } else {
                 self.event_ids.insert(id.clone(), i);
             }
@@ -731,7 +856,10 @@ impl Builder {
         match self.event_ids.get(s.get_ref()) {
             Some(&i) if i < own => Some(Seq(i as u32)),
             Some(_) => {
-                let msg = format!("`{}` comes later in the file; an event can only refer to earlier ones", s.get_ref());
+                let msg = format!(
+                    "`{}` comes later in the file; an event can only refer to earlier ones",
+                    s.get_ref()
+                );
                 self.problems.push(Problem {
                     span: span(s),
                     event: None,
@@ -743,7 +871,11 @@ impl Builder {
                 None
             }
             None => {
-                self.err("reference", span(s), format!("no event has the id `{}`", s.get_ref()));
+                self.err(
+                    "reference",
+                    span(s),
+                    format!("no event has the id `{}`", s.get_ref()),
+                );
                 None
             }
         }
@@ -755,11 +887,19 @@ impl Builder {
         let notified = r.notified.as_ref().and_then(|d| self.date(d));
         if r.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
             self.problems.push(
-                Problem::file("field", Some(at.clone()), "every event needs a `source` (a URL or a citation)".into())
-                    .with_help("cite where the fact comes from, in your own words"),
+                Problem::file(
+                    "field",
+                    Some(at.clone()),
+                    "every event needs a `source` (a URL or a citation)".into(),
+                )
+                .with_help("cite where the fact comes from, in your own words"),
             );
         }
-        let in_response_to: Vec<Seq> = r.in_response_to.iter().filter_map(|s| self.event_ref(own, s)).collect();
+        let in_response_to: Vec<Seq> = r
+            .in_response_to
+            .iter()
+            .filter_map(|s| self.event_ref(own, s))
+            .collect();
         let kind_key = r.kind.get_ref();
         let Some(kind) = Kind::from_key(kind_key) else {
             let msg = format!("unknown event kind `{kind_key}`; `demarche events` lists them all");
@@ -777,7 +917,10 @@ impl Builder {
             for m in &r.measures {
                 let mr = m.get_ref();
                 let Some(k) = Kind::from_key(mr.kind.get_ref()).filter(|k| k.is_measure()) else {
-                    let msg = format!("`{}` is not a measure kind; see `demarche events`", mr.kind.get_ref());
+                    let msg = format!(
+                        "`{}` is not a measure kind; see `demarche events`",
+                        mr.kind.get_ref()
+                    );
                     self.err("field", span(&mr.kind), msg);
                     continue;
                 };
@@ -786,20 +929,34 @@ impl Builder {
                     None => date,
                 };
                 if let Some(action) = self.action(k, &mr.fields(), span(m), own) {
-                    measures.push(Measure { effective: eff, action });
+                    measures.push(Measure {
+                        effective: eff,
+                        action,
+                    });
                 }
             }
             if measures.len() != r.measures.len() {
                 return None;
             }
-            Body::Measures { bundle: true, measures }
+            Body::Measures {
+                bundle: true,
+                measures,
+            }
         } else {
             if !r.measures.is_empty() {
-                self.err("field", Some(at.clone()), format!("only countermeasures hold [[events.measures]], not {kind_key}"));
+                self.err(
+                    "field",
+                    Some(at.clone()),
+                    format!("only countermeasures hold [[events.measures]], not {kind_key}"),
+                );
                 return None;
             }
             if r.proposed && !kind.is_measure() {
-                self.err("field", Some(at.clone()), format!("only measures can be proposed, not {kind_key}"));
+                self.err(
+                    "field",
+                    Some(at.clone()),
+                    format!("only measures can be proposed, not {kind_key}"),
+                );
                 return None;
             }
             if kind.is_measure() {
@@ -808,20 +965,43 @@ impl Builder {
                     None => date,
                 };
                 let action = self.action(kind, &r.fields(), Some(at.clone()), own)?;
-                Body::Measures { bundle: false, measures: vec![Measure { effective: eff, action }] }
+                Body::Measures {
+                    bundle: false,
+                    measures: vec![Measure {
+                        effective: eff,
+                        action,
+                    }],
+                }
             } else {
-                if r.effective.is_some() {
-                    self.err("field", span(r.effective.as_ref().unwrap()), format!("{kind_key} has no effective date"));
+                if let Some(eff) = &r.effective {
+                    self.err(
+                        "field",
+                        span(eff),
+                        format!("{kind_key} has no effective date"),
+                    );
                     return None;
                 }
                 self.other(kind, actor, &r.fields(), at.clone(), own)?
             }
         };
-        Some(Event { date, notified, actor, in_response_to, proposed: r.proposed, body })
+        Some(Event {
+            date,
+            notified,
+            actor,
+            in_response_to,
+            proposed: r.proposed,
+            body,
+        })
     }
 
     /// Builds a measure, taking the fields it uses; any other field set is an error.
-    fn action(&mut self, kind: Kind, f: &RawFields, at: Option<Range<usize>>, own: usize) -> Option<Action> {
+    fn action(
+        &mut self,
+        kind: Kind,
+        f: &RawFields,
+        at: Option<Range<usize>>,
+        own: usize,
+    ) -> Option<Action> {
         let _ = own;
         let mut f = f.clone();
         let before = self.problems.len();
@@ -844,9 +1024,17 @@ impl Builder {
                 let who = self.who(&mut f, key, &at, kind == Kind::AccreditationWithdrawn)?;
                 let depart_by = self.need_date(f.depart_by.take(), "depart_by", key, &at)?;
                 if kind == Kind::PersonaNonGrata {
-                    Action::PersonaNonGrata { mission, who, depart_by }
+                    Action::PersonaNonGrata {
+                        mission,
+                        who,
+                        depart_by,
+                    }
                 } else {
-                    Action::AccreditationWithdrawn { mission, who, depart_by }
+                    Action::AccreditationWithdrawn {
+                        mission,
+                        who,
+                        depart_by,
+                    }
                 }
             }
             Kind::StaffRecalled => Action::StaffRecalled {
@@ -864,7 +1052,10 @@ impl Builder {
             Kind::StaffCapSet => {
                 let scope = match (f.mission.take(), f.sender.take(), f.host.take()) {
                     (Some(m), None, None) => CapScope::Mission(self.mission(&m)?),
-                    (None, Some(s), Some(h)) => CapScope::Posts { sender: self.actor(&s)?, host: self.actor(&h)? },
+                    (None, Some(s), Some(h)) => CapScope::Posts {
+                        sender: self.actor(&s)?,
+                        host: self.actor(&h)?,
+                    },
                     _ => {
                         self.err("field", at.clone(), "staff-cap-set covers either `mission`, or `sender` and `host` (all their posts)".into());
                         return None;
@@ -874,7 +1065,11 @@ impl Builder {
                     (Some(l), None) => Limit::Absolute(*l.get_ref()),
                     (None, Some(r)) => Limit::ReduceBy(*r.get_ref()),
                     _ => {
-                        self.err("field", at.clone(), "staff-cap-set needs exactly one of `limit` and `reduce_by`".into());
+                        self.err(
+                            "field",
+                            at.clone(),
+                            "staff-cap-set needs exactly one of `limit` and `reduce_by`".into(),
+                        );
                         return None;
                     }
                 };
@@ -882,29 +1077,51 @@ impl Builder {
                     Some(d) => Some(self.date(&d)?),
                     None => None,
                 };
-                Action::StaffCapSet { scope, limit, comply_by }
+                Action::StaffCapSet {
+                    scope,
+                    limit,
+                    comply_by,
+                }
             }
-            Kind::MissionOpened => Action::MissionOpened { mission: self.need_mission(&mut f, key, &at)? },
-            Kind::MissionSuspended => Action::MissionSuspended { mission: self.need_mission(&mut f, key, &at)? },
-            Kind::MissionClosed => Action::MissionClosed { mission: self.need_mission(&mut f, key, &at)? },
-            Kind::MissionReopened => Action::MissionReopened { mission: self.need_mission(&mut f, key, &at)? },
+            Kind::MissionOpened => Action::MissionOpened {
+                mission: self.need_mission(&mut f, key, &at)?,
+            },
+            Kind::MissionSuspended => Action::MissionSuspended {
+                mission: self.need_mission(&mut f, key, &at)?,
+            },
+            Kind::MissionClosed => Action::MissionClosed {
+                mission: self.need_mission(&mut f, key, &at)?,
+            },
+            Kind::MissionReopened => Action::MissionReopened {
+                mission: self.need_mission(&mut f, key, &at)?,
+            },
             Kind::ConsentWithdrawn => Action::ConsentWithdrawn {
                 mission: self.need_mission(&mut f, key, &at)?,
                 depart_by: self.need_date(f.depart_by.take(), "depart_by", key, &at)?,
             },
-            Kind::ConsentGranted => Action::ConsentGranted { mission: self.need_mission(&mut f, key, &at)? },
-            Kind::RelationsBroken => Action::RelationsBroken { with: self.need_actor(f.with.take(), "with", key, &at)? },
-            Kind::RelationsEstablished => {
-                Action::RelationsEstablished { with: self.need_actor(f.with.take(), "with", key, &at)? }
-            }
-            Kind::ContactsFrozen => Action::ContactsFrozen { with: self.need_actor(f.with.take(), "with", key, &at)? },
-            Kind::PremisesSeized => Action::PremisesSeized { mission: self.need_mission(&mut f, key, &at)? },
+            Kind::ConsentGranted => Action::ConsentGranted {
+                mission: self.need_mission(&mut f, key, &at)?,
+            },
+            Kind::RelationsBroken => Action::RelationsBroken {
+                with: self.need_actor(f.with.take(), "with", key, &at)?,
+            },
+            Kind::RelationsEstablished => Action::RelationsEstablished {
+                with: self.need_actor(f.with.take(), "with", key, &at)?,
+            },
+            Kind::ContactsFrozen => Action::ContactsFrozen {
+                with: self.need_actor(f.with.take(), "with", key, &at)?,
+            },
+            Kind::PremisesSeized => Action::PremisesSeized {
+                mission: self.need_mission(&mut f, key, &at)?,
+            },
             Kind::ChannelDesignated => Action::ChannelDesignated {
                 with: self.need_actor(f.with.take(), "with", key, &at)?,
                 via: {
                     let v = self.need(f.via.take(), "via", key, &at)?;
                     self.mission(&Spanned::new(0..0, v)).or_else(|| {
-                        self.problems.last_mut().map(|p| p.span = at.clone());
+                        if let Some(p) = self.problems.last_mut() {
+                            p.span = at.clone();
+                        }
                         None
                     })?
                 },
@@ -915,7 +1132,14 @@ impl Builder {
         (self.problems.len() == before).then_some(action)
     }
 
-    fn other(&mut self, kind: Kind, actor: ActorId, f: &RawFields, at: Range<usize>, own: usize) -> Option<Body> {
+    fn other(
+        &mut self,
+        kind: Kind,
+        actor: ActorId,
+        f: &RawFields,
+        at: Range<usize>,
+        own: usize,
+    ) -> Option<Body> {
         let mut f = f.clone();
         let key = kind.key();
         let at = Some(at);
@@ -930,22 +1154,33 @@ impl Builder {
                 };
                 let tone = match f.tone.take() {
                     None => Tone::Neutral,
-                    Some(t) if kind == Kind::Statement => match t.get_ref().as_str() {
-                        "neutral" => Tone::Neutral,
-                        "pessimistic" => Tone::Pessimistic,
-                        "optimistic" => Tone::Optimistic,
-                        other => {
-                            self.err("field", span(&t), format!("unknown tone `{other}`; use neutral, pessimistic or optimistic"));
-                            return None;
+                    Some(t) if kind == Kind::Statement => {
+                        match t.get_ref().as_str() {
+                            "neutral" => Tone::Neutral,
+                            "pessimistic" => Tone::Pessimistic,
+                            "optimistic" => Tone::Optimistic,
+                            other => {
+                                self.err("field", span(&t), format!("unknown tone `{other}`; use neutral, pessimistic or optimistic"));
+                                return None;
+                            }
                         }
-                    },
+                    }
                     Some(t) => {
-                        self.err("field", span(&t), format!("`tone` applies to statement, not {key}"));
+                        self.err(
+                            "field",
+                            span(&t),
+                            format!("`tone` applies to statement, not {key}"),
+                        );
                         return None;
                     }
                 };
                 let _ = actor;
-                Body::Signal { kind, target, mission, tone }
+                Body::Signal {
+                    kind,
+                    target,
+                    mission,
+                    tone,
+                }
             }
             Kind::StaffReported => {
                 let mission = self.need_mission(&mut f, key, &at)?;
@@ -957,11 +1192,17 @@ impl Builder {
                     }
                 };
                 let vacant = f.vacant.take().map_or(0, |v| *v.get_ref());
-                Body::StaffReported { mission, in_post, vacant }
+                Body::StaffReported {
+                    mission,
+                    in_post,
+                    vacant,
+                }
             }
             Kind::ProposalAdopted => {
                 let p = self.need(f.proposal.take(), "proposal", key, &at)?;
-                Body::ProposalAdopted { proposal: self.event_ref(own, &Spanned::new(at.clone().unwrap(), p))? }
+                Body::ProposalAdopted {
+                    proposal: self.event_ref(own, &Spanned::new(at.clone().unwrap(), p))?,
+                }
             }
             Kind::MeasuresCancelled => {
                 let of = self.need(f.of.take(), "of", key, &at)?;
@@ -970,7 +1211,11 @@ impl Builder {
                     None | Some("withdrawn") => crate::core::event::Cancellation::Withdrawn,
                     Some("overruled") => crate::core::event::Cancellation::Overruled,
                     Some(other) => {
-                        self.err("field", at.clone(), format!("unknown `how` `{other}`; use withdrawn or overruled"));
+                        self.err(
+                            "field",
+                            at.clone(),
+                            format!("unknown `how` `{other}`; use withdrawn or overruled"),
+                        );
                         return None;
                     }
                 };
@@ -982,7 +1227,13 @@ impl Builder {
         (self.problems.len() == before).then_some(body)
     }
 
-    fn need<T: Clone>(&mut self, v: Option<Spanned<T>>, field: &str, kind: &str, at: &Option<Range<usize>>) -> Option<T> {
+    fn need<T: Clone>(
+        &mut self,
+        v: Option<Spanned<T>>,
+        field: &str,
+        kind: &str,
+        at: &Option<Range<usize>>,
+    ) -> Option<T> {
         match v {
             Some(v) => Some(v.get_ref().clone()),
             None => {
@@ -992,7 +1243,12 @@ impl Builder {
         }
     }
 
-    fn need_mission(&mut self, f: &mut RawFields, kind: &str, at: &Option<Range<usize>>) -> Option<MissionId> {
+    fn need_mission(
+        &mut self,
+        f: &mut RawFields,
+        kind: &str,
+        at: &Option<Range<usize>>,
+    ) -> Option<MissionId> {
         match f.mission.take() {
             Some(m) => self.mission(&m),
             None => {
@@ -1002,7 +1258,13 @@ impl Builder {
         }
     }
 
-    fn need_actor(&mut self, v: Option<Spanned<String>>, field: &str, kind: &str, at: &Option<Range<usize>>) -> Option<ActorId> {
+    fn need_actor(
+        &mut self,
+        v: Option<Spanned<String>>,
+        field: &str,
+        kind: &str,
+        at: &Option<Range<usize>>,
+    ) -> Option<ActorId> {
         match v {
             Some(a) => self.actor(&a),
             None => {
@@ -1012,7 +1274,13 @@ impl Builder {
         }
     }
 
-    fn need_date(&mut self, v: Option<Spanned<String>>, field: &str, kind: &str, at: &Option<Range<usize>>) -> Option<Day> {
+    fn need_date(
+        &mut self,
+        v: Option<Spanned<String>>,
+        field: &str,
+        kind: &str,
+        at: &Option<Range<usize>>,
+    ) -> Option<Day> {
         match v {
             Some(d) => self.date(&d),
             None => {
@@ -1023,7 +1291,13 @@ impl Builder {
     }
 
     /// `count` (+ `category`), `persons`, or (where allowed) `all = true`.
-    fn who(&mut self, f: &mut RawFields, kind: &str, at: &Option<Range<usize>>, all_ok: bool) -> Option<Who> {
+    fn who(
+        &mut self,
+        f: &mut RawFields,
+        kind: &str,
+        at: &Option<Range<usize>>,
+        all_ok: bool,
+    ) -> Option<Who> {
         let count = f.count.take();
         let persons = f.persons.take();
         let all = f.all.take().filter(|a| *a.get_ref());
@@ -1034,11 +1308,18 @@ impl Builder {
                     Some(s) => self.category(s)?,
                     None => Category::Unspecified,
                 };
-                Some(Who::Count { count: *c.get_ref(), category })
+                Some(Who::Count {
+                    count: *c.get_ref(),
+                    category,
+                })
             }
             (None, Some(ps), None) => {
                 if let Some(c) = category {
-                    self.err("field", span(&c), "named persons carry their own category".into());
+                    self.err(
+                        "field",
+                        span(&c),
+                        "named persons carry their own category".into(),
+                    );
                 }
                 let ids: Vec<PersonId> = ps.iter().filter_map(|p| self.person(p)).collect();
                 if ids.len() != ps.len() {
@@ -1059,8 +1340,16 @@ impl Builder {
             }
             (None, None, Some(_)) if all_ok => Some(Who::All),
             _ => {
-                let options = if all_ok { "`count`, `persons` or `all = true`" } else { "`count` or `persons`" };
-                self.err("field", at.clone(), format!("{kind} needs exactly one of {options}"));
+                let options = if all_ok {
+                    "`count`, `persons` or `all = true`"
+                } else {
+                    "`count` or `persons`"
+                };
+                self.err(
+                    "field",
+                    at.clone(),
+                    format!("{kind} needs exactly one of {options}"),
+                );
                 None
             }
         }
@@ -1068,7 +1357,11 @@ impl Builder {
 
     fn leftover(&mut self, f: &RawFields, kind: &str, at: &Option<Range<usize>>) {
         for name in f.set_names() {
-            self.err("field", at.clone(), format!("field `{name}` does not apply to {kind}"));
+            self.err(
+                "field",
+                at.clone(),
+                format!("field `{name}` does not apply to {kind}"),
+            );
         }
     }
 }
@@ -1079,7 +1372,10 @@ impl RawFields {
         macro_rules! check {
             ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
         }
-        check!(mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender, host, with, via, target, tone, in_post, vacant, proposal, of, how);
+        check!(
+            mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender,
+            host, with, via, target, tone, in_post, vacant, proposal, of, how
+        );
         v
     }
 

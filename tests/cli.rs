@@ -32,13 +32,23 @@ fn validate_a_broken_scenario_exits_1_naming_file_line_event_and_rule() {
     let o = demarche(&["validate", "scenarios/invalid/too-many-expelled.toml"]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("error[E012]: scenarios/invalid/too-many-expelled.toml:34:1: event `nato-expels-30`"), "{err}");
+    assert!(
+        err.contains(
+            "error[E012]: scenarios/invalid/too-many-expelled.toml:34:1: event `nato-expels-30`"
+        ),
+        "{err}"
+    );
     assert!(err.contains("CountExceedsStaff"), "{err}");
 }
 
 #[test]
 fn validate_json_lists_every_problem_with_line_and_column() {
-    let o = demarche(&["validate", "scenarios/invalid/rejected-then-more.toml", "--format", "json"]);
+    let o = demarche(&[
+        "validate",
+        "scenarios/invalid/rejected-then-more.toml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let problems = v["problems"].as_array().unwrap();
@@ -51,8 +61,23 @@ fn validate_json_lists_every_problem_with_line_and_column() {
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(demarche(&["replay"]).status.code(), Some(2));
-    assert_eq!(demarche(&["replay", "scenarios/nato-russia-2021.toml", "--format", "xml"]).status.code(), Some(2));
-    let o = demarche(&["replay", "scenarios/nato-russia-2021.toml", "--until", "no-such-event"]);
+    assert_eq!(
+        demarche(&[
+            "replay",
+            "scenarios/nato-russia-2021.toml",
+            "--format",
+            "xml"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    let o = demarche(&[
+        "replay",
+        "scenarios/nato-russia-2021.toml",
+        "--until",
+        "no-such-event",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("neither a date"), "{}", stderr(&o));
 }
@@ -61,12 +86,23 @@ fn usage_errors_exit_2() {
 fn a_missing_file_exits_1_and_says_so() {
     let o = demarche(&["replay", "scenarios/none.toml"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("cannot read scenarios/none.toml"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot read scenarios/none.toml"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn state_json_has_the_documented_shape() {
-    let o = demarche(&["state", "scenarios/nato-russia-2021.toml", "--at", "2021-11-02", "--format", "json"]);
+    let o = demarche(&[
+        "state",
+        "scenarios/nato-russia-2021.toml",
+        "--at",
+        "2021-11-02",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["at"], "2021-11-02");
@@ -75,14 +111,27 @@ fn state_json_has_the_documented_shape() {
         assert!(v[key].is_array(), "{key}");
     }
     let m = &v["missions"][0];
-    for key in ["id", "kind", "sender", "receiver", "status", "headcount", "cap"] {
+    for key in [
+        "id",
+        "kind",
+        "sender",
+        "receiver",
+        "status",
+        "headcount",
+        "cap",
+    ] {
         assert!(m.get(key).is_some(), "mission lacks {key}");
     }
 }
 
 #[test]
 fn replay_until_an_event_stops_after_it() {
-    let o = demarche(&["replay", "scenarios/nato-russia-2021.toml", "--until", "nato-expels-8-2021"]);
+    let o = demarche(&[
+        "replay",
+        "scenarios/nato-russia-2021.toml",
+        "--until",
+        "nato-expels-8-2021",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     assert!(out.contains("nato-expels-8-2021"));
@@ -93,7 +142,12 @@ fn replay_until_an_event_stops_after_it() {
 fn replay_prints_the_same_digest_as_state() {
     let replay = stdout(&demarche(&["replay", "scenarios/nato-russia-2021.toml"]));
     let state = stdout(&demarche(&["state", "scenarios/nato-russia-2021.toml"]));
-    let digest = |s: &str| s.lines().find(|l| l.starts_with("digest ")).unwrap().to_string();
+    let digest = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("digest "))
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(digest(&replay), digest(&state));
 }
 
@@ -103,7 +157,10 @@ fn events_lists_every_kind_with_codes() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let kinds = v["kinds"].as_array().unwrap();
     assert_eq!(kinds.len(), demarche::core::Kind::ALL.len());
-    let pr = kinds.iter().find(|k| k["kind"] == "persona-non-grata").unwrap();
+    let pr = kinds
+        .iter()
+        .find(|k| k["kind"] == "persona-non-grata")
+        .unwrap();
     assert_eq!(pr["cameo"], "161");
     assert_eq!(pr["plover"], "SANCTION: expel");
 }
@@ -111,5 +168,8 @@ fn events_lists_every_kind_with_codes() {
 #[test]
 fn help_teaches_with_examples() {
     let out = stdout(&demarche(&["--help"]));
-    assert!(out.contains("Examples:") && out.contains("Exit codes"), "{out}");
+    assert!(
+        out.contains("Examples:") && out.contains("Exit codes"),
+        "{out}"
+    );
 }

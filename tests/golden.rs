@@ -57,9 +57,15 @@ fn every_invalid_scenario_produces_its_expected_errors() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let rel = format!("scenarios/invalid/{}", path.file_name().unwrap().to_string_lossy());
+            let rel = format!(
+                "scenarios/invalid/{}",
+                path.file_name().unwrap().to_string_lossy()
+            );
             let lines = problem_lines(&rel);
-            assert!(!lines.is_empty(), "{rel} is meant to be invalid but has no problem");
+            assert!(
+                !lines.is_empty(),
+                "{rel} is meant to be invalid but has no problem"
+            );
             expect_file(&path.with_extension("expected"), &lines);
             n += 1;
         }
@@ -77,9 +83,16 @@ fn every_scenario_validates_and_replays_to_its_reviewed_timeline() {
             let s = load(&rel);
             let r = run(&s, Until::End, true);
             assert!(r.problems.is_empty(), "{rel}: {:#?}", r.problems);
-            assert_eq!(r.accepted(), s.events.len(), "{rel}: every event is accepted");
+            assert_eq!(
+                r.accepted(),
+                s.events.len(),
+                "{rel}: every event is accepted"
+            );
             let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-            expect_file(&root().join(format!("tests/golden/{stem}.txt")), &report::run_text(&s, &r));
+            expect_file(
+                &root().join(format!("tests/golden/{stem}.txt")),
+                &report::run_text(&s, &r),
+            );
             n += 1;
         }
     }
@@ -93,7 +106,12 @@ fn state_at(s: &Scenario, date: &str) -> serde_json::Value {
 }
 
 fn mission<'a>(state: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    state["missions"].as_array().unwrap().iter().find(|m| m["id"] == id).unwrap()
+    state["missions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap()
 }
 
 #[test]
@@ -104,12 +122,17 @@ fn nato_russia_on_7_october_2021_the_mission_has_10_in_post_and_a_cap_of_10_pend
     assert_eq!(m["status"], "active");
     assert_eq!(m["headcount"], 10);
     assert_eq!(m["vacant"], 0);
-    assert_eq!(m["cap"], 20, "the cap of 10 takes effect at the end of October");
+    assert_eq!(
+        m["cap"], 20,
+        "the cap of 10 takes effect at the end of October"
+    );
     assert_eq!(m["leaving"][0]["count"], 8);
     assert_eq!(m["leaving"][0]["deadline"], "2021-10-31");
     let pending = st["pending"].as_array().unwrap();
     assert!(
-        pending.iter().any(|p| p["what"] == "staff-cap-set ru-mission-nato" && p["day"] == "2021-10-31"),
+        pending
+            .iter()
+            .any(|p| p["what"] == "staff-cap-set ru-mission-nato" && p["day"] == "2021-10-31"),
         "{pending:#?}"
     );
 }
@@ -121,7 +144,14 @@ fn nato_russia_before_6_october_2021_the_mission_has_18_in_post_2_vacant_and_a_c
     let r = run(&s, Until::Event(i), false);
     let st = report::state_json(&s, &r.state);
     let m = mission(&st, "ru-mission-nato");
-    assert_eq!((m["headcount"].as_u64(), m["vacant"].as_u64(), m["cap"].as_u64()), (Some(18), Some(2), Some(20)));
+    assert_eq!(
+        (
+            m["headcount"].as_u64(),
+            m["vacant"].as_u64(),
+            m["cap"].as_u64()
+        ),
+        (Some(18), Some(2), Some(20))
+    );
 }
 
 #[test]
@@ -141,7 +171,9 @@ fn nato_russia_on_2_november_2021_the_mission_is_suspended_and_nato_offices_clos
     let channels = st["channels"].as_array().unwrap();
     let open: Vec<_> = channels
         .iter()
-        .filter(|c| c["open"] == true && c["between"].as_array().unwrap().iter().any(|a| a == "nato"))
+        .filter(|c| {
+            c["open"] == true && c["between"].as_array().unwrap().iter().any(|a| a == "nato")
+        })
         .collect();
     assert_eq!(open.len(), 1, "{open:#?}");
     assert_eq!(open[0]["kind"], "designated");
@@ -166,7 +198,13 @@ fn replay_digest_is_stable_across_runs_and_prefixes() {
     let a = run(&s, Until::End, false).state.digest();
     let b = run(&s, Until::End, false).state.digest();
     assert_eq!(a, b);
-    let mid = run(&s, Until::Date(scenario::parse_date("2021-10-07").unwrap()), false).state.digest();
+    let mid = run(
+        &s,
+        Until::Date(scenario::parse_date("2021-10-07").unwrap()),
+        false,
+    )
+    .state
+    .digest();
     assert_ne!(a, mid);
 }
 

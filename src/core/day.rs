@@ -78,8 +78,14 @@ mod tests {
     #[test]
     fn epoch_and_known_days() {
         assert_eq!(Day::from_ymd(1970, 1, 1), Some(Day(0)));
-        assert_eq!(Day::from_ymd(2021, 10, 18).unwrap().to_string(), "2021-10-18");
-        assert_eq!(Day::from_ymd(2000, 2, 29).unwrap().next().to_string(), "2000-03-01");
+        assert_eq!(
+            Day::from_ymd(2021, 10, 18).unwrap().to_string(),
+            "2021-10-18"
+        );
+        assert_eq!(
+            Day::from_ymd(2000, 2, 29).unwrap().next().to_string(),
+            "2000-03-01"
+        );
         assert_eq!(Day::from_ymd(2021, 2, 29), None);
         assert_eq!(Day::from_ymd(1969, 12, 31), Some(Day(-1)));
     }

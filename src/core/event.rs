@@ -109,26 +109,80 @@ pub struct Measure {
 /// What a measure does. One variant per measure kind of the catalogue.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Action {
-    AccreditationRequested { mission: MissionId, count: u32 },
-    AccreditationGranted { mission: MissionId, who: Who },
-    AccreditationDenied { mission: MissionId, count: u32 },
-    AccreditationWithdrawn { mission: MissionId, who: Who, depart_by: Day },
-    PersonaNonGrata { mission: MissionId, who: Who, depart_by: Day },
-    StaffRecalled { mission: MissionId, who: Who },
-    StaffDeparted { mission: MissionId, who: Who },
-    PostsAbolished { mission: MissionId, count: u32 },
-    StaffCapSet { scope: CapScope, limit: Limit, comply_by: Option<Day> },
-    MissionOpened { mission: MissionId },
-    MissionSuspended { mission: MissionId },
-    MissionClosed { mission: MissionId },
-    MissionReopened { mission: MissionId },
-    ConsentWithdrawn { mission: MissionId, depart_by: Day },
-    ConsentGranted { mission: MissionId },
-    RelationsBroken { with: ActorId },
-    RelationsEstablished { with: ActorId },
-    ContactsFrozen { with: ActorId },
-    PremisesSeized { mission: MissionId },
-    ChannelDesignated { with: ActorId, via: MissionId },
+    AccreditationRequested {
+        mission: MissionId,
+        count: u32,
+    },
+    AccreditationGranted {
+        mission: MissionId,
+        who: Who,
+    },
+    AccreditationDenied {
+        mission: MissionId,
+        count: u32,
+    },
+    AccreditationWithdrawn {
+        mission: MissionId,
+        who: Who,
+        depart_by: Day,
+    },
+    PersonaNonGrata {
+        mission: MissionId,
+        who: Who,
+        depart_by: Day,
+    },
+    StaffRecalled {
+        mission: MissionId,
+        who: Who,
+    },
+    StaffDeparted {
+        mission: MissionId,
+        who: Who,
+    },
+    PostsAbolished {
+        mission: MissionId,
+        count: u32,
+    },
+    StaffCapSet {
+        scope: CapScope,
+        limit: Limit,
+        comply_by: Option<Day>,
+    },
+    MissionOpened {
+        mission: MissionId,
+    },
+    MissionSuspended {
+        mission: MissionId,
+    },
+    MissionClosed {
+        mission: MissionId,
+    },
+    MissionReopened {
+        mission: MissionId,
+    },
+    ConsentWithdrawn {
+        mission: MissionId,
+        depart_by: Day,
+    },
+    ConsentGranted {
+        mission: MissionId,
+    },
+    RelationsBroken {
+        with: ActorId,
+    },
+    RelationsEstablished {
+        with: ActorId,
+    },
+    ContactsFrozen {
+        with: ActorId,
+    },
+    PremisesSeized {
+        mission: MissionId,
+    },
+    ChannelDesignated {
+        with: ActorId,
+        via: MissionId,
+    },
 }
 
 impl Action {
@@ -175,7 +229,10 @@ impl Action {
             | Action::ConsentWithdrawn { mission, .. }
             | Action::ConsentGranted { mission }
             | Action::PremisesSeized { mission } => Some(mission),
-            Action::StaffCapSet { scope: CapScope::Mission(mission), .. } => Some(mission),
+            Action::StaffCapSet {
+                scope: CapScope::Mission(mission),
+                ..
+            } => Some(mission),
             Action::ChannelDesignated { via, .. } => Some(via),
             _ => None,
         }
@@ -215,12 +272,24 @@ pub enum Cancellation {
 pub enum Body {
     /// Measures announced together. `bundle` is false for a single measure written as its own
     /// kind, true for a `countermeasures` decision (which may also hold just one measure).
-    Measures { bundle: bool, measures: Vec<Measure> },
+    Measures {
+        bundle: bool,
+        measures: Vec<Measure>,
+    },
     /// A stance, accusation, protest, demand or threat: recorded, no effect on any mission.
-    Signal { kind: Kind, target: ActorId, mission: Option<MissionId>, tone: Tone },
+    Signal {
+        kind: Kind,
+        target: ActorId,
+        mission: Option<MissionId>,
+        tone: Tone,
+    },
     /// What a source reports a mission's staff to be on this day; it reconciles counts that
     /// changed through moves nobody recorded (rotations, unfilled posts).
-    StaffReported { mission: MissionId, in_post: Staff, vacant: u32 },
+    StaffReported {
+        mission: MissionId,
+        in_post: Staff,
+        vacant: u32,
+    },
     /// A held proposal is adopted: its measures are checked now and scheduled.
     ProposalAdopted { proposal: Seq },
     /// Measures not yet in effect (or a held proposal) will not happen.
@@ -248,9 +317,9 @@ impl Event {
     pub fn kind(&self) -> Kind {
         match &self.body {
             Body::Measures { bundle: true, .. } => Kind::Countermeasures,
-            Body::Measures { measures, .. } => {
-                measures.first().map_or(Kind::Countermeasures, |m| m.action.kind())
-            }
+            Body::Measures { measures, .. } => measures
+                .first()
+                .map_or(Kind::Countermeasures, |m| m.action.kind()),
             Body::Signal { kind, .. } => *kind,
             Body::StaffReported { .. } => Kind::StaffReported,
             Body::ProposalAdopted { .. } => Kind::ProposalAdopted,
@@ -271,7 +340,11 @@ impl Event {
 
     fn codes(&self) -> (Option<&'static str>, Option<f32>) {
         match &self.body {
-            Body::Signal { kind: Kind::Statement, tone, .. } => match tone {
+            Body::Signal {
+                kind: Kind::Statement,
+                tone,
+                ..
+            } => match tone {
                 Tone::Neutral => (Some("010"), Some(0.0)),
                 Tone::Pessimistic => (Some("012"), Some(-0.4)),
                 Tone::Optimistic => (Some("013"), Some(0.4)),

@@ -11,43 +11,156 @@ use serde::Serialize;
 /// Why an event was rejected. See [`Reason::code`] and [`Reason::rule`].
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub enum Reason {
-    DateBeforePrevious { date: Day, previous: Day },
-    ResponseNotEarlier { target: Seq, next: Seq },
-    EffectiveBeforeAnnounced { effective: Day, announced: Day },
-    DeadlineBeforeEffective { deadline: Day, effective: Day },
-    NotReceivingSide { actor: ActorId, mission: MissionId, receiver: ActorId },
-    NotSendingSide { actor: ActorId, mission: MissionId, sender: ActorId },
-    NotTerritorialState { actor: ActorId, mission: MissionId, territory: ActorId },
-    NotAParty { actor: ActorId, with: ActorId, via: Option<MissionId> },
-    MissionClosed { mission: MissionId },
-    MissionNotOperating { mission: MissionId, status: &'static str },
-    AlreadyInStatus { mission: MissionId, status: &'static str },
-    CountExceedsStaff { mission: MissionId, count: u32, available: u32 },
-    CountExceedsRequests { mission: MissionId, count: u32, pending: u32 },
-    CountExceedsVacancies { mission: MissionId, count: u32, vacant: u32 },
-    CountExceedsLeaving { mission: MissionId, count: u32, leaving: u32 },
-    CapExceeded { scope: CapScope, limit: u32, would_be: u32 },
+    DateBeforePrevious {
+        date: Day,
+        previous: Day,
+    },
+    ResponseNotEarlier {
+        target: Seq,
+        next: Seq,
+    },
+    EffectiveBeforeAnnounced {
+        effective: Day,
+        announced: Day,
+    },
+    DeadlineBeforeEffective {
+        deadline: Day,
+        effective: Day,
+    },
+    NotReceivingSide {
+        actor: ActorId,
+        mission: MissionId,
+        receiver: ActorId,
+    },
+    NotSendingSide {
+        actor: ActorId,
+        mission: MissionId,
+        sender: ActorId,
+    },
+    NotTerritorialState {
+        actor: ActorId,
+        mission: MissionId,
+        territory: ActorId,
+    },
+    NotAParty {
+        actor: ActorId,
+        with: ActorId,
+        via: Option<MissionId>,
+    },
+    MissionClosed {
+        mission: MissionId,
+    },
+    MissionNotOperating {
+        mission: MissionId,
+        status: &'static str,
+    },
+    AlreadyInStatus {
+        mission: MissionId,
+        status: &'static str,
+    },
+    CountExceedsStaff {
+        mission: MissionId,
+        count: u32,
+        available: u32,
+    },
+    CountExceedsRequests {
+        mission: MissionId,
+        count: u32,
+        pending: u32,
+    },
+    CountExceedsVacancies {
+        mission: MissionId,
+        count: u32,
+        vacant: u32,
+    },
+    CountExceedsLeaving {
+        mission: MissionId,
+        count: u32,
+        leaving: u32,
+    },
+    CapExceeded {
+        scope: CapScope,
+        limit: u32,
+        would_be: u32,
+    },
     ZeroCount,
-    ComplianceDateMissing { scope: CapScope, limit: u32, headcount: u32 },
-    ComplianceBeforeEffective { comply_by: Day, effective: Day },
-    RelationsBroken { a: ActorId, b: ActorId },
-    ConsentWithdrawn { mission: MissionId },
-    PersonAlreadyAccredited { person: PersonId, mission: MissionId },
-    PersonNotMember { person: PersonId, mission: MissionId },
-    MissionEndsFirst { mission: MissionId, ends: Day, effective: Day },
-    MeasuresPendingAfterEnd { mission: MissionId, ends: Day, pending: Day },
-    NothingToCancel { of: Seq },
-    NotTheAuthor { actor: ActorId, of: Seq, author: ActorId },
-    NotAProposal { of: Seq },
-    SelfTarget { actor: ActorId },
-    RelationsAlreadySo { a: ActorId, b: ActorId, state: &'static str },
-    StaffReportConflict { mission: MissionId, named: u32, reserved: u32 },
+    ComplianceDateMissing {
+        scope: CapScope,
+        limit: u32,
+        headcount: u32,
+    },
+    ComplianceBeforeEffective {
+        comply_by: Day,
+        effective: Day,
+    },
+    RelationsBroken {
+        a: ActorId,
+        b: ActorId,
+    },
+    ConsentWithdrawn {
+        mission: MissionId,
+    },
+    PersonAlreadyAccredited {
+        person: PersonId,
+        mission: MissionId,
+    },
+    PersonNotMember {
+        person: PersonId,
+        mission: MissionId,
+    },
+    MissionEndsFirst {
+        mission: MissionId,
+        ends: Day,
+        effective: Day,
+    },
+    MeasuresPendingAfterEnd {
+        mission: MissionId,
+        ends: Day,
+        pending: Day,
+    },
+    NothingToCancel {
+        of: Seq,
+    },
+    NotTheAuthor {
+        actor: ActorId,
+        of: Seq,
+        author: ActorId,
+    },
+    NotAProposal {
+        of: Seq,
+    },
+    SelfTarget {
+        actor: ActorId,
+    },
+    RelationsAlreadySo {
+        a: ActorId,
+        b: ActorId,
+        state: &'static str,
+    },
+    StaffReportConflict {
+        mission: MissionId,
+        named: u32,
+        reserved: u32,
+    },
     EmptyDecision,
-    ConsentNotWithdrawn { mission: MissionId },
-    NotAHostOfPosts { actor: ActorId, host: ActorId },
-    AllNotAllowed { kind: &'static str },
-    ReductionExceedsStaff { scope: CapScope, reduce_by: u32, headcount: u32 },
-    DeferralNotAllowed { kind: &'static str },
+    ConsentNotWithdrawn {
+        mission: MissionId,
+    },
+    NotAHostOfPosts {
+        actor: ActorId,
+        host: ActorId,
+    },
+    AllNotAllowed {
+        kind: &'static str,
+    },
+    ReductionExceedsStaff {
+        scope: CapScope,
+        reduce_by: u32,
+        headcount: u32,
+    },
+    DeferralNotAllowed {
+        kind: &'static str,
+    },
 }
 
 /// One row of the code table.
@@ -144,25 +257,43 @@ impl Reason {
                 "in_response_to points at event #{} which is not before this one (#{})",
                 target.0, next.0
             ),
-            Reason::EffectiveBeforeAnnounced { effective, announced } => {
+            Reason::EffectiveBeforeAnnounced {
+                effective,
+                announced,
+            } => {
                 format!("takes effect on {effective}, before it was announced on {announced}")
             }
-            Reason::DeadlineBeforeEffective { deadline, effective } => format!(
+            Reason::DeadlineBeforeEffective {
+                deadline,
+                effective,
+            } => format!(
                 "departure deadline {deadline} is before the measure takes effect on {effective}"
             ),
-            Reason::NotReceivingSide { actor, mission, receiver } => format!(
+            Reason::NotReceivingSide {
+                actor,
+                mission,
+                receiver,
+            } => format!(
                 "`{}` is not the receiving side of `{}`; only `{}` may do this",
                 a(*actor),
                 m(*mission),
                 a(*receiver)
             ),
-            Reason::NotSendingSide { actor, mission, sender } => format!(
+            Reason::NotSendingSide {
+                actor,
+                mission,
+                sender,
+            } => format!(
                 "`{}` did not send `{}`; only `{}` may do this to its own mission",
                 a(*actor),
                 m(*mission),
                 a(*sender)
             ),
-            Reason::NotTerritorialState { actor, mission, territory } => format!(
+            Reason::NotTerritorialState {
+                actor,
+                mission,
+                territory,
+            } => format!(
                 "`{}` cannot seize the premises of `{}`; they stand on the territory of `{}`",
                 a(*actor),
                 m(*mission),
@@ -178,7 +309,10 @@ impl Reason {
                 None => format!("`{}` is not a party to this with `{}`", a(*actor), a(*with)),
             },
             Reason::MissionClosed { mission } => {
-                format!("mission `{}` is closed; only reopening may follow", m(*mission))
+                format!(
+                    "mission `{}` is closed; only reopening may follow",
+                    m(*mission)
+                )
             }
             Reason::MissionNotOperating { mission, status } => {
                 format!("mission `{}` is {status}, not operating", m(*mission))
@@ -186,32 +320,59 @@ impl Reason {
             Reason::AlreadyInStatus { mission, status } => {
                 format!("mission `{}` is already {status}", m(*mission))
             }
-            Reason::CountExceedsStaff { mission, count, available } => format!(
+            Reason::CountExceedsStaff {
+                mission,
+                count,
+                available,
+            } => format!(
                 "names {count} staff of `{}`, but only {available} are in post and not already due to leave",
                 m(*mission)
             ),
-            Reason::CountExceedsRequests { mission, count, pending } => format!(
+            Reason::CountExceedsRequests {
+                mission,
+                count,
+                pending,
+            } => format!(
                 "acts on {count} accreditation requests for `{}`, but only {pending} are pending",
                 m(*mission)
             ),
-            Reason::CountExceedsVacancies { mission, count, vacant } => format!(
+            Reason::CountExceedsVacancies {
+                mission,
+                count,
+                vacant,
+            } => format!(
                 "abolishes {count} vacant posts at `{}`, but only {vacant} are vacant",
                 m(*mission)
             ),
-            Reason::CountExceedsLeaving { mission, count, leaving } => format!(
+            Reason::CountExceedsLeaving {
+                mission,
+                count,
+                leaving,
+            } => format!(
                 "{count} staff of `{}` depart, but only {leaving} are due to leave",
                 m(*mission)
             ),
-            Reason::CapExceeded { scope: s, limit, would_be } => format!(
+            Reason::CapExceeded {
+                scope: s,
+                limit,
+                would_be,
+            } => format!(
                 "{} would have {would_be} staff in post, above the cap of {limit} in force",
                 scope(s)
             ),
             Reason::ZeroCount => "count is zero".to_string(),
-            Reason::ComplianceDateMissing { scope: s, limit, headcount } => format!(
+            Reason::ComplianceDateMissing {
+                scope: s,
+                limit,
+                headcount,
+            } => format!(
                 "cap of {limit} on {} is below its {headcount} staff in post; give comply_by, the date by which the excess must leave",
                 scope(s)
             ),
-            Reason::ComplianceBeforeEffective { comply_by, effective } => {
+            Reason::ComplianceBeforeEffective {
+                comply_by,
+                effective,
+            } => {
                 format!("comply_by {comply_by} is before the cap takes effect on {effective}")
             }
             Reason::RelationsBroken { a: x, b: y } => {
@@ -225,18 +386,33 @@ impl Reason {
                 format!("`{}` is already a member of `{}`", p(*person), m(*mission))
             }
             Reason::PersonNotMember { person, mission } => {
-                format!("`{}` is not a member in post at `{}`", p(*person), m(*mission))
+                format!(
+                    "`{}` is not a member in post at `{}`",
+                    p(*person),
+                    m(*mission)
+                )
             }
-            Reason::MissionEndsFirst { mission, ends, effective } => format!(
+            Reason::MissionEndsFirst {
+                mission,
+                ends,
+                effective,
+            } => format!(
                 "`{}` is due to stop operating on {ends}, before this takes effect on {effective}",
                 m(*mission)
             ),
-            Reason::MeasuresPendingAfterEnd { mission, ends, pending } => format!(
+            Reason::MeasuresPendingAfterEnd {
+                mission,
+                ends,
+                pending,
+            } => format!(
                 "`{}` would stop operating on {ends}, but a measure on it is scheduled for {pending}",
                 m(*mission)
             ),
             Reason::NothingToCancel { of } => {
-                format!("event #{} has no measure still pending and is not a held proposal", of.0)
+                format!(
+                    "event #{} has no measure still pending and is not a held proposal",
+                    of.0
+                )
             }
             Reason::NotTheAuthor { actor, of, author } => format!(
                 "`{}` cannot act on event #{} announced by `{}`",
@@ -247,9 +423,17 @@ impl Reason {
             Reason::NotAProposal { of } => format!("event #{} is not a proposal still held", of.0),
             Reason::SelfTarget { actor } => format!("`{}` directs this at itself", a(*actor)),
             Reason::RelationsAlreadySo { a: x, b: y, state } => {
-                format!("relations between `{}` and `{}` are already {state}", a(*x), a(*y))
+                format!(
+                    "relations between `{}` and `{}` are already {state}",
+                    a(*x),
+                    a(*y)
+                )
             }
-            Reason::StaffReportConflict { mission, named, reserved } => format!(
+            Reason::StaffReportConflict {
+                mission,
+                named,
+                reserved,
+            } => format!(
                 "`{}` has {named} named members and {reserved} staff reserved by pending measures; report changes to them as events",
                 m(*mission)
             ),
@@ -266,7 +450,11 @@ impl Reason {
             Reason::DeferralNotAllowed { kind } => {
                 format!("{kind} cannot take effect later than it is recorded")
             }
-            Reason::ReductionExceedsStaff { scope: s, reduce_by, headcount } => format!(
+            Reason::ReductionExceedsStaff {
+                scope: s,
+                reduce_by,
+                headcount,
+            } => format!(
                 "cuts {reduce_by} from {}, which has only {headcount} in post",
                 scope(s)
             ),

@@ -24,7 +24,10 @@ fn allowed_when_closed(kind: Kind) -> bool {
 
 fn allowed_when_suspended(kind: Kind) -> bool {
     allowed_when_closed(kind)
-        || matches!(kind, Kind::MissionClosed | Kind::ConsentWithdrawn | Kind::StaffCapSet)
+        || matches!(
+            kind,
+            Kind::MissionClosed | Kind::ConsentWithdrawn | Kind::StaffCapSet
+        )
 }
 
 /// True for measures that stop a mission operating.
@@ -51,7 +54,10 @@ impl State {
     /// Accepts or rejects `event`. Call after [`State::advance_to`] the event's date.
     pub fn decide(&self, world: &World, event: &Event) -> Result<(), Reason> {
         if event.date < self.clock {
-            return Err(Reason::DateBeforePrevious { date: event.date, previous: self.clock });
+            return Err(Reason::DateBeforePrevious {
+                date: event.date,
+                previous: self.clock,
+            });
         }
         let next = self.next_seq();
         if let Some(&target) = event.in_response_to.iter().find(|s| **s >= next) {
@@ -79,7 +85,12 @@ impl State {
                 }
                 self.check_measures(world, actor, event.date, measures)
             }
-            Body::Signal { kind, target, mission, .. } => {
+            Body::Signal {
+                kind,
+                target,
+                mission,
+                ..
+            } => {
                 if *target == actor {
                     return Err(Reason::SelfTarget { actor });
                 }
@@ -96,7 +107,9 @@ impl State {
                 }
                 Ok(())
             }
-            Body::StaffReported { mission, in_post, .. } => {
+            Body::StaffReported {
+                mission, in_post, ..
+            } => {
                 self.check_lifecycle(*mission, Kind::StaffReported)?;
                 let ms = self.mission(*mission);
                 if !ms.members.is_empty() || ms.reserved.total() > 0 || ms.reserved_vacant > 0 {
@@ -111,7 +124,8 @@ impl State {
                     if cap.comply_by.is_some() {
                         continue; // still within its compliance period
                     }
-                    let would_be = self.covered_headcount(world, &cap.scope) - now + in_post.total();
+                    let would_be =
+                        self.covered_headcount(world, &cap.scope) - now + in_post.total();
                     if would_be > cap.limit && in_post.total() > now {
                         return Err(Reason::CapExceeded {
                             scope: cap.scope,
@@ -125,7 +139,11 @@ impl State {
             Body::ProposalAdopted { proposal } => {
                 let author = self.author(*proposal)?;
                 if author != actor {
-                    return Err(Reason::NotTheAuthor { actor, of: *proposal, author });
+                    return Err(Reason::NotTheAuthor {
+                        actor,
+                        of: *proposal,
+                        author,
+                    });
                 }
                 let Some(p) = self.proposals.iter().find(|p| p.seq == *proposal) else {
                     return Err(Reason::NotAProposal { of: *proposal });
@@ -133,14 +151,21 @@ impl State {
                 let measures: Vec<Measure> = p
                     .measures
                     .iter()
-                    .map(|m| Measure { effective: m.effective.max(event.date), ..m.clone() })
+                    .map(|m| Measure {
+                        effective: m.effective.max(event.date),
+                        ..m.clone()
+                    })
                     .collect();
                 self.check_measures(world, actor, event.date, &measures)
             }
             Body::MeasuresCancelled { of, .. } => {
                 let author = self.author(*of)?;
                 if author != actor {
-                    return Err(Reason::NotTheAuthor { actor, of: *of, author });
+                    return Err(Reason::NotTheAuthor {
+                        actor,
+                        of: *of,
+                        author,
+                    });
                 }
                 let held = self.proposals.iter().any(|p| p.seq == *of);
                 let pending = self
@@ -159,7 +184,10 @@ impl State {
         self.log
             .get(seq.index())
             .map(|l| l.actor)
-            .ok_or(Reason::ResponseNotEarlier { target: seq, next: self.next_seq() })
+            .ok_or(Reason::ResponseNotEarlier {
+                target: seq,
+                next: self.next_seq(),
+            })
     }
 
     /// Checks measures announced together: each against the state left by those before it.
@@ -184,9 +212,18 @@ impl State {
     }
 
     /// Who may issue this measure: the sender, the receiving side or the territorial state.
-    fn check_authority(&self, world: &World, actor: ActorId, action: &Action) -> Result<(), Reason> {
+    fn check_authority(
+        &self,
+        world: &World,
+        actor: ActorId,
+        action: &Action,
+    ) -> Result<(), Reason> {
         let kind = action.kind();
-        if let Action::StaffCapSet { scope: CapScope::Posts { host, .. }, .. } = *action {
+        if let Action::StaffCapSet {
+            scope: CapScope::Posts { host, .. },
+            ..
+        } = *action
+        {
             return if actor == host {
                 Ok(())
             } else {
@@ -202,17 +239,29 @@ impl State {
                 return Err(Reason::SelfTarget { actor });
             }
         }
-        let Some(mission) = action.mission() else { return Ok(()) };
+        let Some(mission) = action.mission() else {
+            return Ok(());
+        };
         let d = world.mission(mission);
         match kind.info().issuer {
-            super::event::Issuer::Sender if actor != d.sender => {
-                Err(Reason::NotSendingSide { actor, mission, sender: d.sender })
-            }
+            super::event::Issuer::Sender if actor != d.sender => Err(Reason::NotSendingSide {
+                actor,
+                mission,
+                sender: d.sender,
+            }),
             super::event::Issuer::Receiver if actor != d.receiver => {
-                Err(Reason::NotReceivingSide { actor, mission, receiver: d.receiver })
+                Err(Reason::NotReceivingSide {
+                    actor,
+                    mission,
+                    receiver: d.receiver,
+                })
             }
             super::event::Issuer::Territory if actor != d.territory => {
-                Err(Reason::NotTerritorialState { actor, mission, territory: d.territory })
+                Err(Reason::NotTerritorialState {
+                    actor,
+                    mission,
+                    territory: d.territory,
+                })
             }
             _ => Ok(()),
         }
@@ -221,14 +270,25 @@ impl State {
     fn check_lifecycle(&self, mission: MissionId, kind: Kind) -> Result<(), Reason> {
         let l = self.mission(mission).lifecycle;
         match l {
-            Lifecycle::Closed if !allowed_when_closed(kind) => Err(Reason::MissionClosed { mission }),
+            Lifecycle::Closed if !allowed_when_closed(kind) => {
+                Err(Reason::MissionClosed { mission })
+            }
             Lifecycle::Suspended if !allowed_when_suspended(kind) => {
-                Err(Reason::MissionNotOperating { mission, status: lifecycle_name(l) })
+                Err(Reason::MissionNotOperating {
+                    mission,
+                    status: lifecycle_name(l),
+                })
             }
             Lifecycle::NotOpen
-                if !matches!(kind, Kind::MissionOpened | Kind::StaffCapSet | Kind::PremisesSeized) =>
+                if !matches!(
+                    kind,
+                    Kind::MissionOpened | Kind::StaffCapSet | Kind::PremisesSeized
+                ) =>
             {
-                Err(Reason::MissionNotOperating { mission, status: lifecycle_name(l) })
+                Err(Reason::MissionNotOperating {
+                    mission,
+                    status: lifecycle_name(l),
+                })
             }
             _ => Ok(()),
         }
@@ -241,7 +301,10 @@ impl State {
             Effect::Measure { action, .. } if ends(action) && action.mission() == Some(mission) => {
                 Some(s.day)
             }
-            Effect::Measure { action: Action::RelationsBroken { with }, .. } => {
+            Effect::Measure {
+                action: Action::RelationsBroken { with },
+                ..
+            } if d.kind != super::world::MissionKind::InterestsSection => {
                 let by = self.log[s.cause.index()].actor;
                 (pair(by, *with) == pair(d.sender, d.receiver)).then_some(s.day)
             }
@@ -264,10 +327,19 @@ impl State {
         })
     }
 
-    fn check_measure(&self, world: &World, actor: ActorId, date: Day, m: &Measure) -> Result<(), Reason> {
+    fn check_measure(
+        &self,
+        world: &World,
+        actor: ActorId,
+        date: Day,
+        m: &Measure,
+    ) -> Result<(), Reason> {
         let eff = m.effective;
         if eff < date {
-            return Err(Reason::EffectiveBeforeAnnounced { effective: eff, announced: date });
+            return Err(Reason::EffectiveBeforeAnnounced {
+                effective: eff,
+                announced: date,
+            });
         }
         let action = &m.action;
         let kind = action.kind();
@@ -280,13 +352,21 @@ impl State {
             if !allowed_when_closed(kind) {
                 if let Some(end) = self.pending_end(world, mission) {
                     if end <= eff {
-                        return Err(Reason::MissionEndsFirst { mission, ends: end, effective: eff });
+                        return Err(Reason::MissionEndsFirst {
+                            mission,
+                            ends: end,
+                            effective: eff,
+                        });
                     }
                 }
             }
             if ends(action) {
                 if let Some(p) = self.pending_after(mission, eff) {
-                    return Err(Reason::MeasuresPendingAfterEnd { mission, ends: eff, pending: p });
+                    return Err(Reason::MeasuresPendingAfterEnd {
+                        mission,
+                        ends: eff,
+                        pending: p,
+                    });
                 }
             }
         }
@@ -295,7 +375,10 @@ impl State {
             Action::AccreditationGranted { mission, who } => {
                 let d = world.mission(*mission);
                 if self.relations_broken(d.sender, d.receiver) {
-                    return Err(Reason::RelationsBroken { a: d.sender, b: d.receiver });
+                    return Err(Reason::RelationsBroken {
+                        a: d.sender,
+                        b: d.receiver,
+                    });
                 }
                 let ms = self.mission(*mission);
                 let n = match who {
@@ -304,9 +387,18 @@ impl State {
                         *count
                     }
                     Who::Named(ps) => {
-                        for p in ps {
+                        for (i, p) in ps.iter().enumerate() {
+                            if ps[..i].contains(p) {
+                                return Err(Reason::PersonAlreadyAccredited {
+                                    person: *p,
+                                    mission: *mission,
+                                });
+                            }
                             if let Some(at) = self.person_at[p.index()] {
-                                return Err(Reason::PersonAlreadyAccredited { person: *p, mission: at });
+                                return Err(Reason::PersonAlreadyAccredited {
+                                    person: *p,
+                                    mission: at,
+                                });
                             }
                         }
                         ps.len() as u32
@@ -314,12 +406,20 @@ impl State {
                     Who::All => return Err(Reason::AllNotAllowed { kind: kind.key() }),
                 };
                 if n > ms.requested {
-                    return Err(Reason::CountExceedsRequests { mission: *mission, count: n, pending: ms.requested });
+                    return Err(Reason::CountExceedsRequests {
+                        mission: *mission,
+                        count: n,
+                        pending: ms.requested,
+                    });
                 }
                 for cap in self.caps_on(world, *mission) {
                     let would_be = self.covered_headcount(world, &cap.scope) + n;
                     if would_be > cap.limit {
-                        return Err(Reason::CapExceeded { scope: cap.scope, limit: cap.limit, would_be });
+                        return Err(Reason::CapExceeded {
+                            scope: cap.scope,
+                            limit: cap.limit,
+                            would_be,
+                        });
                     }
                 }
                 Ok(())
@@ -328,14 +428,29 @@ impl State {
                 nonzero(*count)?;
                 let pending = self.mission(*mission).requested;
                 if *count > pending {
-                    return Err(Reason::CountExceedsRequests { mission: *mission, count: *count, pending });
+                    return Err(Reason::CountExceedsRequests {
+                        mission: *mission,
+                        count: *count,
+                        pending,
+                    });
                 }
                 Ok(())
             }
-            Action::AccreditationWithdrawn { mission, who, depart_by }
-            | Action::PersonaNonGrata { mission, who, depart_by } => {
+            Action::AccreditationWithdrawn {
+                mission,
+                who,
+                depart_by,
+            }
+            | Action::PersonaNonGrata {
+                mission,
+                who,
+                depart_by,
+            } => {
                 if *depart_by < eff {
-                    return Err(Reason::DeadlineBeforeEffective { deadline: *depart_by, effective: eff });
+                    return Err(Reason::DeadlineBeforeEffective {
+                        deadline: *depart_by,
+                        effective: eff,
+                    });
                 }
                 if matches!(who, Who::All) && kind == Kind::AccreditationWithdrawn {
                     return Ok(());
@@ -350,19 +465,30 @@ impl State {
                         nonzero(*count)?;
                         let leaving: u32 = ms.leaving.iter().map(|l| l.staff.total()).sum();
                         if *count > leaving {
-                            return Err(Reason::CountExceedsLeaving { mission: *mission, count: *count, leaving });
+                            return Err(Reason::CountExceedsLeaving {
+                                mission: *mission,
+                                count: *count,
+                                leaving,
+                            });
                         }
                     }
                     Who::Named(ps) => {
                         for p in ps {
                             if !ms.leaving.iter().any(|l| l.persons.contains(p)) {
-                                return Err(Reason::PersonNotMember { person: *p, mission: *mission });
+                                return Err(Reason::PersonNotMember {
+                                    person: *p,
+                                    mission: *mission,
+                                });
                             }
                         }
                     }
                     Who::All => {
                         if ms.leaving_count() == 0 {
-                            return Err(Reason::CountExceedsLeaving { mission: *mission, count: 0, leaving: 0 });
+                            return Err(Reason::CountExceedsLeaving {
+                                mission: *mission,
+                                count: 0,
+                                leaving: 0,
+                            });
                         }
                     }
                 }
@@ -373,14 +499,25 @@ impl State {
                 let ms = self.mission(*mission);
                 let vacant = ms.vacant - ms.reserved_vacant;
                 if *count > vacant {
-                    return Err(Reason::CountExceedsVacancies { mission: *mission, count: *count, vacant });
+                    return Err(Reason::CountExceedsVacancies {
+                        mission: *mission,
+                        count: *count,
+                        vacant,
+                    });
                 }
                 Ok(())
             }
-            Action::StaffCapSet { scope, limit, comply_by } => {
+            Action::StaffCapSet {
+                scope,
+                limit,
+                comply_by,
+            } => {
                 if let Some(by) = comply_by {
                     if *by < eff {
-                        return Err(Reason::ComplianceBeforeEffective { comply_by: *by, effective: eff });
+                        return Err(Reason::ComplianceBeforeEffective {
+                            comply_by: *by,
+                            effective: eff,
+                        });
                     }
                 }
                 let headcount = self.covered_headcount(world, scope);
@@ -389,35 +526,56 @@ impl State {
                     Limit::ReduceBy(n) => {
                         nonzero(n)?;
                         if n > headcount {
-                            return Err(Reason::ReductionExceedsStaff { scope: *scope, reduce_by: n, headcount });
+                            return Err(Reason::ReductionExceedsStaff {
+                                scope: *scope,
+                                reduce_by: n,
+                                headcount,
+                            });
                         }
                         headcount - n
                     }
                 };
                 if limit < headcount && comply_by.is_none() {
-                    return Err(Reason::ComplianceDateMissing { scope: *scope, limit, headcount });
+                    return Err(Reason::ComplianceDateMissing {
+                        scope: *scope,
+                        limit,
+                        headcount,
+                    });
                 }
                 Ok(())
             }
             Action::MissionOpened { mission } => {
                 let ms = self.mission(*mission);
                 if ms.lifecycle != Lifecycle::NotOpen {
-                    return Err(Reason::AlreadyInStatus { mission: *mission, status: lifecycle_name(ms.lifecycle) });
+                    return Err(Reason::AlreadyInStatus {
+                        mission: *mission,
+                        status: lifecycle_name(ms.lifecycle),
+                    });
                 }
                 self.check_relations(world, *mission)
             }
             Action::MissionSuspended { mission } | Action::MissionClosed { mission } => {
                 let l = self.mission(*mission).lifecycle;
-                let target = if kind == Kind::MissionSuspended { Lifecycle::Suspended } else { Lifecycle::Closed };
+                let target = if kind == Kind::MissionSuspended {
+                    Lifecycle::Suspended
+                } else {
+                    Lifecycle::Closed
+                };
                 if l == target {
-                    return Err(Reason::AlreadyInStatus { mission: *mission, status: lifecycle_name(l) });
+                    return Err(Reason::AlreadyInStatus {
+                        mission: *mission,
+                        status: lifecycle_name(l),
+                    });
                 }
                 Ok(())
             }
             Action::MissionReopened { mission } => {
                 let ms = self.mission(*mission);
                 if !matches!(ms.lifecycle, Lifecycle::Suspended | Lifecycle::Closed) {
-                    return Err(Reason::AlreadyInStatus { mission: *mission, status: lifecycle_name(ms.lifecycle) });
+                    return Err(Reason::AlreadyInStatus {
+                        mission: *mission,
+                        status: lifecycle_name(ms.lifecycle),
+                    });
                 }
                 if ms.consent_withdrawn {
                     return Err(Reason::ConsentWithdrawn { mission: *mission });
@@ -426,7 +584,10 @@ impl State {
             }
             Action::ConsentWithdrawn { depart_by, .. } => {
                 if *depart_by < eff {
-                    return Err(Reason::DeadlineBeforeEffective { deadline: *depart_by, effective: eff });
+                    return Err(Reason::DeadlineBeforeEffective {
+                        deadline: *depart_by,
+                        effective: eff,
+                    });
                 }
                 Ok(())
             }
@@ -438,15 +599,25 @@ impl State {
             }
             Action::RelationsBroken { with } => {
                 if self.relations_broken(actor, *with) {
-                    return Err(Reason::RelationsAlreadySo { a: actor, b: *with, state: "broken" });
+                    return Err(Reason::RelationsAlreadySo {
+                        a: actor,
+                        b: *with,
+                        state: "broken",
+                    });
                 }
                 // Every mission the break closes must have nothing scheduled after it.
                 let p = pair(actor, *with);
                 for mid in world.mission_ids() {
                     let d = world.mission(mid);
-                    if pair(d.sender, d.receiver) == p {
+                    if pair(d.sender, d.receiver) == p
+                        && d.kind != super::world::MissionKind::InterestsSection
+                    {
                         if let Some(when) = self.pending_after(mid, eff) {
-                            return Err(Reason::MeasuresPendingAfterEnd { mission: mid, ends: eff, pending: when });
+                            return Err(Reason::MeasuresPendingAfterEnd {
+                                mission: mid,
+                                ends: eff,
+                                pending: when,
+                            });
                         }
                     }
                 }
@@ -454,18 +625,31 @@ impl State {
             }
             Action::RelationsEstablished { with } => match self.relation(actor, *with) {
                 Some(_) => Ok(()),
-                None => Err(Reason::RelationsAlreadySo { a: actor, b: *with, state: "normal" }),
+                None => Err(Reason::RelationsAlreadySo {
+                    a: actor,
+                    b: *with,
+                    state: "normal",
+                }),
             },
             Action::ContactsFrozen { with } => match self.relation(actor, *with) {
-                Some(r) if r.broken => Err(Reason::RelationsAlreadySo { a: actor, b: *with, state: "broken" }),
-                Some(r) if r.contacts_frozen => {
-                    Err(Reason::RelationsAlreadySo { a: actor, b: *with, state: "frozen" })
-                }
+                Some(r) if r.broken => Err(Reason::RelationsAlreadySo {
+                    a: actor,
+                    b: *with,
+                    state: "broken",
+                }),
+                Some(r) if r.contacts_frozen => Err(Reason::RelationsAlreadySo {
+                    a: actor,
+                    b: *with,
+                    state: "frozen",
+                }),
                 _ => Ok(()),
             },
             Action::PremisesSeized { mission } => {
                 if self.mission(*mission).premises == super::state::Premises::Seized {
-                    return Err(Reason::AlreadyInStatus { mission: *mission, status: "seized" });
+                    return Err(Reason::AlreadyInStatus {
+                        mission: *mission,
+                        status: "seized",
+                    });
                 }
                 Ok(())
             }
@@ -473,7 +657,11 @@ impl State {
                 let d = world.mission(*via);
                 let parties = [actor, *with];
                 if !parties.contains(&d.sender) && !parties.contains(&d.receiver) {
-                    return Err(Reason::NotAParty { actor, with: *with, via: Some(*via) });
+                    return Err(Reason::NotAParty {
+                        actor,
+                        with: *with,
+                        via: Some(*via),
+                    });
                 }
                 Ok(())
             }
@@ -483,7 +671,10 @@ impl State {
     fn check_relations(&self, world: &World, mission: MissionId) -> Result<(), Reason> {
         let d = world.mission(mission);
         if self.relations_broken(d.sender, d.receiver) {
-            return Err(Reason::RelationsBroken { a: d.sender, b: d.receiver });
+            return Err(Reason::RelationsBroken {
+                a: d.sender,
+                b: d.receiver,
+            });
         }
         Ok(())
     }
@@ -501,14 +692,24 @@ impl State {
                     } else {
                         free.get(*category) + free.get(Category::Unspecified)
                     };
-                    return Err(Reason::CountExceedsStaff { mission, count: *count, available });
+                    return Err(Reason::CountExceedsStaff {
+                        mission,
+                        count: *count,
+                        available,
+                    });
                 }
                 Ok(())
             }
             Who::Named(ps) => {
-                for p in ps {
-                    if !ms.members.contains(p) || ms.reserved_members.contains(p) {
-                        return Err(Reason::PersonNotMember { person: *p, mission });
+                for (i, p) in ps.iter().enumerate() {
+                    if !ms.members.contains(p)
+                        || ms.reserved_members.contains(p)
+                        || ps[..i].contains(p)
+                    {
+                        return Err(Reason::PersonNotMember {
+                            person: *p,
+                            mission,
+                        });
                     }
                 }
                 Ok(())
@@ -519,5 +720,9 @@ impl State {
 }
 
 fn nonzero(n: u32) -> Result<(), Reason> {
-    if n == 0 { Err(Reason::ZeroCount) } else { Ok(()) }
+    if n == 0 {
+        Err(Reason::ZeroCount)
+    } else {
+        Ok(())
+    }
 }

@@ -226,30 +226,91 @@ pub struct State {
 /// A change made by an event or a scheduled effect, for timelines and reports.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub enum Change {
-    StaffAdded { mission: MissionId, count: u32 },
+    StaffAdded {
+        mission: MissionId,
+        count: u32,
+    },
     /// Staff lost accreditation and must leave by `deadline`.
-    StaffToLeave { mission: MissionId, count: u32, deadline: Day },
-    StaffRecalled { mission: MissionId, count: u32 },
-    StaffDeparted { mission: MissionId, count: u32 },
+    StaffToLeave {
+        mission: MissionId,
+        count: u32,
+        deadline: Day,
+    },
+    StaffRecalled {
+        mission: MissionId,
+        count: u32,
+    },
+    StaffDeparted {
+        mission: MissionId,
+        count: u32,
+    },
     /// The deadline passed: those still there lost member status (R4).
-    StatusLapsed { mission: MissionId, count: u32 },
+    StatusLapsed {
+        mission: MissionId,
+        count: u32,
+    },
     /// A cap's compliance date passed with the mission over it: the excess left.
-    ExcessLeft { mission: MissionId, count: u32 },
-    StaffReported { mission: MissionId, headcount: u32, vacant: u32 },
-    Requested { mission: MissionId, count: u32 },
-    Denied { mission: MissionId, count: u32 },
-    PostsAbolished { mission: MissionId, count: u32 },
-    CapSet { scope: CapScope, limit: u32, comply_by: Option<Day> },
-    Lifecycle { mission: MissionId, from: Lifecycle, to: Lifecycle },
-    PremisesSeized { mission: MissionId },
-    RelationsBroken { pair: (ActorId, ActorId) },
-    RelationsRestored { pair: (ActorId, ActorId) },
-    ContactsFrozen { pair: (ActorId, ActorId) },
-    ConsentRestored { mission: MissionId },
-    ChannelDesignated { pair: (ActorId, ActorId), via: MissionId },
-    Scheduled { day: Day, what: super::event::Kind },
-    ProposalHeld { measures: u32 },
-    Cancelled { of: Seq, measures: u32 },
+    ExcessLeft {
+        mission: MissionId,
+        count: u32,
+    },
+    StaffReported {
+        mission: MissionId,
+        headcount: u32,
+        vacant: u32,
+    },
+    Requested {
+        mission: MissionId,
+        count: u32,
+    },
+    Denied {
+        mission: MissionId,
+        count: u32,
+    },
+    PostsAbolished {
+        mission: MissionId,
+        count: u32,
+    },
+    CapSet {
+        scope: CapScope,
+        limit: u32,
+        comply_by: Option<Day>,
+    },
+    Lifecycle {
+        mission: MissionId,
+        from: Lifecycle,
+        to: Lifecycle,
+    },
+    PremisesSeized {
+        mission: MissionId,
+    },
+    RelationsBroken {
+        pair: (ActorId, ActorId),
+    },
+    RelationsRestored {
+        pair: (ActorId, ActorId),
+    },
+    ContactsFrozen {
+        pair: (ActorId, ActorId),
+    },
+    ConsentRestored {
+        mission: MissionId,
+    },
+    ChannelDesignated {
+        pair: (ActorId, ActorId),
+        via: MissionId,
+    },
+    Scheduled {
+        day: Day,
+        what: super::event::Kind,
+    },
+    ProposalHeld {
+        measures: u32,
+    },
+    Cancelled {
+        of: Seq,
+        measures: u32,
+    },
     /// A statement, accusation, protest... recorded; no mission changes.
     Recorded,
 }
@@ -383,7 +444,11 @@ impl State {
                 let over = self
                     .caps_on(world, m)
                     .any(|c| self.covered_headcount(world, &c.scope) > c.limit);
-                if over { Status::OverCap } else { Status::Active }
+                if over {
+                    Status::OverCap
+                } else {
+                    Status::Active
+                }
             }
         }
     }
@@ -404,7 +469,11 @@ impl State {
             Err(i) => {
                 self.relations.insert(
                     i,
-                    Relation { pair: p, broken: false, contacts_frozen: false },
+                    Relation {
+                        pair: p,
+                        broken: false,
+                        contacts_frozen: false,
+                    },
                 );
                 i
             }
@@ -441,18 +510,33 @@ impl State {
             }
             Effect::Lapse { mission } => {
                 let ms = &mut self.missions[mission.index()];
-                if let Some(i) = ms.leaving.iter().position(|l| l.cause == cause && l.deadline < day) {
+                if let Some(i) = ms
+                    .leaving
+                    .iter()
+                    .position(|l| l.cause == cause && l.deadline < day)
+                {
                     let gone = ms.leaving.remove(i);
                     for p in &gone.persons {
                         self.person_at[p.index()] = None;
                     }
                     if gone.total() > 0 {
-                        obs.change(day, cause, Change::StatusLapsed { mission, count: gone.total() });
+                        obs.change(
+                            day,
+                            cause,
+                            Change::StatusLapsed {
+                                mission,
+                                count: gone.total(),
+                            },
+                        );
                     }
                 }
             }
             Effect::Compliance { scope } => {
-                let Some(cap) = self.caps.iter().find(|c| c.scope == scope && c.cause == Some(cause)) else {
+                let Some(cap) = self
+                    .caps
+                    .iter()
+                    .find(|c| c.scope == scope && c.cause == Some(cause))
+                else {
                     return; // replaced by a later cap on the same scope, which has its own date
                 };
                 let limit = cap.limit;
@@ -476,7 +560,14 @@ impl State {
                         self.person_at[p.index()] = None;
                     }
                     excess -= n;
-                    obs.change(day, cause, Change::ExcessLeft { mission: m, count: n });
+                    obs.change(
+                        day,
+                        cause,
+                        Change::ExcessLeft {
+                            mission: m,
+                            count: n,
+                        },
+                    );
                 }
                 if let Some(cap) = self.caps.iter_mut().find(|c| c.scope == scope) {
                     cap.comply_by = None;
@@ -506,11 +597,23 @@ impl State {
         let day = event.date;
         debug_assert!(day >= self.clock);
         self.clock = day;
-        self.log.push(Logged { actor: event.actor, date: day });
+        self.log.push(Logged {
+            actor: event.actor,
+            date: day,
+        });
         match &event.body {
             Body::Measures { measures, .. } if event.proposed => {
-                self.proposals.push(Proposal { seq, measures: measures.clone() });
-                obs.change(day, seq, Change::ProposalHeld { measures: measures.len() as u32 });
+                self.proposals.push(Proposal {
+                    seq,
+                    measures: measures.clone(),
+                });
+                obs.change(
+                    day,
+                    seq,
+                    Change::ProposalHeld {
+                        measures: measures.len() as u32,
+                    },
+                );
             }
             Body::Measures { measures, .. } => self.enact(world, day, seq, measures, obs),
             Body::ProposalAdopted { proposal } => {
@@ -523,7 +626,10 @@ impl State {
                 let measures: Vec<Measure> = p
                     .measures
                     .into_iter()
-                    .map(|m| Measure { effective: m.effective.max(day), ..m })
+                    .map(|m| Measure {
+                        effective: m.effective.max(day),
+                        ..m
+                    })
                     .collect();
                 self.enact(world, day, *proposal, &measures, obs);
             }
@@ -543,16 +649,31 @@ impl State {
                     }
                 }
                 self.pending = kept;
-                obs.change(day, seq, Change::Cancelled { of: *of, measures: n });
+                obs.change(
+                    day,
+                    seq,
+                    Change::Cancelled {
+                        of: *of,
+                        measures: n,
+                    },
+                );
             }
-            Body::StaffReported { mission, in_post, vacant } => {
+            Body::StaffReported {
+                mission,
+                in_post,
+                vacant,
+            } => {
                 let ms = &mut self.missions[mission.index()];
                 ms.in_post = *in_post;
                 ms.vacant = *vacant;
                 obs.change(
                     day,
                     seq,
-                    Change::StaffReported { mission: *mission, headcount: in_post.total(), vacant: *vacant },
+                    Change::StaffReported {
+                        mission: *mission,
+                        headcount: in_post.total(),
+                        vacant: *vacant,
+                    },
                 );
             }
             Body::Signal { .. } => obs.change(day, seq, Change::Recorded),
@@ -560,14 +681,28 @@ impl State {
     }
 
     /// Applies measures effective today and schedules the others (reserving what they remove).
-    fn enact<O: Observe>(&mut self, world: &World, day: Day, cause: Seq, measures: &[Measure], obs: &mut O) {
+    fn enact<O: Observe>(
+        &mut self,
+        world: &World,
+        day: Day,
+        cause: Seq,
+        measures: &[Measure],
+        obs: &mut O,
+    ) {
         for (i, m) in measures.iter().enumerate() {
             let action = resolve(self, world, &m.action);
             if m.effective <= day {
                 self.act(world, day, cause, i as u32, &action, obs);
             } else {
                 let reserved = self.reserve(&action);
-                obs.change(day, cause, Change::Scheduled { day: m.effective, what: action.kind() });
+                obs.change(
+                    day,
+                    cause,
+                    Change::Scheduled {
+                        day: m.effective,
+                        what: action.kind(),
+                    },
+                );
                 self.schedule(Scheduled {
                     day: m.effective,
                     cause,
@@ -587,7 +722,8 @@ impl State {
             match who {
                 Who::Count { count, category } => {
                     let free = free_staff(&ms.in_post, &ms.reserved);
-                    set_aside = take_staff(&free, *count, *category).expect("decided: enough staff");
+                    set_aside =
+                        take_staff(&free, *count, *category).expect("decided: enough staff");
                     add(&mut ms.reserved, &set_aside);
                 }
                 Who::Named(ps) => {
@@ -604,11 +740,26 @@ impl State {
     }
 
     /// Carries out one measure now.
-    fn act<O: Observe>(&mut self, world: &World, day: Day, cause: Seq, index: u32, action: &Action, obs: &mut O) {
+    fn act<O: Observe>(
+        &mut self,
+        world: &World,
+        day: Day,
+        cause: Seq,
+        index: u32,
+        action: &Action,
+        obs: &mut O,
+    ) {
         match action {
             Action::AccreditationRequested { mission, count } => {
                 self.missions[mission.index()].requested += count;
-                obs.change(day, cause, Change::Requested { mission: *mission, count: *count });
+                obs.change(
+                    day,
+                    cause,
+                    Change::Requested {
+                        mission: *mission,
+                        count: *count,
+                    },
+                );
             }
             Action::AccreditationGranted { mission, who } => {
                 let ms = &mut self.missions[mission.index()];
@@ -628,22 +779,62 @@ impl State {
                     Who::All => unreachable!("decided: grants name a count"),
                 };
                 ms.requested -= n;
-                ms.vacant -= n.min(ms.vacant);
-                obs.change(day, cause, Change::StaffAdded { mission: *mission, count: n });
+                // Fill vacant posts, but not those a pending abolition has set aside.
+                ms.vacant -= n.min(ms.vacant - ms.reserved_vacant);
+                obs.change(
+                    day,
+                    cause,
+                    Change::StaffAdded {
+                        mission: *mission,
+                        count: n,
+                    },
+                );
             }
             Action::AccreditationDenied { mission, count } => {
                 self.missions[mission.index()].requested -= count;
-                obs.change(day, cause, Change::Denied { mission: *mission, count: *count });
+                obs.change(
+                    day,
+                    cause,
+                    Change::Denied {
+                        mission: *mission,
+                        count: *count,
+                    },
+                );
             }
-            Action::AccreditationWithdrawn { mission, who: Who::All, depart_by }
+            Action::AccreditationWithdrawn {
+                mission,
+                who: Who::All,
+                depart_by,
+            }
             | Action::ConsentWithdrawn { mission, depart_by } => {
-                self.end_mission(*mission, Lifecycle::Closed, Some(*depart_by), day, cause, index, obs);
+                self.end_mission(
+                    *mission,
+                    Lifecycle::Closed,
+                    Some(*depart_by),
+                    day,
+                    cause,
+                    index,
+                    obs,
+                );
                 self.missions[mission.index()].consent_withdrawn = true;
             }
-            Action::AccreditationWithdrawn { mission, who, depart_by }
-            | Action::PersonaNonGrata { mission, who, depart_by } => {
+            Action::AccreditationWithdrawn {
+                mission,
+                who,
+                depart_by,
+            }
+            | Action::PersonaNonGrata {
+                mission,
+                who,
+                depart_by,
+            } => {
                 let (staff, persons) = self.take(*mission, who);
-                let batch = Leaving { staff, persons, deadline: *depart_by, cause };
+                let batch = Leaving {
+                    staff,
+                    persons,
+                    deadline: *depart_by,
+                    cause,
+                };
                 let count = batch.total();
                 self.missions[mission.index()].leaving.push(batch);
                 self.schedule(Scheduled {
@@ -652,7 +843,15 @@ impl State {
                     index,
                     effect: Effect::Lapse { mission: *mission },
                 });
-                obs.change(day, cause, Change::StaffToLeave { mission: *mission, count, deadline: *depart_by });
+                obs.change(
+                    day,
+                    cause,
+                    Change::StaffToLeave {
+                        mission: *mission,
+                        count,
+                        deadline: *depart_by,
+                    },
+                );
             }
             Action::StaffRecalled { mission, who } => {
                 let (staff, persons) = self.take(*mission, who);
@@ -661,24 +860,56 @@ impl State {
                 }
                 let count = staff.total() + persons.len() as u32;
                 self.missions[mission.index()].vacant += count;
-                obs.change(day, cause, Change::StaffRecalled { mission: *mission, count });
+                obs.change(
+                    day,
+                    cause,
+                    Change::StaffRecalled {
+                        mission: *mission,
+                        count,
+                    },
+                );
             }
             Action::StaffDeparted { mission, who } => {
                 let count = self.depart(*mission, who);
-                obs.change(day, cause, Change::StaffDeparted { mission: *mission, count });
+                obs.change(
+                    day,
+                    cause,
+                    Change::StaffDeparted {
+                        mission: *mission,
+                        count,
+                    },
+                );
             }
             Action::PostsAbolished { mission, count } => {
                 self.missions[mission.index()].vacant -= count;
-                obs.change(day, cause, Change::PostsAbolished { mission: *mission, count: *count });
+                obs.change(
+                    day,
+                    cause,
+                    Change::PostsAbolished {
+                        mission: *mission,
+                        count: *count,
+                    },
+                );
             }
-            Action::StaffCapSet { scope, limit, comply_by } => {
+            Action::StaffCapSet {
+                scope,
+                limit,
+                comply_by,
+            } => {
                 let Limit::Absolute(limit) = *limit else {
                     unreachable!("resolved when announced")
                 };
                 let headcount = self.covered_headcount(world, scope);
                 let actor = self.log[cause.index()].actor;
                 let comply_by = if headcount > limit { *comply_by } else { None };
-                let cap = Cap { scope: *scope, limit, since: day, comply_by, set_by: actor, cause: Some(cause) };
+                let cap = Cap {
+                    scope: *scope,
+                    limit,
+                    since: day,
+                    comply_by,
+                    set_by: actor,
+                    cause: Some(cause),
+                };
                 match self.caps.iter().position(|c| c.scope == *scope) {
                     Some(i) => self.caps[i] = cap,
                     None => {
@@ -693,10 +924,25 @@ impl State {
                     if ms.vacant > room {
                         let n = ms.vacant - room;
                         ms.vacant = room;
-                        obs.change(day, cause, Change::PostsAbolished { mission: *m, count: n });
+                        obs.change(
+                            day,
+                            cause,
+                            Change::PostsAbolished {
+                                mission: *m,
+                                count: n,
+                            },
+                        );
                     }
                 }
-                obs.change(day, cause, Change::CapSet { scope: *scope, limit, comply_by });
+                obs.change(
+                    day,
+                    cause,
+                    Change::CapSet {
+                        scope: *scope,
+                        limit,
+                        comply_by,
+                    },
+                );
                 if let Some(by) = comply_by {
                     self.schedule(Scheduled {
                         day: by.next(),
@@ -713,7 +959,15 @@ impl State {
                 if ms.premises == Premises::Protected {
                     ms.premises = Premises::InUse;
                 }
-                obs.change(day, cause, Change::Lifecycle { mission: *mission, from, to: Lifecycle::Operating });
+                obs.change(
+                    day,
+                    cause,
+                    Change::Lifecycle {
+                        mission: *mission,
+                        from,
+                        to: Lifecycle::Operating,
+                    },
+                );
             }
             Action::MissionSuspended { mission } => {
                 self.end_mission(*mission, Lifecycle::Suspended, None, day, cause, index, obs)
@@ -737,7 +991,10 @@ impl State {
                         let d = world.mission(m);
                         pair(d.sender, d.receiver) == p
                             && d.kind != super::world::MissionKind::InterestsSection
-                            && matches!(self.mission(m).lifecycle, Lifecycle::Operating | Lifecycle::Suspended)
+                            && matches!(
+                                self.mission(m).lifecycle,
+                                Lifecycle::Operating | Lifecycle::Suspended
+                            )
                     })
                     .collect();
                 for m in ends {
@@ -764,7 +1021,12 @@ impl State {
             Action::ChannelDesignated { with, via } => {
                 let actor = self.log[cause.index()].actor;
                 let p = pair(actor, *with);
-                self.designated.push(Designated { pair: p, via: *via, since: day, cause: Some(cause) });
+                self.designated.push(Designated {
+                    pair: p,
+                    via: *via,
+                    since: day,
+                    cause: Some(cause),
+                });
                 obs.change(day, cause, Change::ChannelDesignated { pair: p, via: *via });
             }
         }
@@ -862,29 +1124,59 @@ impl State {
         let count = staff.total() + persons.len() as u32;
         obs.change(day, cause, Change::Lifecycle { mission, from, to });
         match depart_by {
-            Some(deadline) if count > 0 => {
-                ms.leaving.push(Leaving { staff, persons, deadline, cause });
-                self.schedule(Scheduled {
-                    day: deadline.next(),
-                    cause,
-                    index,
-                    effect: Effect::Lapse { mission },
-                });
-                obs.change(day, cause, Change::StaffToLeave { mission, count, deadline });
+            // The receiving side ended it: staff in post must leave by the deadline; staff
+            // already due to leave keep their own deadlines.
+            Some(deadline) => {
+                if count > 0 {
+                    ms.leaving.push(Leaving {
+                        staff,
+                        persons,
+                        deadline,
+                        cause,
+                    });
+                    self.schedule(Scheduled {
+                        day: deadline.next(),
+                        cause,
+                        index,
+                        effect: Effect::Lapse { mission },
+                    });
+                    obs.change(
+                        day,
+                        cause,
+                        Change::StaffToLeave {
+                            mission,
+                            count,
+                            deadline,
+                        },
+                    );
+                }
             }
-            _ => {
-                // Everyone leaves with the mission, including staff already due to leave.
+            // The sender withdrew its mission: everyone leaves with it.
+            None => {
                 let leaving = ms.leaving_count();
-                let departed: Vec<PersonId> =
-                    ms.leaving.drain(..).flat_map(|l| l.persons).chain(persons).collect();
+                let departed: Vec<PersonId> = ms
+                    .leaving
+                    .drain(..)
+                    .flat_map(|l| l.persons)
+                    .chain(persons)
+                    .collect();
                 for p in departed {
                     self.person_at[p.index()] = None;
                 }
                 if count + leaving > 0 {
-                    obs.change(day, cause, Change::StaffRecalled { mission, count: count + leaving });
+                    obs.change(
+                        day,
+                        cause,
+                        Change::StaffRecalled {
+                            mission,
+                            count: count + leaving,
+                        },
+                    );
                 }
             }
         }
+        // Channels through the mission close with it.
+        self.designated.retain(|c| c.via != mission);
     }
 
     /// Checks every invariant; panics naming the first one broken. Called after each applied
@@ -894,22 +1186,49 @@ impl State {
             let ms = self.mission(m);
             let key = &world.mission(m).key;
             for c in Category::ALL {
-                assert!(ms.reserved.get(c) <= ms.in_post.get(c), "{key}: reserved above in post");
+                assert!(
+                    ms.reserved.get(c) <= ms.in_post.get(c),
+                    "{key}: reserved above in post"
+                );
             }
-            assert!(ms.reserved_vacant <= ms.vacant, "{key}: reserved vacancies above vacant");
+            assert!(
+                ms.reserved_vacant <= ms.vacant,
+                "{key}: reserved vacancies above vacant"
+            );
             if !ms.operating() {
-                assert_eq!(ms.headcount(), 0, "{key}: accredited staff at a mission not operating");
-                assert_eq!(ms.vacant, 0, "{key}: vacant posts at a mission not operating");
+                assert_eq!(
+                    ms.headcount(),
+                    0,
+                    "{key}: accredited staff at a mission not operating"
+                );
+                assert_eq!(
+                    ms.vacant, 0,
+                    "{key}: vacant posts at a mission not operating"
+                );
             }
             if matches!(ms.lifecycle, Lifecycle::Suspended | Lifecycle::Closed) {
-                assert_ne!(ms.premises, Premises::InUse, "{key}: premises of a mission not operating unprotected");
+                assert_ne!(
+                    ms.premises,
+                    Premises::InUse,
+                    "{key}: premises of a mission not operating unprotected"
+                );
             }
-            for p in ms.members.iter().chain(ms.leaving.iter().flat_map(|l| l.persons.iter())) {
-                assert_eq!(self.person_at[p.index()], Some(m), "{key}: person record disagrees");
+            for p in ms
+                .members
+                .iter()
+                .chain(ms.leaving.iter().flat_map(|l| l.persons.iter()))
+            {
+                assert_eq!(
+                    self.person_at[p.index()],
+                    Some(m),
+                    "{key}: person record disagrees"
+                );
             }
             for l in &ms.leaving {
-                assert!(l.deadline >= self.clock || l.total() == 0 || self.pending_lapse(m, l.cause),
-                    "{key}: staff past their deadline still there");
+                assert!(
+                    l.deadline >= self.clock || l.total() == 0 || self.pending_lapse(m, l.cause),
+                    "{key}: staff past their deadline still there"
+                );
             }
         }
         for (i, at) in self.person_at.iter().enumerate() {
@@ -917,7 +1236,11 @@ impl State {
                 let ms = self.mission(*m);
                 let p = PersonId(i as u32);
                 let n = ms.members.iter().filter(|&&q| q == p).count()
-                    + ms.leaving.iter().flat_map(|l| l.persons.iter()).filter(|&&q| q == p).count();
+                    + ms.leaving
+                        .iter()
+                        .flat_map(|l| l.persons.iter())
+                        .filter(|&&q| q == p)
+                        .count();
                 assert_eq!(n, 1, "person {i} accredited {n} times");
             }
         }
@@ -929,18 +1252,36 @@ impl State {
                     "cap of {} exceeded after its compliance date: {h} in post", c.limit);
             }
         }
-        assert!(self.pending.windows(2).all(|w| (w[0].day, w[0].cause, w[0].index) <= (w[1].day, w[1].cause, w[1].index)));
-        assert!(self.pending.iter().all(|s| s.day > self.clock), "an effect due is still pending");
-        assert!(self.pending.iter().all(|s| s.cause.index() < self.log.len()));
-        assert!(self.log.windows(2).all(|w| w[0].date <= w[1].date), "log dates go backwards");
+        assert!(
+            self.pending
+                .windows(2)
+                .all(|w| (w[0].day, w[0].cause, w[0].index) <= (w[1].day, w[1].cause, w[1].index))
+        );
+        assert!(
+            self.pending.iter().all(|s| s.day > self.clock),
+            "an effect due is still pending"
+        );
+        assert!(
+            self.pending
+                .iter()
+                .all(|s| s.cause.index() < self.log.len())
+        );
+        assert!(
+            self.log.windows(2).all(|w| w[0].date <= w[1].date),
+            "log dates go backwards"
+        );
     }
 
     fn pending_lapse(&self, m: MissionId, cause: Seq) -> bool {
-        self.pending.iter().any(|s| s.cause == cause && s.effect == Effect::Lapse { mission: m })
+        self.pending
+            .iter()
+            .any(|s| s.cause == cause && s.effect == Effect::Lapse { mission: m })
     }
 
     fn pending_compliance(&self, c: &Cap) -> bool {
-        self.pending.iter().any(|s| Some(s.cause) == c.cause && s.effect == Effect::Compliance { scope: c.scope })
+        self.pending
+            .iter()
+            .any(|s| Some(s.cause) == c.cause && s.effect == Effect::Compliance { scope: c.scope })
     }
 
     /// A stable digest: SHA-256 over the canonical encoding, first 16 bytes in hex.
@@ -969,7 +1310,11 @@ pub fn removal(action: &Action) -> Option<(MissionId, &Who)> {
 /// Resolves a cap given as a cut into an absolute limit, against staff in post when announced.
 fn resolve(state: &State, world: &World, action: &Action) -> Action {
     match *action {
-        Action::StaffCapSet { scope, limit: Limit::ReduceBy(n), comply_by } => Action::StaffCapSet {
+        Action::StaffCapSet {
+            scope,
+            limit: Limit::ReduceBy(n),
+            comply_by,
+        } => Action::StaffCapSet {
             scope,
             limit: Limit::Absolute(state.covered_headcount(world, &scope).saturating_sub(n)),
             comply_by,

@@ -25,7 +25,46 @@
 //! changes every few dozen events, and each side mostly answers the other's last move (its
 //! `in_response_to` names that move). Around the crises runs ordinary diplomatic life:
 //! accreditation requests and their grants or denials, staff reports, abolished posts, and the
-//! departure of staff who were told to leave.
+//! departure of staff who were told to leave, and crises ending (relations restored, consent
+//! granted again, missions reopened, caps raised).
+//!
+//! # The event mix
+//!
+//! Drafts are picked by fixed weights (parts per thousand, before rejections): signals
+//! (statements, accusations, protests, demands, threats, ultimatums, summoned ambassadors) about
+//! a quarter; expulsions (persona non grata, accreditation withdrawn, with departure deadlines)
+//! and recalls; departures of staff due to leave; caps on a mission or over all posts of a
+//! sender in a host, with compliance dates; consent withdrawn and granted; missions opened,
+//! suspended, closed and reopened; contacts frozen, relations broken and restored; channels
+//! designated; premises seized; decisions bundling two to four measures; proposals, adopted or
+//! cancelled, and deferred measures cancelled; accreditation requests, grants (by count or by
+//! name) and denials; abolished posts; staff reports. One measure in five takes effect later
+//! than it is announced. A few per cent of drafts are rejected, and fewer than one event in a
+//! thousand falls back to a statement.
+//!
+//! # Steering around core defects
+//!
+//! Some accepted events lead the core to break its own invariants later, when a deferred
+//! measure or a compliance date comes due (tests marked `bug:` in `tests/props.rs` and
+//! `tests/rules.rs` pin them). The generator never drafts these combinations, so that every log
+//! it makes replays cleanly, invariants included:
+//!
+//! - answers to accreditation requests (grants, denials) are never deferred: nothing sets aside
+//!   the requests a deferred answer will consume;
+//! - a cap that takes effect later always carries a compliance date: grants made before it takes
+//!   effect are not checked against it;
+//! - a cap with a compliance date is never set over staff that a deferred removal set aside, and
+//!   a removal is never deferred under a cap in its compliance period or about to be set (also
+//!   within one decision): compliance removes staff without regard to what is set aside;
+//! - a held proposal is not adopted when that would break the previous two rules, nor when a
+//!   measure announced after the proposal is due the same day on a mission the proposal acts
+//!   on: adopted measures keep the proposal's place in the order of effects and run first.
+//!
+//! # Cost
+//!
+//! Generation is linear in the number of events except where the core is not: deciding a
+//! decision of several measures clones the whole state, its log of every accepted event
+//! included, so logs of a million events spend most of their time there.
 //!
 //! # Example
 //!
@@ -43,7 +82,9 @@
 //! [`Engine::step`]: crate::core::Engine::step
 
 use crate::core::event::Cancellation;
-use crate::core::state::{Cap, Effect, Lifecycle, MissionState, Premises, free_staff};
+use crate::core::state::{
+    Cap, Effect, Lifecycle, MissionState, Premises, Proposal, free_staff, pair, removal,
+};
 use crate::core::world::{Actor, ActorKind, MissionDef, MissionKind, Person};
 use crate::core::{
     Action, ActorId, Body, CapScope, Category, Day, Event, Kind, Limit, Measure, MissionId,
@@ -958,20 +999,67 @@ impl<'w> Generator<'w> {
     /// regard to what deferred measures set aside; see the module docs.)
     fn removal_effective(&mut self, s: &State, m: MissionId, date: Day) -> Day {
         let eff = self.effective(date);
-        if eff == date {
-            return eff;
+        if eff > date && self.may_defer_removal(s, m) {
+            eff
+        } else {
+            date
         }
+    }
+
+    /// True when no cap covering `m` is in its compliance period or about to be set.
+    fn may_defer_removal(&self, s: &State, m: MissionId) -> bool {
         let w = self.world;
         let complying = s.caps_on(w, m).any(|c| c.comply_by.is_some());
         let cap_pending = s.pending.iter().any(|p| match &p.effect {
             Effect::Measure {
                 action: Action::StaffCapSet { scope, .. },
                 ..
-            } => State::covers(w, scope, m),
-            Effect::Compliance { scope } => State::covers(w, scope, m),
+            }
+            | Effect::Compliance { scope } => State::covers(w, scope, m),
             _ => false,
         });
-        if complying || cap_pending { date } else { eff }
+        !complying && !cap_pending
+    }
+
+    /// True when adopting held proposal `p` on `date` steers clear of the core defects listed
+    /// in the module docs: its caps with a compliance date cover no staff set aside, its
+    /// removals are not deferred into a compliance period, and no measure announced after the
+    /// proposal is due on a mission it acts on on the same day (adopted measures keep the
+    /// proposal's place in the order of effects, so they would run first).
+    fn adoption_is_safe(&self, s: &State, p: &Proposal, date: Day) -> bool {
+        let w = self.world;
+        let author = s.log[p.seq.index()].actor;
+        p.measures.iter().all(|m| {
+            let eff = m.effective.max(date);
+            if let Action::StaffCapSet {
+                scope,
+                comply_by: Some(_),
+                ..
+            } = &m.action
+            {
+                if self.reserved_under(s, scope) {
+                    return false;
+                }
+            }
+            if let Some((mid, who)) = removal(&m.action) {
+                if !matches!(who, Who::All) && eff > date && !self.may_defer_removal(s, mid) {
+                    return false;
+                }
+            }
+            let affected = |mid: MissionId| match m.action {
+                Action::RelationsBroken { with } => {
+                    let d = w.mission(mid);
+                    pair(d.sender, d.receiver) == pair(author, with)
+                }
+                _ => m.action.mission() == Some(mid),
+            };
+            !s.pending.iter().any(|q| {
+                q.day == eff
+                    && q.cause > p.seq
+                    && matches!(&q.effect, Effect::Measure { action, .. }
+                        if action.mission().is_some_and(affected))
+            })
+        })
     }
 
     /// True when a mission under `scope` has staff set aside by a deferred measure.
@@ -1172,11 +1260,10 @@ impl<'w> Generator<'w> {
         })?;
         let ms = s.mission(m);
         let count = self.rng.between(1, ms.vacant - ms.reserved_vacant);
-        // Never deferred: grants fill the vacant posts a deferred abolition set aside (see the
-        // module docs).
+        let action = Action::PostsAbolished { mission: m, count };
         Some(Measure {
-            effective: date,
-            action: Action::PostsAbolished { mission: m, count },
+            effective: self.effective(date),
+            action,
         })
     }
 
@@ -1213,6 +1300,27 @@ impl<'w> Generator<'w> {
         }
         if measures.is_empty() {
             return None;
+        }
+        // A cap with a compliance date and a deferred removal under it, announced together:
+        // the removal takes effect at once (cap compliance ignores staff set aside; module docs).
+        let w = self.world;
+        let complying: Vec<CapScope> = measures
+            .iter()
+            .filter_map(|m| match m.action {
+                Action::StaffCapSet {
+                    scope,
+                    comply_by: Some(_),
+                    ..
+                } => Some(scope),
+                _ => None,
+            })
+            .collect();
+        for m in &mut measures {
+            if let Some((mid, _)) = removal(&m.action) {
+                if complying.iter().any(|c| State::covers(w, c, mid)) {
+                    m.effective = date;
+                }
+            }
         }
         Some(Body::Measures {
             bundle: true,
@@ -1258,6 +1366,11 @@ impl<'w> Generator<'w> {
         } else {
             (def.sender, Action::MissionReopened { mission: m })
         };
+        // A deferred cap would not bound grants made before it takes effect (module docs).
+        let effective = match action {
+            Action::StaffCapSet { .. } => date,
+            _ => self.effective(date),
+        };
         let d = self.dyad_of[m.index()] as usize;
         self.current = Some(d);
         let other = if actor == def.sender {
@@ -1274,10 +1387,7 @@ impl<'w> Generator<'w> {
             proposed: false,
             body: Body::Measures {
                 bundle: false,
-                measures: vec![Measure {
-                    effective: self.effective(date),
-                    action,
-                }],
+                measures: vec![Measure { effective, action }],
             },
         })
     }
@@ -1474,8 +1584,9 @@ impl<'w> Generator<'w> {
             !s.proposals.is_empty() && (s.pending.is_empty() || self.rng.chance(650));
         let (of, body) = if use_proposal {
             let p = &s.proposals[self.rng.index(s.proposals.len())];
+            let adopt = self.rng.chance(600) && self.adoption_is_safe(s, p, date);
             let body = match self.rng.below(10) {
-                0..=5 => Body::ProposalAdopted { proposal: p.seq },
+                _ if adopt => Body::ProposalAdopted { proposal: p.seq },
                 6..=7 => Body::MeasuresCancelled {
                     of: p.seq,
                     how: Cancellation::Overruled,
@@ -1623,7 +1734,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "bug: cap compliance can remove staff a pending removal reserved; apply then panics (see tests/rules.rs)"]
     fn the_mix_is_varied() {
         let cfg = GenConfig {
             seed: 1,
@@ -1663,5 +1773,28 @@ mod tests {
         }
         assert!(st.fallbacks * 10 < st.events, "too many fallbacks: {st:?}");
         assert!(responses * 4 > cfg.events, "few responses: {responses}");
+    }
+    /// Prints how fast logs are generated. Run with
+    /// `cargo test --release --lib throughput -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing: run by hand in release mode"]
+    fn throughput() {
+        let events = std::env::var("GEN_EVENTS").map_or(1_000_000, |v| v.parse().unwrap());
+        for (actors, missions) in [(12, 60), (60, 1000)] {
+            let cfg = GenConfig {
+                seed: 1,
+                actors,
+                missions,
+                events,
+            };
+            let t = std::time::Instant::now();
+            let g = generate(&cfg);
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "{actors} actors, {missions} missions: {} events in {secs:.2} s ({:.0} events/s)",
+                g.events.len(),
+                g.events.len() as f64 / secs
+            );
+        }
     }
 }

@@ -42,29 +42,14 @@
 //! than it is announced. A few per cent of drafts are rejected, and fewer than one event in a
 //! thousand falls back to a statement.
 //!
-//! # Steering around core defects
-//!
-//! Some accepted events lead the core to break its own invariants later, when a deferred
-//! measure or a compliance date comes due (tests marked `bug:` in `tests/props.rs` and
-//! `tests/rules.rs` pin them). The generator never drafts these combinations, so that every log
-//! it makes replays cleanly, invariants included:
-//!
-//! - answers to accreditation requests (grants, denials) are never deferred: nothing sets aside
-//!   the requests a deferred answer will consume;
-//! - a cap that takes effect later always carries a compliance date: grants made before it takes
-//!   effect are not checked against it;
-//! - a cap with a compliance date is never set over staff that a deferred removal set aside, and
-//!   a removal is never deferred under a cap in its compliance period or about to be set (also
-//!   within one decision): compliance removes staff without regard to what is set aside;
-//! - a held proposal is not adopted when that would break the previous two rules, nor when a
-//!   measure announced after the proposal is due the same day on a mission the proposal acts
-//!   on: adopted measures keep the proposal's place in the order of effects and run first.
+//! Answers to accreditation requests (grants, denials) are never deferred: the core rejects
+//! that (code 37), so that nothing scheduled can consume requests, persons or cap room.
 //!
 //! # Cost
 //!
-//! Generation is linear in the number of events except where the core is not: deciding a
-//! decision of several measures clones the whole state, its log of every accepted event
-//! included, so logs of a million events spend most of their time there.
+//! Generation is linear in the number of events: deciding a decision of several measures
+//! copies the state's missions, caps and pending effects (not its log) to check each measure
+//! against the ones before it.
 //!
 //! # Example
 //!
@@ -82,9 +67,7 @@
 //! [`Engine::step`]: crate::core::Engine::step
 
 use crate::core::event::Cancellation;
-use crate::core::state::{
-    Cap, Effect, Lifecycle, MissionState, Premises, Proposal, free_staff, pair, removal,
-};
+use crate::core::state::{Cap, Effect, Lifecycle, MissionState, Premises, free_staff};
 use crate::core::world::{Actor, ActorKind, MissionDef, MissionKind, Person};
 use crate::core::{
     Action, ActorId, Body, CapScope, Category, Day, Event, Kind, Limit, Measure, MissionId,
@@ -994,89 +977,6 @@ impl<'w> Generator<'w> {
         }
     }
 
-    /// The effective day of a measure removing staff from `m`: deferred only while no cap
-    /// covering `m` is in its compliance period or pending. (Compliance removes staff without
-    /// regard to what deferred measures set aside; see the module docs.)
-    fn removal_effective(&mut self, s: &State, m: MissionId, date: Day) -> Day {
-        let eff = self.effective(date);
-        if eff > date && self.may_defer_removal(s, m) {
-            eff
-        } else {
-            date
-        }
-    }
-
-    /// True when no cap covering `m` is in its compliance period or about to be set.
-    fn may_defer_removal(&self, s: &State, m: MissionId) -> bool {
-        let w = self.world;
-        let complying = s.caps_on(w, m).any(|c| c.comply_by.is_some());
-        let cap_pending = s.pending.iter().any(|p| match &p.effect {
-            Effect::Measure {
-                action: Action::StaffCapSet { scope, .. },
-                ..
-            }
-            | Effect::Compliance { scope } => State::covers(w, scope, m),
-            _ => false,
-        });
-        !complying && !cap_pending
-    }
-
-    /// True when adopting held proposal `p` on `date` steers clear of the core defects listed
-    /// in the module docs: its caps with a compliance date cover no staff set aside, its
-    /// removals are not deferred into a compliance period, and no measure announced after the
-    /// proposal is due on a mission it acts on on the same day (adopted measures keep the
-    /// proposal's place in the order of effects, so they would run first).
-    fn adoption_is_safe(&self, s: &State, p: &Proposal, date: Day) -> bool {
-        let w = self.world;
-        let author = s.log[p.seq.index()].actor;
-        p.measures.iter().all(|m| {
-            let eff = m.effective.max(date);
-            if let Action::StaffCapSet {
-                scope,
-                comply_by: Some(_),
-                ..
-            } = &m.action
-            {
-                if self.reserved_under(s, scope) {
-                    return false;
-                }
-            }
-            if let Some((mid, who)) = removal(&m.action) {
-                if !matches!(who, Who::All) && eff > date && !self.may_defer_removal(s, mid) {
-                    return false;
-                }
-            }
-            let affected = |mid: MissionId| match m.action {
-                Action::RelationsBroken { with } => {
-                    let d = w.mission(mid);
-                    pair(d.sender, d.receiver) == pair(author, with)
-                }
-                _ => m.action.mission() == Some(mid),
-            };
-            !s.pending.iter().any(|q| {
-                q.day == eff
-                    && q.cause > p.seq
-                    && matches!(&q.effect, Effect::Measure { action, .. }
-                        if action.mission().is_some_and(affected))
-            })
-        })
-    }
-
-    /// True when a mission under `scope` has staff set aside by a deferred measure.
-    fn reserved_under(&self, s: &State, scope: &CapScope) -> bool {
-        let reserved = |m: MissionId| {
-            let ms = s.mission(m);
-            ms.reserved.total() > 0 || !ms.reserved_members.is_empty()
-        };
-        match *scope {
-            CapScope::Mission(m) => reserved(m),
-            CapScope::Posts { .. } => self
-                .world
-                .mission_ids()
-                .any(|m| State::covers(self.world, scope, m) && reserved(m)),
-        }
-    }
-
     /// The receiving side `x` expels staff of a mission it hosts in dyad `d`.
     fn expel(&mut self, s: &State, d: usize, x: ActorId, date: Day) -> Option<Measure> {
         let m = self.pick_in(s, d, |def, ms| def.receiver == x && ms.operating())?;
@@ -1095,7 +995,7 @@ impl<'w> Generator<'w> {
             });
         }
         let who = self.who_in_post(ms)?;
-        let eff = self.removal_effective(s, m, date);
+        let eff = self.effective(date);
         let depart_by = self.deadline(eff);
         let action = if self.rng.chance(600) {
             Action::PersonaNonGrata {
@@ -1120,7 +1020,7 @@ impl<'w> Generator<'w> {
     fn recall(&mut self, s: &State, d: usize, x: ActorId, date: Day) -> Option<Measure> {
         let m = self.pick_in(s, d, |def, ms| def.sender == x && ms.operating())?;
         let who = self.who_in_post(s.mission(m))?;
-        let eff = self.removal_effective(s, m, date);
+        let eff = self.effective(date);
         Some(Measure {
             effective: eff,
             action: Action::StaffRecalled { mission: m, who },
@@ -1128,26 +1028,17 @@ impl<'w> Generator<'w> {
     }
 
     /// A cap, cut or freeze of the `h` staff in post over `scope`.
-    ///
-    /// A compliance date is only given while no staff under `scope` are set aside by deferred
-    /// measures, and a deferred cap always has one (grants before it takes effect are not
-    /// checked against it). See the module docs.
-    fn cap_measure(&mut self, s: &State, scope: CapScope, h: u32, date: Day) -> Measure {
-        let may_comply = !self.reserved_under(s, &scope);
-        let eff = if may_comply {
-            self.effective(date)
-        } else {
-            date
-        };
+    fn cap_measure(&mut self, scope: CapScope, h: u32, date: Day) -> Measure {
+        let eff = self.effective(date);
         let comply = eff.plus(self.rng.between(14, 90) as i32);
-        let comply_by = (eff > date || (may_comply && self.rng.chance(300))).then_some(comply);
+        let comply_by = self.rng.chance(300).then_some(comply);
         let (limit, comply_by) = match self.rng.below(10) {
             // A cut, as a number to lose (parity demands) or a size.
-            0..=2 if h > 1 && may_comply => (
+            0..=2 if h > 1 => (
                 Limit::ReduceBy(self.rng.between(1, (h / 3).max(1))),
                 Some(comply),
             ),
-            3..=4 if h > 1 && may_comply => (
+            3..=4 if h > 1 => (
                 Limit::Absolute(h - self.rng.between(1, (h / 2).max(1))),
                 Some(comply),
             ),
@@ -1171,7 +1062,7 @@ impl<'w> Generator<'w> {
     fn cap(&mut self, s: &State, d: usize, x: ActorId, date: Day) -> Option<Measure> {
         let m = self.pick_in(s, d, |def, ms| def.receiver == x && ms.operating())?;
         let h = s.mission(m).headcount();
-        Some(self.cap_measure(s, CapScope::Mission(m), h, date))
+        Some(self.cap_measure(CapScope::Mission(m), h, date))
     }
 
     /// The host `x` caps all posts of `y` accredited to it (the 2017 US cap on Russia's posts).
@@ -1181,7 +1072,7 @@ impl<'w> Generator<'w> {
         if h == 0 {
             return None;
         }
-        Some(self.cap_measure(s, scope, h, date))
+        Some(self.cap_measure(scope, h, date))
     }
 
     /// The receiving side `x` withdraws consent to a mission it hosts, or grants it again.
@@ -1301,27 +1192,6 @@ impl<'w> Generator<'w> {
         if measures.is_empty() {
             return None;
         }
-        // A cap with a compliance date and a deferred removal under it, announced together:
-        // the removal takes effect at once (cap compliance ignores staff set aside; module docs).
-        let w = self.world;
-        let complying: Vec<CapScope> = measures
-            .iter()
-            .filter_map(|m| match m.action {
-                Action::StaffCapSet {
-                    scope,
-                    comply_by: Some(_),
-                    ..
-                } => Some(scope),
-                _ => None,
-            })
-            .collect();
-        for m in &mut measures {
-            if let Some((mid, _)) = removal(&m.action) {
-                if complying.iter().any(|c| State::covers(w, c, mid)) {
-                    m.effective = date;
-                }
-            }
-        }
         Some(Body::Measures {
             bundle: true,
             measures,
@@ -1366,11 +1236,7 @@ impl<'w> Generator<'w> {
         } else {
             (def.sender, Action::MissionReopened { mission: m })
         };
-        // A deferred cap would not bound grants made before it takes effect (module docs).
-        let effective = match action {
-            Action::StaffCapSet { .. } => date,
-            _ => self.effective(date),
-        };
+        let effective = self.effective(date);
         let d = self.dyad_of[m.index()] as usize;
         self.current = Some(d);
         let other = if actor == def.sender {
@@ -1584,7 +1450,7 @@ impl<'w> Generator<'w> {
             !s.proposals.is_empty() && (s.pending.is_empty() || self.rng.chance(650));
         let (of, body) = if use_proposal {
             let p = &s.proposals[self.rng.index(s.proposals.len())];
-            let adopt = self.rng.chance(600) && self.adoption_is_safe(s, p, date);
+            let adopt = self.rng.chance(600);
             let body = match self.rng.below(10) {
                 _ if adopt => Body::ProposalAdopted { proposal: p.seq },
                 6..=7 => Body::MeasuresCancelled {

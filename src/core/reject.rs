@@ -232,9 +232,9 @@ code_table! {
     EmptyDecision = 32, "decisions", "a decision must hold at least one measure";
     ConsentNotWithdrawn = 33, "R12", "consent was not withdrawn, so it cannot be granted again";
     NotAHostOfPosts = 34, "R5", "a cap over all posts of a sender is set by the host they are accredited to";
-    AllNotAllowed = 35, "counts", "this kind names counts or persons; `all` is only for accreditation withdrawn";
+    AllNotAllowed = 35, "counts", "this kind names counts or persons; `all` is only for accreditation withdrawn and staff departed";
     ReductionExceedsStaff = 36, "counts", "a cap cannot cut more staff than are in post";
-    DeferralNotAllowed = 37, "time", "departures and staff reports happen on the day they are recorded; they cannot be scheduled";
+    DeferralNotAllowed = 37, "time", "departures, accreditation requests, grants and denials happen on the day they are recorded; they cannot be scheduled";
 }
 
 impl Reason {

@@ -10,7 +10,7 @@
 use super::day::Day;
 use super::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Who};
 use super::reject::Reason;
-use super::state::{Effect, Lifecycle, Logged, State, free_staff, pair, take_staff};
+use super::state::{Effect, Lifecycle, State, free_staff, pair, take_staff};
 use super::world::{ActorId, MissionId, World};
 
 /// Kinds that may still act on a closed mission: departures can never be blocked (R8), seizure
@@ -120,18 +120,18 @@ impl State {
                     });
                 }
                 let now = ms.headcount();
-                for cap in self.caps_on(world, *mission) {
-                    if cap.comply_by.is_some() {
-                        continue; // still within its compliance period
-                    }
-                    let would_be =
-                        self.covered_headcount(world, &cap.scope) - now + in_post.total();
-                    if would_be > cap.limit && in_post.total() > now {
-                        return Err(Reason::CapExceeded {
-                            scope: cap.scope,
-                            limit: cap.limit,
-                            would_be,
-                        });
+                if in_post.total() > now {
+                    // Caps still within their compliance period will remove any excess.
+                    for (scope, limit) in self.binding_limits(world, *mission, false) {
+                        let would_be =
+                            self.covered_headcount(world, &scope) - now + in_post.total();
+                        if would_be > limit {
+                            return Err(Reason::CapExceeded {
+                                scope,
+                                limit,
+                                would_be,
+                            });
+                        }
                     }
                 }
                 Ok(())
@@ -201,12 +201,23 @@ impl State {
         if let [one] = measures {
             return self.check_measure(world, actor, date, one);
         }
-        let mut scratch = self.clone();
-        let seq = scratch.next_seq();
-        scratch.log.push(Logged { actor, date });
+        // Measures never read the log, so the scratch copy leaves it out: cloning it would make
+        // every decision cost as much as the history before it.
+        let mut scratch = State {
+            clock: self.clock,
+            missions: self.missions.clone(),
+            person_at: self.person_at.clone(),
+            caps: self.caps.clone(),
+            relations: self.relations.clone(),
+            designated: self.designated.clone(),
+            pending: self.pending.clone(),
+            proposals: Vec::new(),
+            log: Vec::new(),
+        };
+        let seq = self.next_seq();
         for m in measures {
             scratch.check_measure(world, actor, date, m)?;
-            scratch.enact_one(world, date, seq, m);
+            scratch.enact_one(world, date, seq, actor, m);
         }
         Ok(())
     }
@@ -305,7 +316,7 @@ impl State {
                 action: Action::RelationsBroken { with },
                 ..
             } if d.kind != super::world::MissionKind::InterestsSection => {
-                let by = self.log[s.cause.index()].actor;
+                let by = s.actor;
                 (pair(by, *with) == pair(d.sender, d.receiver)).then_some(s.day)
             }
             _ => None,
@@ -343,7 +354,17 @@ impl State {
         }
         let action = &m.action;
         let kind = action.kind();
-        if eff > date && matches!(kind, Kind::StaffDeparted) {
+        // Departures happen when recorded; requests, grants and denials take effect at once, so
+        // that nothing scheduled can consume requests, persons or cap room meanwhile.
+        if eff > date
+            && matches!(
+                kind,
+                Kind::StaffDeparted
+                    | Kind::AccreditationRequested
+                    | Kind::AccreditationGranted
+                    | Kind::AccreditationDenied
+            )
+        {
             return Err(Reason::DeferralNotAllowed { kind: kind.key() });
         }
         self.check_authority(world, actor, action)?;
@@ -412,12 +433,12 @@ impl State {
                         pending: ms.requested,
                     });
                 }
-                for cap in self.caps_on(world, *mission) {
-                    let would_be = self.covered_headcount(world, &cap.scope) + n;
-                    if would_be > cap.limit {
+                for (scope, limit) in self.binding_limits(world, *mission, true) {
+                    let would_be = self.covered_headcount(world, &scope) + n;
+                    if would_be > limit {
                         return Err(Reason::CapExceeded {
-                            scope: cap.scope,
-                            limit: cap.limit,
+                            scope,
+                            limit,
                             would_be,
                         });
                     }
@@ -666,6 +687,39 @@ impl State {
                 Ok(())
             }
         }
+    }
+
+    /// The limits staff in post at mission `m` must stay within: caps in force (with
+    /// `in_compliance`, also those still within their compliance period), and caps announced
+    /// for later without a compliance date, which will give no time to shed an excess.
+    fn binding_limits(
+        &self,
+        world: &World,
+        m: MissionId,
+        in_compliance: bool,
+    ) -> Vec<(CapScope, u32)> {
+        let mut out: Vec<(CapScope, u32)> = self
+            .caps_on(world, m)
+            .filter(|c| in_compliance || c.comply_by.is_none())
+            .map(|c| (c.scope, c.limit))
+            .collect();
+        for s in &self.pending {
+            if let Effect::Measure {
+                action:
+                    Action::StaffCapSet {
+                        scope,
+                        limit: Limit::Absolute(limit),
+                        comply_by: None,
+                    },
+                ..
+            } = &s.effect
+            {
+                if State::covers(world, scope, m) {
+                    out.push((*scope, *limit));
+                }
+            }
+        }
+        out
     }
 
     fn check_relations(&self, world: &World, mission: MissionId) -> Result<(), Reason> {

@@ -189,7 +189,19 @@ pub struct Scheduled {
     pub cause: Seq,
     /// Position of the measure within its event, so several effects of one event keep order.
     pub index: u32,
+    /// The actor of the event that scheduled it.
+    pub actor: ActorId,
     pub effect: Effect,
+}
+
+/// Where a measure is carried out: the day, the event that caused it (and the measure's
+/// position in it), and that event's actor.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct At {
+    pub day: Day,
+    pub cause: Seq,
+    pub index: u32,
+    pub actor: ActorId,
 }
 
 /// A proposal whose measures are held.
@@ -506,7 +518,13 @@ impl State {
         match s.effect {
             Effect::Measure { action, reserved } => {
                 self.release(&action, &reserved);
-                self.act(world, day, cause, s.index, &action, obs);
+                let at = At {
+                    day,
+                    cause,
+                    index: s.index,
+                    actor: s.actor,
+                };
+                self.act(world, at, &action, obs);
             }
             Effect::Lapse { mission } => {
                 let ms = &mut self.missions[mission.index()];
@@ -549,16 +567,8 @@ impl State {
                         .filter(|&m| self.mission(m).headcount() > 0)
                         .max_by_key(|&m| (self.mission(m).headcount(), std::cmp::Reverse(m)))
                         .expect("excess implies staff in post");
-                    let ms = &mut self.missions[m.index()];
-                    let n = excess.min(ms.headcount());
-                    let anon = n.min(ms.in_post.total());
-                    let taken = take_staff(&ms.in_post, anon, Category::Unspecified)
-                        .expect("anon within in_post");
-                    sub(&mut ms.in_post, &taken);
-                    for _ in anon..n {
-                        let p = ms.members.pop().expect("named members remain");
-                        self.person_at[p.index()] = None;
-                    }
+                    let n = excess.min(self.mission(m).headcount());
+                    self.shed(m, n);
                     excess -= n;
                     obs.change(
                         day,
@@ -574,6 +584,77 @@ impl State {
                 }
             }
         }
+    }
+
+    /// Removes `n` staff in post from mission `m` at a compliance date: staff no pending measure
+    /// has set aside first (anonymous, then named from the last), then staff set aside, whose
+    /// pending measures shrink accordingly (latest scheduled first), so they never act on staff
+    /// already gone.
+    fn shed(&mut self, m: MissionId, n: u32) {
+        let ms = &mut self.missions[m.index()];
+        let free = free_staff(&ms.in_post, &ms.reserved);
+        let anon = n.min(free.total());
+        let taken = take_staff(&free, anon, Category::Unspecified).expect("anon within free");
+        sub(&mut ms.in_post, &taken);
+        let mut left = n - anon;
+        while left > 0 {
+            let Some(i) = ms
+                .members
+                .iter()
+                .rposition(|p| !ms.reserved_members.contains(p))
+            else {
+                break;
+            };
+            let p = ms.members.remove(i);
+            self.person_at[p.index()] = None;
+            left -= 1;
+        }
+        let mut i = self.pending.len();
+        while left > 0 && i > 0 {
+            i -= 1;
+            let s = &mut self.pending[i];
+            let Effect::Measure { action, reserved } = &mut s.effect else {
+                continue;
+            };
+            let ms = &mut self.missions[m.index()];
+            let emptied = match action {
+                Action::AccreditationWithdrawn { mission, who, .. }
+                | Action::PersonaNonGrata { mission, who, .. }
+                | Action::StaffRecalled { mission, who }
+                    if *mission == m =>
+                {
+                    match who {
+                        Who::Count { count, .. } => {
+                            let k = left.min(reserved.total());
+                            let t = take_staff(reserved, k, Category::Unspecified)
+                                .expect("k within reserved");
+                            sub(reserved, &t);
+                            sub(&mut ms.reserved, &t);
+                            sub(&mut ms.in_post, &t);
+                            *count -= k;
+                            left -= k;
+                            *count == 0
+                        }
+                        Who::Named(ps) => {
+                            while left > 0 {
+                                let Some(p) = ps.pop() else { break };
+                                ms.members.retain(|q| *q != p);
+                                ms.reserved_members.retain(|q| *q != p);
+                                self.person_at[p.index()] = None;
+                                left -= 1;
+                            }
+                            ps.is_empty()
+                        }
+                        Who::All => false,
+                    }
+                }
+                _ => false,
+            };
+            if emptied {
+                self.pending.remove(i);
+            }
+        }
+        debug_assert_eq!(left, 0, "a mission cannot shed more than its headcount");
     }
 
     /// Undoes the reservation a pending measure made when it was scheduled.
@@ -615,7 +696,9 @@ impl State {
                     },
                 );
             }
-            Body::Measures { measures, .. } => self.enact(world, day, seq, measures, obs),
+            Body::Measures { measures, .. } => {
+                self.enact(world, day, seq, event.actor, measures, obs)
+            }
             Body::ProposalAdopted { proposal } => {
                 let i = self
                     .proposals
@@ -631,7 +714,9 @@ impl State {
                         ..m
                     })
                     .collect();
-                self.enact(world, day, *proposal, &measures, obs);
+                // Scheduled under the adoption, not the proposal: adopted measures run after
+                // those announced before the adoption, and are cancelled by naming it.
+                self.enact(world, day, seq, event.actor, &measures, obs);
             }
             Body::MeasuresCancelled { of, .. } => {
                 let mut n = 0;
@@ -686,13 +771,20 @@ impl State {
         world: &World,
         day: Day,
         cause: Seq,
+        actor: ActorId,
         measures: &[Measure],
         obs: &mut O,
     ) {
         for (i, m) in measures.iter().enumerate() {
             let action = resolve(self, world, &m.action);
             if m.effective <= day {
-                self.act(world, day, cause, i as u32, &action, obs);
+                let at = At {
+                    day,
+                    cause,
+                    index: i as u32,
+                    actor,
+                };
+                self.act(world, at, &action, obs);
             } else {
                 let reserved = self.reserve(&action);
                 obs.change(
@@ -707,6 +799,7 @@ impl State {
                     day: m.effective,
                     cause,
                     index: i as u32,
+                    actor,
                     effect: Effect::Measure { action, reserved },
                 });
             }
@@ -740,15 +833,13 @@ impl State {
     }
 
     /// Carries out one measure now.
-    fn act<O: Observe>(
-        &mut self,
-        world: &World,
-        day: Day,
-        cause: Seq,
-        index: u32,
-        action: &Action,
-        obs: &mut O,
-    ) {
+    fn act<O: Observe>(&mut self, world: &World, at: At, action: &Action, obs: &mut O) {
+        let At {
+            day,
+            cause,
+            index,
+            actor,
+        } = at;
         match action {
             Action::AccreditationRequested { mission, count } => {
                 self.missions[mission.index()].requested += count;
@@ -807,15 +898,7 @@ impl State {
                 depart_by,
             }
             | Action::ConsentWithdrawn { mission, depart_by } => {
-                self.end_mission(
-                    *mission,
-                    Lifecycle::Closed,
-                    Some(*depart_by),
-                    day,
-                    cause,
-                    index,
-                    obs,
-                );
+                self.end_mission(*mission, Lifecycle::Closed, Some(*depart_by), at, obs);
                 self.missions[mission.index()].consent_withdrawn = true;
             }
             Action::AccreditationWithdrawn {
@@ -841,6 +924,7 @@ impl State {
                     day: depart_by.next(),
                     cause,
                     index,
+                    actor,
                     effect: Effect::Lapse { mission: *mission },
                 });
                 obs.change(
@@ -900,8 +984,17 @@ impl State {
                     unreachable!("resolved when announced")
                 };
                 let headcount = self.covered_headcount(world, scope);
-                let actor = self.log[cause.index()].actor;
-                let comply_by = if headcount > limit { *comply_by } else { None };
+                // A cap announced without a compliance date was checked to fit when announced, and
+                // grants since were checked against it; the fallback gives the excess one day.
+                debug_assert!(
+                    headcount <= limit || comply_by.is_some(),
+                    "deferred cap outrun"
+                );
+                let comply_by = if headcount > limit {
+                    Some(comply_by.unwrap_or(day))
+                } else {
+                    None
+                };
                 let cap = Cap {
                     scope: *scope,
                     limit,
@@ -948,6 +1041,7 @@ impl State {
                         day: by.next(),
                         cause,
                         index,
+                        actor,
                         effect: Effect::Compliance { scope: *scope },
                     });
                 }
@@ -970,17 +1064,16 @@ impl State {
                 );
             }
             Action::MissionSuspended { mission } => {
-                self.end_mission(*mission, Lifecycle::Suspended, None, day, cause, index, obs)
+                self.end_mission(*mission, Lifecycle::Suspended, None, at, obs)
             }
             Action::MissionClosed { mission } => {
-                self.end_mission(*mission, Lifecycle::Closed, None, day, cause, index, obs)
+                self.end_mission(*mission, Lifecycle::Closed, None, at, obs)
             }
             Action::ConsentGranted { mission } => {
                 self.missions[mission.index()].consent_withdrawn = false;
                 obs.change(day, cause, Change::ConsentRestored { mission: *mission });
             }
             Action::RelationsBroken { with } => {
-                let actor = self.log[cause.index()].actor;
                 let r = self.relation_mut(actor, *with);
                 r.broken = true;
                 let p = r.pair;
@@ -998,17 +1091,15 @@ impl State {
                     })
                     .collect();
                 for m in ends {
-                    self.end_mission(m, Lifecycle::Closed, None, day, cause, index, obs);
+                    self.end_mission(m, Lifecycle::Closed, None, at, obs);
                 }
             }
             Action::RelationsEstablished { with } => {
-                let actor = self.log[cause.index()].actor;
                 let p = pair(actor, *with);
                 self.relations.retain(|r| r.pair != p);
                 obs.change(day, cause, Change::RelationsRestored { pair: p });
             }
             Action::ContactsFrozen { with } => {
-                let actor = self.log[cause.index()].actor;
                 let r = self.relation_mut(actor, *with);
                 r.contacts_frozen = true;
                 let p = r.pair;
@@ -1019,7 +1110,6 @@ impl State {
                 obs.change(day, cause, Change::PremisesSeized { mission: *mission });
             }
             Action::ChannelDesignated { with, via } => {
-                let actor = self.log[cause.index()].actor;
                 let p = pair(actor, *with);
                 self.designated.push(Designated {
                     pair: p,
@@ -1104,11 +1194,15 @@ impl State {
         mission: MissionId,
         to: Lifecycle,
         depart_by: Option<Day>,
-        day: Day,
-        cause: Seq,
-        index: u32,
+        at: At,
         obs: &mut O,
     ) {
+        let At {
+            day,
+            cause,
+            index,
+            actor,
+        } = at;
         let from = self.missions[mission.index()].lifecycle;
         let (staff, persons) = self.take(mission, &Who::All);
         let ms = &mut self.missions[mission.index()];
@@ -1138,6 +1232,7 @@ impl State {
                         day: deadline.next(),
                         cause,
                         index,
+                        actor,
                         effect: Effect::Lapse { mission },
                     });
                     obs.change(
@@ -1325,7 +1420,14 @@ fn resolve(state: &State, world: &World, action: &Action) -> Action {
 
 impl State {
     /// Applies one measure of a bundle to a scratch copy while its later measures are checked.
-    pub(crate) fn enact_one(&mut self, world: &World, day: Day, cause: Seq, m: &Measure) {
-        self.enact(world, day, cause, std::slice::from_ref(m), &mut ());
+    pub(crate) fn enact_one(
+        &mut self,
+        world: &World,
+        day: Day,
+        cause: Seq,
+        actor: ActorId,
+        m: &Measure,
+    ) {
+        self.enact(world, day, cause, actor, std::slice::from_ref(m), &mut ());
     }
 }

@@ -176,6 +176,10 @@ pub fn describe(w: &World, c: &Change) -> String {
         Change::Cancelled { measures, .. } => {
             format!("{measures} pending measures will not happen")
         }
+        Change::Superseded { mission, measures } => format!(
+            "{}: {measures} measures scheduled on it will not happen (it stopped operating first)",
+            m(w, *mission)
+        ),
         Change::Recorded => "recorded; no mission changes".to_string(),
     }
 }

@@ -2072,10 +2072,11 @@ fn a_measure_on_an_interests_section_after_a_pending_break_of_relations_is_accep
     );
 }
 
-// ==== 25 MeasuresPendingAfterEnd ====
+// ==== 25 MeasuresPendingAfterEnd (retired) ====
+// Code 25 is never produced: a mission that stops operating supersedes what was scheduled on it.
 
 #[test]
-fn closing_a_mission_with_an_expulsion_scheduled_after_it_is_rejected() {
+fn closing_a_mission_supersedes_an_expulsion_scheduled_after_it() {
     let w = world();
     let mut e = engine(&w);
     given_staff(&mut e, UK_MOSCOW, 5);
@@ -2088,21 +2089,30 @@ fn closing_a_mission_with_an_expulsion_scheduled_after_it_is_rejected() {
             png(UK_MOSCOW, dipl(2), "2021-10-27"),
         ),
     );
+    assert_eq!(e.state.mission(UK_MOSCOW).reserved.total(), 2);
     let close = ev(
         "2021-10-07",
         UK,
         Action::MissionClosed { mission: UK_MOSCOW },
     );
-    let reason = Reason::MeasuresPendingAfterEnd {
-        mission: UK_MOSCOW,
-        ends: day("2021-10-07"),
-        pending: day("2021-10-20"),
-    };
-    then_rejected(&mut e, &close, reason, 25);
+    let mut changes: Vec<(Day, Seq, Change)> = Vec::new();
+    e.step(&close, &mut changes).unwrap();
+    assert!(changes.iter().any(|(_, _, c)| *c
+        == Change::Superseded {
+            mission: UK_MOSCOW,
+            measures: 1
+        }));
+    assert_eq!(e.state.pending, vec![]);
+    assert_eq!(status(&e, UK_MOSCOW), Status::Closed);
+    assert_eq!(e.state.mission(UK_MOSCOW).reserved.total(), 0);
+    // The day the expulsion was due passes without it.
+    e.advance_to(day("2021-10-28"), &mut ());
+    assert_eq!(e.state.mission(UK_MOSCOW).headcount(), 0);
+    assert_eq!(e.state.mission(UK_MOSCOW).leaving_count(), 0);
 }
 
 #[test]
-fn breaking_relations_with_a_measure_scheduled_on_a_mission_between_the_two_is_rejected() {
+fn breaking_relations_supersedes_a_measure_scheduled_on_a_mission_between_the_two() {
     let w = world();
     let mut e = engine(&w);
     given_staff(&mut e, UK_MOSCOW, 5);
@@ -2115,13 +2125,40 @@ fn breaking_relations_with_a_measure_scheduled_on_a_mission_between_the_two_is_r
             png(UK_MOSCOW, dipl(2), "2021-10-27"),
         ),
     );
-    let from = ev("2021-10-07", RUSSIA, Action::RelationsBroken { with: UK });
-    let reason = Reason::MeasuresPendingAfterEnd {
-        mission: UK_MOSCOW,
-        ends: day("2021-10-07"),
-        pending: day("2021-10-20"),
+    then_accepted(
+        &mut e,
+        &ev("2021-10-07", RUSSIA, Action::RelationsBroken { with: UK }),
+    );
+    assert_eq!(status(&e, UK_MOSCOW), Status::Closed);
+    assert_eq!(e.state.pending, vec![]);
+}
+
+#[test]
+fn suspending_a_mission_keeps_a_scheduled_cap_on_it() {
+    let w = world();
+    let mut e = engine(&w);
+    given_staff(&mut e, UK_MOSCOW, 5);
+    let cap = Action::StaffCapSet {
+        scope: CapScope::Mission(UK_MOSCOW),
+        limit: Limit::Absolute(5),
+        comply_by: None,
     };
-    then_rejected(&mut e, &from, reason, 25);
+    then_accepted(&mut e, &deferred("2021-10-06", RUSSIA, "2021-10-20", cap));
+    then_accepted(
+        &mut e,
+        &ev(
+            "2021-10-07",
+            UK,
+            Action::MissionSuspended { mission: UK_MOSCOW },
+        ),
+    );
+    assert_eq!(
+        e.state.pending.len(),
+        1,
+        "a cap may act on a suspended mission"
+    );
+    e.advance_to(day("2021-10-20"), &mut ());
+    assert_eq!(e.state.cap_of(&w, UK_MOSCOW), Some(5));
 }
 
 #[test]

@@ -222,7 +222,7 @@ code_table! {
     PersonAlreadyAccredited = 22, "persons", "a person cannot be accredited twice";
     PersonNotMember = 23, "persons", "the person is not a member in post at this mission";
     MissionEndsFirst = 24, "time", "the mission is due to be suspended or closed before this measure would take effect";
-    MeasuresPendingAfterEnd = 25, "time", "measures on this mission are scheduled after the day it would be suspended or closed";
+    MeasuresPendingAfterEnd = 25, "time", "retired, never produced: measures scheduled on a mission that stops operating first are now superseded (reported in the timeline); the number is kept so it is never reused";
     NothingToCancel = 26, "proposals", "the referenced event has no measure still pending and is not a held proposal";
     NotTheAuthor = 27, "proposals", "only the actor that announced measures adopts, withdraws or overrules them";
     NotAProposal = 28, "proposals", "the referenced event is not a proposal still held";

@@ -15,14 +15,14 @@ use super::world::{ActorId, MissionId, World};
 
 /// Kinds that may still act on a closed mission: departures can never be blocked (R8), seizure
 /// is the explicit breach of protection (R9), and reopening needs consent first.
-fn allowed_when_closed(kind: Kind) -> bool {
+pub(crate) fn allowed_when_closed(kind: Kind) -> bool {
     matches!(
         kind,
         Kind::StaffDeparted | Kind::PremisesSeized | Kind::MissionReopened | Kind::ConsentGranted
     )
 }
 
-fn allowed_when_suspended(kind: Kind) -> bool {
+pub(crate) fn allowed_when_suspended(kind: Kind) -> bool {
     allowed_when_closed(kind)
         || matches!(
             kind,
@@ -323,21 +323,6 @@ impl State {
         })
     }
 
-    /// The first day after `after` on which a pending measure acts on `mission` in a way a
-    /// stopped mission would not allow.
-    fn pending_after(&self, mission: MissionId, after: Day) -> Option<Day> {
-        self.pending.iter().find_map(|s| match &s.effect {
-            Effect::Measure { action, .. }
-                if s.day > after
-                    && action.mission() == Some(mission)
-                    && !allowed_when_closed(action.kind()) =>
-            {
-                Some(s.day)
-            }
-            _ => None,
-        })
-    }
-
     fn check_measure(
         &self,
         world: &World,
@@ -379,15 +364,6 @@ impl State {
                             effective: eff,
                         });
                     }
-                }
-            }
-            if ends(action) {
-                if let Some(p) = self.pending_after(mission, eff) {
-                    return Err(Reason::MeasuresPendingAfterEnd {
-                        mission,
-                        ends: eff,
-                        pending: p,
-                    });
                 }
             }
         }
@@ -625,22 +601,6 @@ impl State {
                         b: *with,
                         state: "broken",
                     });
-                }
-                // Every mission the break closes must have nothing scheduled after it.
-                let p = pair(actor, *with);
-                for mid in world.mission_ids() {
-                    let d = world.mission(mid);
-                    if pair(d.sender, d.receiver) == p
-                        && d.kind != super::world::MissionKind::InterestsSection
-                    {
-                        if let Some(when) = self.pending_after(mid, eff) {
-                            return Err(Reason::MeasuresPendingAfterEnd {
-                                mission: mid,
-                                ends: eff,
-                                pending: when,
-                            });
-                        }
-                    }
                 }
                 Ok(())
             }

@@ -323,6 +323,11 @@ pub enum Change {
         of: Seq,
         measures: u32,
     },
+    /// Measures scheduled on a mission that stopped operating first will not happen.
+    Superseded {
+        mission: MissionId,
+        measures: u32,
+    },
     /// A statement, accusation, protest... recorded; no mission changes.
     Recorded,
 }
@@ -1272,6 +1277,30 @@ impl State {
         }
         // Channels through the mission close with it.
         self.designated.retain(|c| c.via != mission);
+        // Measures scheduled on it that a stopped mission does not allow are superseded: the
+        // staff they named left with the mission. Reservations were cleared above.
+        let allowed = match to {
+            Lifecycle::Suspended => super::rules::allowed_when_suspended,
+            _ => super::rules::allowed_when_closed,
+        };
+        let before = self.pending.len();
+        self.pending.retain(|s| match &s.effect {
+            Effect::Measure { action, .. } => {
+                action.mission() != Some(mission) || allowed(action.kind())
+            }
+            _ => true,
+        });
+        let superseded = (before - self.pending.len()) as u32;
+        if superseded > 0 {
+            obs.change(
+                day,
+                cause,
+                Change::Superseded {
+                    mission,
+                    measures: superseded,
+                },
+            );
+        }
     }
 
     /// Checks every invariant; panics naming the first one broken. Called after each applied

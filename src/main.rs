@@ -255,12 +255,12 @@ impl Diagnostic for ProblemDiagnostic {
 }
 
 fn parse_until(s: &Scenario, arg: &str) -> Result<Until, String> {
-    if arg.len() == 10 && arg.as_bytes()[4] == b'-' {
-        return scenario::parse_date(arg).map(Until::Date);
+    if let Some(i) = s.event_index(arg) {
+        return Ok(Until::Event(i));
     }
-    s.event_index(arg).map(Until::Event).ok_or_else(|| {
+    scenario::parse_date(arg).map(Until::Date).map_err(|_| {
         format!(
-            "`{arg}` is neither a date (YYYY-MM-DD) nor an event id in {}",
+            "`{arg}` is neither an event id in {} nor a date (YYYY-MM-DD)",
             s.name
         )
     })

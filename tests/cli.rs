@@ -79,7 +79,7 @@ fn usage_errors_exit_2() {
         "no-such-event",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("neither a date"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("neither an event id"), "{}", stderr(&o));
 }
 
 #[test]

@@ -213,3 +213,29 @@ fn events_doc_is_in_step_with_the_catalogue() {
     let path = root().join("docs/events.md");
     expect_file(&path, &report::catalogue_markdown());
 }
+
+#[test]
+fn readme_sample_output_is_what_replay_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let sample = readme
+        .split("```text")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let s = load("scenarios/nato-russia-2021.toml");
+    let out = report::run_text(&s, &run(&s, Until::End, false));
+    let mut checked = 0;
+    for line in sample
+        .lines()
+        .filter(|l| !l.trim().is_empty() && l.trim() != "...")
+    {
+        assert!(
+            out.lines().any(|l| l == line),
+            "README line not in replay output: {line:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 10, "the README sample is too short to check");
+}

@@ -315,8 +315,8 @@ fn cmd_state(file: &Path, at: Option<&str>, after: Option<&str>, format: Format)
         return ExitCode::from(1);
     }
     match format {
-        Format::Text => print!("{}", report::state_text(&s, &r.state)),
-        Format::Json => println!("{:#}", report::state_json(&s, &r.state)),
+        Format::Text => print!("{}", report::state_text(&s, &r)),
+        Format::Json => println!("{:#}", report::state_json(&s, &r)),
     }
     ExitCode::SUCCESS
 }

@@ -234,12 +234,13 @@ pub fn run_text(s: &Scenario, run: &Run) -> String {
         }
     }
     let _ = writeln!(out);
-    out.push_str(&state_text(s, &run.state));
+    out.push_str(&state_text(s, run));
     out
 }
 
 /// A state as text: missions, channels, relations, pending effects, digest.
-pub fn state_text(s: &Scenario, st: &State) -> String {
+pub fn state_text(s: &Scenario, run: &Run) -> String {
+    let st = &run.state;
     let w = &s.world;
     let mut out = String::new();
     let _ = writeln!(out, "State on {}", st.clock);
@@ -293,7 +294,7 @@ pub fn state_text(s: &Scenario, st: &State) -> String {
             let _ = writeln!(out, "  {} - {}: {what}", a(w, r.pair.0), a(w, r.pair.1));
         }
     }
-    let pending = pending(s, st);
+    let pending = pending(s, run);
     if !pending.is_empty() {
         let _ = writeln!(out, "Pending");
         for p in pending {
@@ -335,13 +336,11 @@ fn channels(w: &World, st: &State) -> Vec<Value> {
 }
 
 /// Scheduled effects and held proposals, with the event they come from.
-fn pending(s: &Scenario, st: &State) -> Vec<Value> {
+fn pending(s: &Scenario, run: &Run) -> Vec<Value> {
+    let st = &run.state;
     let w = &s.world;
     let id_of = |seq: crate::core::Seq| -> String {
-        // Sequences follow file order when every event was accepted; otherwise fall back.
-        s.meta
-            .get(seq.index())
-            .map_or(format!("#{}", seq.0), |m| m.id.clone())
+        event_index(run, seq).map_or(format!("#{}", seq.0), |i| s.meta[i].id.clone())
     };
     let mut out = Vec::new();
     for p in &st.pending {
@@ -358,7 +357,7 @@ fn pending(s: &Scenario, st: &State) -> Vec<Value> {
                 format!("cap compliance date passes for {}", scope(w, sc))
             }
         };
-        let notified = s.events.get(p.cause.index()).map(|e| e.notified.is_some());
+        let notified = event_index(run, p.cause).map(|i| s.events[i].notified.is_some());
         out.push(json!({
             "day": p.day.to_string(),
             "event": id_of(p.cause),
@@ -377,8 +376,14 @@ fn pending(s: &Scenario, st: &State) -> Vec<Value> {
     out
 }
 
+/// The file position of the event accepted with sequence `seq`.
+fn event_index(run: &Run, seq: crate::core::Seq) -> Option<usize> {
+    run.index_of.get(seq.index()).copied()
+}
+
 /// A state as JSON (the shape documented in docs/scenario-format.md).
-pub fn state_json(s: &Scenario, st: &State) -> Value {
+pub fn state_json(s: &Scenario, run: &Run) -> Value {
+    let st = &run.state;
     let w = &s.world;
     let missions: Vec<Value> = w
         .mission_ids()
@@ -406,7 +411,7 @@ pub fn state_json(s: &Scenario, st: &State) -> Value {
                 "vacant": ms.vacant,
                 "requested": ms.requested,
                 "leaving": ms.leaving.iter().map(|l| json!({
-                    "count": l.total(), "deadline": l.deadline.to_string(), "event": s.meta.get(l.cause.index()).map(|m| m.id.clone()),
+                    "count": l.total(), "deadline": l.deadline.to_string(), "event": event_index(run, l.cause).map(|i| s.meta[i].id.clone()),
                 })).collect::<Vec<_>>(),
                 "cap": st.cap_of(w, id),
                 "premises": ms.premises.key(),
@@ -441,7 +446,7 @@ pub fn state_json(s: &Scenario, st: &State) -> Value {
         "caps": caps,
         "channels": channels(w, st),
         "relations": relations,
-        "pending": pending(s, st),
+        "pending": pending(s, run),
     })
 }
 
@@ -485,7 +490,7 @@ pub fn run_json(s: &Scenario, run: &Run) -> Value {
         "file": s.name,
         "timeline": timeline,
         "problems": problems_json(s, &run.problems),
-        "state": state_json(s, &run.state),
+        "state": state_json(s, run),
     })
 }
 

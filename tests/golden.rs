@@ -102,7 +102,7 @@ fn every_scenario_validates_and_replays_to_its_reviewed_timeline() {
 fn state_at(s: &Scenario, date: &str) -> serde_json::Value {
     let r = run(s, Until::Date(scenario::parse_date(date).unwrap()), false);
     assert!(r.problems.is_empty(), "{:#?}", r.problems);
-    report::state_json(s, &r.state)
+    report::state_json(s, &r)
 }
 
 fn mission<'a>(state: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
@@ -142,7 +142,7 @@ fn nato_russia_before_6_october_2021_the_mission_has_18_in_post_2_vacant_and_a_c
     let s = load("scenarios/nato-russia-2021.toml");
     let i = s.event_index("ru-mission-size-2021").unwrap();
     let r = run(&s, Until::Event(i), false);
-    let st = report::state_json(&s, &r.state);
+    let st = report::state_json(&s, &r);
     let m = mission(&st, "ru-mission-nato");
     assert_eq!(
         (

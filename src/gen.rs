@@ -239,6 +239,7 @@ fn staff_range(kind: MissionKind) -> (u32, u32) {
         MissionKind::InformationOffice => (5, 15),
         MissionKind::CulturalOffice => (5, 30),
         MissionKind::InterestsSection => (5, 20),
+        MissionKind::Property => (0, 0),
     }
 }
 
@@ -251,6 +252,7 @@ fn kind_name(kind: MissionKind) -> &'static str {
         MissionKind::InformationOffice => "Information office",
         MissionKind::CulturalOffice => "Cultural office",
         MissionKind::InterestsSection => "Interests section",
+        MissionKind::Property => "Property",
     }
 }
 

@@ -258,6 +258,11 @@ fn parse_until(s: &Scenario, arg: &str) -> Result<Until, String> {
     if let Some(i) = s.event_index(arg) {
         return Ok(Until::Event(i));
     }
+    if let Ok(d) = scenario::parse_date(arg) {
+        if d < s.start {
+            return Err(format!("{d} is before {} starts, on {}", s.name, s.start));
+        }
+    }
     scenario::parse_date(arg).map(Until::Date).map_err(|_| {
         format!(
             "`{arg}` is neither an event id in {} nor a date (YYYY-MM-DD)",
@@ -300,6 +305,9 @@ fn cmd_state(file: &Path, at: Option<&str>, after: Option<&str>, format: Format)
     };
     let until = match (at, after) {
         (Some(d), None) => match scenario::parse_date(d) {
+            Ok(d) if d < s.start => {
+                return usage(&format!("{d} is before {} starts, on {}", s.name, s.start));
+            }
             Ok(d) => Until::Date(d),
             Err(msg) => return usage(&msg),
         },

@@ -169,17 +169,27 @@ pub fn describe(w: &World, c: &Change) -> String {
                 m(w, *via)
             )
         }
-        Change::Scheduled { day, what } => format!("{} scheduled for {day}", what.key()),
+        Change::Scheduled { day, what, mission } => match mission {
+            Some(x) => format!("{}: {} scheduled for {day}", m(w, *x), what.key()),
+            None => format!("{} scheduled for {day}", what.key()),
+        },
         Change::ProposalHeld { measures } => {
             format!("proposal of {measures} measures held, not in effect")
         }
-        Change::Cancelled { measures, .. } => {
-            format!("{measures} pending measures will not happen")
+        Change::Cancelled { measures, how, .. } => {
+            let how = match how {
+                crate::core::event::Cancellation::Withdrawn => "withdrawn",
+                crate::core::event::Cancellation::Overruled => "overruled",
+            };
+            format!("{measures} pending measures {how}: they will not happen")
         }
         Change::Superseded { mission, measures } => format!(
             "{}: {measures} measures scheduled on it will not happen (it stopped operating first)",
             m(w, *mission)
         ),
+        Change::LeftWithMission { mission, count } => {
+            format!("{}: {count} staff leave with the mission", m(w, *mission))
+        }
         Change::Recorded => "recorded; no mission changes".to_string(),
     }
 }
@@ -279,6 +289,24 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
             )
         })
         .collect();
+    if !st.caps.is_empty() {
+        let _ = writeln!(out, "Caps");
+        for c in &st.caps {
+            let comply = c
+                .comply_by
+                .map(|d| format!(", excess must leave by {d}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {}: {} (in post {}, since {}, set by {}{comply})",
+                scope(w, &c.scope),
+                c.limit,
+                st.covered_headcount(w, &c.scope),
+                c.since,
+                a(w, c.set_by)
+            );
+        }
+    }
     let _ = writeln!(out, "Open channels");
     for c in open {
         let _ = writeln!(out, "{c}");
@@ -414,6 +442,7 @@ pub fn state_json(s: &Scenario, run: &Run) -> Value {
                     "count": l.total(), "deadline": l.deadline.to_string(), "event": event_index(run, l.cause).map(|i| s.meta[i].id.clone()),
                 })).collect::<Vec<_>>(),
                 "cap": st.cap_of(w, id),
+                "cap_scope": st.caps_on(w, id).min_by_key(|c| c.limit).map(|c| scope(w, &c.scope)),
                 "premises": ms.premises.key(),
                 "consent_withdrawn": ms.consent_withdrawn,
             })

@@ -366,8 +366,10 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
         problems: Vec::new(),
         world: World::default(),
         event_ids: BTreeMap::new(),
+        start: Day::default(),
     };
     let start = b.date(&raw.scenario.start).unwrap_or_default();
+    b.start = start;
     let end = raw.scenario.end.as_ref().and_then(|e| b.date(e));
     let _ = &raw.scenario.sources;
     b.actors(&raw.actors);
@@ -409,6 +411,7 @@ struct Builder {
     problems: Vec<Problem>,
     world: World,
     event_ids: BTreeMap<String, usize>,
+    start: Day,
 }
 
 fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
@@ -618,6 +621,10 @@ impl Builder {
                 },
             };
             let hosted_by = m.hosted_by.as_ref().and_then(|h| self.mission(h));
+            if hosted_by.is_some() && hosted_by == self.world.mission_by_key(m.id.get_ref()) {
+                let msg = format!("mission `{}` cannot be hosted by itself", m.id.get_ref());
+                self.err("setup", m.hosted_by.as_ref().map(|h| h.span()), msg);
+            }
             if sender.is_some() && sender == receiver {
                 self.err(
                     "setup",
@@ -855,6 +862,14 @@ impl Builder {
     fn event_ref(&mut self, own: usize, s: &Spanned<String>) -> Option<Seq> {
         match self.event_ids.get(s.get_ref()) {
             Some(&i) if i < own => Some(Seq(i as u32)),
+            Some(&i) if i == own => {
+                let msg = format!(
+                    "`{}` refers to itself; an event can only refer to earlier ones",
+                    s.get_ref()
+                );
+                self.err("reference", span(s), msg);
+                None
+            }
             Some(_) => {
                 let msg = format!(
                     "`{}` comes later in the file; an event can only refer to earlier ones",
@@ -883,6 +898,10 @@ impl Builder {
 
     fn event(&mut self, own: usize, r: &RawEvent, at: Range<usize>) -> Option<Event> {
         let date = self.date(&r.date);
+        if let Some(d) = date.filter(|d| *d < self.start) {
+            let msg = format!("dated {d}, before the scenario starts on {}", self.start);
+            self.err("field", span(&r.date), msg);
+        }
         let actor = self.actor(&r.actor);
         let notified = r.notified.as_ref().and_then(|d| self.date(d));
         if r.source.as_deref().is_none_or(|s| s.trim().is_empty()) {

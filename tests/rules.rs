@@ -377,10 +377,10 @@ fn leaving(e: &Engine, m: MissionId) -> u32 {
 // ==== The code table ====
 
 #[test]
-fn codes_run_from_1_to_37_without_gaps_so_each_has_a_test_here() {
+fn codes_run_from_1_to_38_without_gaps_so_each_has_a_test_here() {
     // A new code must come with a given/when/then test in this file.
     let codes: Vec<u16> = Reason::CODES.iter().map(|c| c.code).collect();
-    assert_eq!(codes, (1..=37).collect::<Vec<u16>>());
+    assert_eq!(codes, (1..=38).collect::<Vec<u16>>());
 }
 
 // ==== Signals and notification ====
@@ -1584,7 +1584,8 @@ fn a_compliance_date_before_the_cap_takes_effect_is_rejected() {
 // ==== 20 RelationsBroken ====
 
 #[test]
-fn no_staff_are_granted_to_an_interests_section_while_relations_are_broken() {
+fn an_interests_section_gains_staff_while_relations_are_broken() {
+    // Interests sections exist for exactly that time (R9, R10).
     let w = world();
     let mut e = engine(&w);
     given_requests(&mut e, UK_INTERESTS, 2);
@@ -1592,13 +1593,11 @@ fn no_staff_are_granted_to_an_interests_section_while_relations_are_broken() {
         &mut e,
         &ev("2021-10-06", RUSSIA, Action::RelationsBroken { with: UK }),
     );
-    let grant = ev("2021-10-07", RUSSIA, granted(UK_INTERESTS, dipl(2)));
-    then_rejected(
+    then_accepted(
         &mut e,
-        &grant,
-        Reason::RelationsBroken { a: UK, b: RUSSIA },
-        20,
+        &ev("2021-10-07", RUSSIA, granted(UK_INTERESTS, dipl(2))),
     );
+    assert_eq!(e.state.mission(UK_INTERESTS).headcount(), 2);
 }
 
 #[test]
@@ -3351,6 +3350,64 @@ fn only_the_state_where_suspended_premises_stand_may_seize_them() {
     );
     assert_eq!(e.state.mission(RU_NATO).premises, Premises::Seized);
     assert_eq!(status(&e, RU_NATO), Status::Suspended);
+}
+
+// ==== 38 PremisesInUse ====
+
+#[test]
+fn premises_of_an_operating_mission_cannot_be_seized() {
+    let w = world();
+    let mut e = engine(&w);
+    let seize = ev(
+        "2021-10-06",
+        BELGIUM,
+        Action::PremisesSeized { mission: RU_NATO },
+    );
+    then_rejected(
+        &mut e,
+        &seize,
+        Reason::PremisesInUse { mission: RU_NATO },
+        38,
+    );
+}
+
+#[test]
+fn premises_may_be_seized_for_the_day_after_a_scheduled_closure() {
+    let w = world();
+    let mut e = engine(&w);
+    then_accepted(
+        &mut e,
+        &deferred(
+            "2021-10-06",
+            RUSSIA,
+            "2021-11-01",
+            Action::MissionClosed { mission: RU_NATO },
+        ),
+    );
+    then_accepted(
+        &mut e,
+        &deferred(
+            "2021-10-07",
+            BELGIUM,
+            "2021-11-02",
+            Action::PremisesSeized { mission: RU_NATO },
+        ),
+    );
+    e.advance_to(day("2021-11-02"), &mut ());
+    assert_eq!(e.state.mission(RU_NATO).premises, Premises::Seized);
+    // Without a closure scheduled first, a later seizure is refused just the same.
+    let early = deferred(
+        "2021-11-03",
+        UK,
+        "2021-11-20",
+        Action::PremisesSeized { mission: RU_LONDON },
+    );
+    then_rejected(
+        &mut e,
+        &early,
+        Reason::PremisesInUse { mission: RU_LONDON },
+        38,
+    );
 }
 
 #[test]

@@ -328,7 +328,9 @@ impl Event {
     }
 
     /// The CAMEO code of this event: its kind's, refined by a statement's tone, or for a bundle
-    /// that of its most conflictual measure.
+    /// that of its most conflictual measure. Conflictual measures that are only proposed, or
+    /// all take effect after the announcement, are coded 1313 (a threat), as the CAMEO
+    /// codebook codes acts announced in the future tense.
     pub fn cameo(&self) -> Option<&'static str> {
         self.codes().0
     }
@@ -349,12 +351,26 @@ impl Event {
                 Tone::Pessimistic => (Some("012"), Some(-0.4)),
                 Tone::Optimistic => (Some("013"), Some(0.4)),
             },
-            Body::Measures { measures, .. } => measures
-                .iter()
-                .map(|m| m.action.kind().info())
-                .filter(|i| i.goldstein.is_some())
-                .min_by(|a, b| a.goldstein.partial_cmp(&b.goldstein).unwrap())
-                .map_or((None, None), |i| (i.cameo, i.goldstein)),
+            Body::Measures { measures, .. } => {
+                let coded = || {
+                    measures
+                        .iter()
+                        .filter(|m| m.action.kind().info().goldstein.is_some())
+                };
+                let worst = coded()
+                    .map(|m| m.action.kind().info())
+                    .min_by(|a, b| a.goldstein.partial_cmp(&b.goldstein).unwrap());
+                // CAMEO codes a conflictual act announced for the future (or only proposed) as a
+                // threat to reduce or break relations, not as the act.
+                let future = self.proposed || coded().all(|m| m.effective > self.date);
+                match worst {
+                    Some(i) if future && i.goldstein.is_some_and(|g| g < 0.0) => {
+                        (Some("1313"), Some(-5.8))
+                    }
+                    Some(i) => (i.cameo, i.goldstein),
+                    None => (None, None),
+                }
+            }
             _ => {
                 let i = self.kind().info();
                 (i.cameo, i.goldstein)
@@ -458,7 +474,7 @@ kinds! {
         "mission, count + category | persons",
         "the sender withdraws staff in post; their posts stay vacant";
     StaffDeparted => "staff-departed", None, None, None, true, Sender,
-        "mission, count | persons",
+        "mission, count | persons | all = true",
         "staff whose accreditation ended leave before their deadline (R7, R8: no event may block it)";
     PostsAbolished => "posts-abolished", Some("161"), Some(-4.0), Some("SANCTION: discontinue"), true, Receiver,
         "mission, count",
@@ -551,5 +567,60 @@ impl Kind {
     /// True for kinds recorded as a [`Body::Signal`].
     pub fn is_signal(self) -> bool {
         (Kind::Statement..=Kind::Ultimatum).contains(&self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(date: i32, effective: i32, proposed: bool) -> Event {
+        let action = Action::PersonaNonGrata {
+            mission: MissionId(0),
+            who: Who::Count {
+                count: 2,
+                category: Category::Diplomatic,
+            },
+            depart_by: Day(effective + 7),
+        };
+        Event {
+            date: Day(date),
+            notified: None,
+            actor: ActorId(0),
+            in_response_to: Vec::new(),
+            proposed,
+            body: Body::Measures {
+                bundle: false,
+                measures: vec![Measure {
+                    effective: Day(effective),
+                    action,
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn an_expulsion_carried_out_is_coded_161() {
+        assert_eq!(png(10, 10, false).cameo(), Some("161"));
+        assert_eq!(png(10, 10, false).goldstein(), Some(-4.0));
+    }
+
+    #[test]
+    fn an_expulsion_announced_for_later_or_proposed_is_coded_as_a_threat() {
+        assert_eq!(png(10, 20, false).cameo(), Some("1313"));
+        assert_eq!(png(10, 10, true).cameo(), Some("1313"));
+        assert_eq!(png(10, 20, true).goldstein(), Some(-5.8));
+    }
+
+    #[test]
+    fn a_statement_is_coded_by_its_tone() {
+        let mut e = png(10, 10, false);
+        e.body = Body::Signal {
+            kind: Kind::Statement,
+            target: ActorId(1),
+            mission: None,
+            tone: Tone::Pessimistic,
+        };
+        assert_eq!(e.cameo(), Some("012"));
     }
 }

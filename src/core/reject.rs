@@ -158,6 +158,9 @@ pub enum Reason {
         reduce_by: u32,
         headcount: u32,
     },
+    PremisesInUse {
+        mission: MissionId,
+    },
     DeferralNotAllowed {
         kind: &'static str,
     },
@@ -235,6 +238,7 @@ code_table! {
     AllNotAllowed = 35, "counts", "this kind names counts or persons; `all` is only for accreditation withdrawn and staff departed";
     ReductionExceedsStaff = 36, "counts", "a cap cannot cut more staff than are in post";
     DeferralNotAllowed = 37, "time", "departures, accreditation requests, grants and denials happen on the day they are recorded; they cannot be scheduled";
+    PremisesInUse = 38, "R9", "premises of a mission in use are inviolable; only those of a suspended or closed mission can be seized (close it first, e.g. with consent-withdrawn)";
 }
 
 impl Reason {
@@ -447,6 +451,10 @@ impl Reason {
                 a(*host)
             ),
             Reason::AllNotAllowed { kind } => format!("{kind} takes a count or persons, not all"),
+            Reason::PremisesInUse { mission } => format!(
+                "the premises of `{}` are in use by an operating mission and inviolable; end the mission first",
+                m(*mission)
+            ),
             Reason::DeferralNotAllowed { kind } => {
                 format!("{kind} cannot take effect later than it is recorded")
             }

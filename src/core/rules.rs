@@ -305,19 +305,29 @@ impl State {
         }
     }
 
-    /// The day a pending measure will stop `mission` operating, if one will.
-    fn pending_end(&self, world: &World, mission: MissionId) -> Option<Day> {
+    /// The days on which pending measures will stop `mission` operating, with the lifecycle
+    /// each leaves it in.
+    fn pending_ends<'a>(
+        &'a self,
+        world: &'a World,
+        mission: MissionId,
+    ) -> impl Iterator<Item = (Day, Lifecycle)> + 'a {
         let d = world.mission(mission);
-        self.pending.iter().find_map(|s| match &s.effect {
+        self.pending.iter().filter_map(move |s| match &s.effect {
             Effect::Measure { action, .. } if ends(action) && action.mission() == Some(mission) => {
-                Some(s.day)
+                let to = match action {
+                    Action::MissionSuspended { .. } => Lifecycle::Suspended,
+                    _ => Lifecycle::Closed,
+                };
+                Some((s.day, to))
             }
             Effect::Measure {
                 action: Action::RelationsBroken { with },
                 ..
-            } if d.kind != super::world::MissionKind::InterestsSection => {
-                let by = s.actor;
-                (pair(by, *with) == pair(d.sender, d.receiver)).then_some(s.day)
+            } if d.kind != super::world::MissionKind::InterestsSection
+                && pair(s.actor, *with) == pair(d.sender, d.receiver) =>
+            {
+                Some((s.day, Lifecycle::Closed))
             }
             _ => None,
         })
@@ -355,28 +365,26 @@ impl State {
         self.check_authority(world, actor, action)?;
         if let Some(mission) = action.mission() {
             self.check_lifecycle(mission, kind)?;
-            if !allowed_when_closed(kind) {
-                if let Some(end) = self.pending_end(world, mission) {
-                    if end <= eff {
-                        return Err(Reason::MissionEndsFirst {
-                            mission,
-                            ends: end,
-                            effective: eff,
-                        });
-                    }
+            // A measure due after the mission stops operating must be one a stopped mission
+            // allows (a cap may still be set on a suspended mission, say).
+            for (end, to) in self.pending_ends(world, mission) {
+                let allowed = match to {
+                    Lifecycle::Suspended => allowed_when_suspended(kind),
+                    _ => allowed_when_closed(kind),
+                };
+                if end <= eff && !allowed {
+                    return Err(Reason::MissionEndsFirst {
+                        mission,
+                        ends: end,
+                        effective: eff,
+                    });
                 }
             }
         }
         match action {
             Action::AccreditationRequested { count, .. } => nonzero(*count),
             Action::AccreditationGranted { mission, who } => {
-                let d = world.mission(*mission);
-                if self.relations_broken(d.sender, d.receiver) {
-                    return Err(Reason::RelationsBroken {
-                        a: d.sender,
-                        b: d.receiver,
-                    });
-                }
+                self.check_relations(world, *mission)?;
                 let ms = self.mission(*mission);
                 let n = match who {
                     Who::Count { count, .. } => {
@@ -626,13 +634,25 @@ impl State {
                 _ => Ok(()),
             },
             Action::PremisesSeized { mission } => {
-                if self.mission(*mission).premises == super::state::Premises::Seized {
-                    return Err(Reason::AlreadyInStatus {
+                match self.mission(*mission).premises {
+                    super::state::Premises::Seized => Err(Reason::AlreadyInStatus {
                         mission: *mission,
                         status: "seized",
-                    });
+                    }),
+                    super::state::Premises::Protected => Ok(()),
+                    // Premises in use are inviolable (VCDR 22); only those of a mission that
+                    // will have stopped operating by then can be seized.
+                    super::state::Premises::InUse => {
+                        if self
+                            .pending_ends(world, *mission)
+                            .any(|(end, _)| end <= eff)
+                        {
+                            Ok(())
+                        } else {
+                            Err(Reason::PremisesInUse { mission: *mission })
+                        }
+                    }
                 }
-                Ok(())
             }
             Action::ChannelDesignated { with, via } => {
                 let d = world.mission(*via);
@@ -682,9 +702,13 @@ impl State {
         out
     }
 
+    /// R1: no mission opens, reopens or gains staff while relations are broken, except an
+    /// interests section, which exists for exactly that time (R9, R10).
     fn check_relations(&self, world: &World, mission: MissionId) -> Result<(), Reason> {
         let d = world.mission(mission);
-        if self.relations_broken(d.sender, d.receiver) {
+        if d.kind != super::world::MissionKind::InterestsSection
+            && self.relations_broken(d.sender, d.receiver)
+        {
             return Err(Reason::RelationsBroken {
                 a: d.sender,
                 b: d.receiver,

@@ -315,6 +315,7 @@ pub enum Change {
     Scheduled {
         day: Day,
         what: super::event::Kind,
+        mission: Option<MissionId>,
     },
     ProposalHeld {
         measures: u32,
@@ -322,11 +323,17 @@ pub enum Change {
     Cancelled {
         of: Seq,
         measures: u32,
+        how: super::event::Cancellation,
     },
     /// Measures scheduled on a mission that stopped operating first will not happen.
     Superseded {
         mission: MissionId,
         measures: u32,
+    },
+    /// Staff left with a mission that stopped operating (suspended, closed, relations broken).
+    LeftWithMission {
+        mission: MissionId,
+        count: u32,
     },
     /// A statement, accusation, protest... recorded; no mission changes.
     Recorded,
@@ -599,7 +606,7 @@ impl State {
         let ms = &mut self.missions[m.index()];
         let free = free_staff(&ms.in_post, &ms.reserved);
         let anon = n.min(free.total());
-        let taken = take_staff(&free, anon, Category::Unspecified).expect("anon within free");
+        let taken = shed_order(&free, anon);
         sub(&mut ms.in_post, &taken);
         let mut left = n - anon;
         while left > 0 {
@@ -631,8 +638,7 @@ impl State {
                     match who {
                         Who::Count { count, .. } => {
                             let k = left.min(reserved.total());
-                            let t = take_staff(reserved, k, Category::Unspecified)
-                                .expect("k within reserved");
+                            let t = shed_order(reserved, k);
                             sub(reserved, &t);
                             sub(&mut ms.reserved, &t);
                             sub(&mut ms.in_post, &t);
@@ -723,7 +729,7 @@ impl State {
                 // those announced before the adoption, and are cancelled by naming it.
                 self.enact(world, day, seq, event.actor, &measures, obs);
             }
-            Body::MeasuresCancelled { of, .. } => {
+            Body::MeasuresCancelled { of, how } => {
                 let mut n = 0;
                 if let Some(i) = self.proposals.iter().position(|p| p.seq == *of) {
                     n += self.proposals.remove(i).measures.len() as u32;
@@ -745,6 +751,7 @@ impl State {
                     Change::Cancelled {
                         of: *of,
                         measures: n,
+                        how: *how,
                     },
                 );
             }
@@ -798,6 +805,7 @@ impl State {
                     Change::Scheduled {
                         day: m.effective,
                         what: action.kind(),
+                        mission: action.mission(),
                     },
                 );
                 self.schedule(Scheduled {
@@ -1267,7 +1275,7 @@ impl State {
                     obs.change(
                         day,
                         cause,
-                        Change::StaffRecalled {
+                        Change::LeftWithMission {
                             mission,
                             count: count + leaving,
                         },
@@ -1412,6 +1420,26 @@ impl State {
     pub fn digest(&self) -> String {
         crate::codec::digest(self)
     }
+}
+
+/// Takes `count` staff for a compliance date: unspecified, then service, then
+/// administrative-technical, and diplomats last, so a cut never empties a mission of its
+/// diplomats while others remain.
+fn shed_order(from: &Staff, count: u32) -> Staff {
+    let mut taken = Staff::default();
+    let mut left = count;
+    for c in [
+        Category::Unspecified,
+        Category::Service,
+        Category::AdministrativeTechnical,
+        Category::Diplomatic,
+    ] {
+        let n = from.get(c).min(left);
+        taken.0[c.index()] = n;
+        left -= n;
+    }
+    debug_assert_eq!(left, 0, "count within staff");
+    taken
 }
 
 /// Staff in post not reserved by pending measures.

@@ -76,10 +76,13 @@ pub enum MissionKind {
     CulturalOffice,
     /// A section of a protecting power's embassy that looks after another state's interests.
     InterestsSection,
+    /// Diplomatic property with no staff of its own: a compound, residence, dacha or warehouse.
+    /// Closing it (consent withdrawn) and then seizing it records the 2016-2017 compound cases.
+    Property,
 }
 
 impl MissionKind {
-    pub const ALL: [MissionKind; 7] = [
+    pub const ALL: [MissionKind; 8] = [
         MissionKind::Embassy,
         MissionKind::Consulate,
         MissionKind::PermanentMission,
@@ -87,6 +90,7 @@ impl MissionKind {
         MissionKind::InformationOffice,
         MissionKind::CulturalOffice,
         MissionKind::InterestsSection,
+        MissionKind::Property,
     ];
 
     pub fn key(self) -> &'static str {
@@ -98,6 +102,7 @@ impl MissionKind {
             MissionKind::InformationOffice => "information-office",
             MissionKind::CulturalOffice => "cultural-office",
             MissionKind::InterestsSection => "interests-section",
+            MissionKind::Property => "property",
         }
     }
 

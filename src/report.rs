@@ -495,6 +495,7 @@ pub fn run_json(s: &Scenario, run: &Run) -> Value {
                 "origin": kind,
                 "event": id,
                 "changes": e.changes.iter().map(|c| describe(w, c)).collect::<Vec<_>>(),
+                "effects": e.changes.iter().map(|c| change_json(s, run, c)).collect::<Vec<_>>(),
             });
             if let Some(i) = event {
                 let ev = &s.events[i];
@@ -521,6 +522,55 @@ pub fn run_json(s: &Scenario, run: &Run) -> Value {
         "problems": problems_json(s, &run.problems),
         "state": state_json(s, run),
     })
+}
+
+/// One change as data: `{"change": "StaffToLeave", "mission": "ru-mission-nato", ...}`, with
+/// ids written as in the scenario file.
+pub fn change_json(s: &Scenario, run: &Run, c: &Change) -> Value {
+    let w = &s.world;
+    let Ok(Value::Object(outer)) = serde_json::to_value(c) else {
+        // A variant without fields serialises as a bare string.
+        return json!({ "change": serde_json::to_value(c).unwrap_or(Value::Null) });
+    };
+    let mut out = serde_json::Map::new();
+    for (name, fields) in outer {
+        out.insert("change".into(), json!(name));
+        let Value::Object(fields) = fields else {
+            continue;
+        };
+        for (k, v) in fields {
+            let v = match (k.as_str(), &v) {
+                ("mission" | "via", Value::Number(n)) => {
+                    json!(m(w, MissionId(n.as_u64().unwrap_or(0) as u32)))
+                }
+                ("pair", Value::Array(ids)) => json!(
+                    ids.iter()
+                        .map(|i| a(w, ActorId(i.as_u64().unwrap_or(0) as u32)))
+                        .collect::<Vec<_>>()
+                ),
+                ("of", Value::Number(n)) => {
+                    let seq = crate::core::Seq(n.as_u64().unwrap_or(0) as u32);
+                    json!(event_index(run, seq).map(|i| s.meta[i].id.clone()))
+                }
+                ("scope", _) => match c {
+                    Change::CapSet { scope: sc, .. } => json!(scope(w, sc)),
+                    _ => v,
+                },
+                ("what", Value::String(_)) => match c {
+                    Change::Scheduled { what, .. } => json!(what.key()),
+                    _ => v,
+                },
+                ("day" | "deadline" | "comply_by", Value::Number(n)) => {
+                    json!(crate::core::Day(n.as_i64().unwrap_or(0) as i32).to_string())
+                }
+                ("from" | "to", Value::String(l)) => json!(l.to_lowercase()),
+                ("how", Value::String(h)) => json!(h.to_lowercase()),
+                _ => v,
+            };
+            out.insert(k, v);
+        }
+    }
+    Value::Object(out)
 }
 
 /// Problems as JSON objects with file, line and column.

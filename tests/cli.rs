@@ -173,3 +173,30 @@ fn help_teaches_with_examples() {
         "{out}"
     );
 }
+
+#[test]
+fn replay_json_gives_each_effect_as_data_with_scenario_ids() {
+    let o = demarche(&[
+        "replay",
+        "scenarios/nato-russia-2021.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let effects: Vec<&serde_json::Value> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["effects"].as_array().unwrap())
+        .collect();
+    let expelled = effects
+        .iter()
+        .find(|e| e["change"] == "StaffToLeave" && e["count"] == 8)
+        .expect("the 8 expelled in October 2021");
+    assert_eq!(expelled["mission"], "ru-mission-nato");
+    assert_eq!(expelled["deadline"], "2021-10-31");
+    assert!(effects.iter().any(|e| e["change"] == "Lifecycle"
+        && e["mission"] == "nato-mlm-moscow"
+        && e["to"] == "closed"));
+}

@@ -1125,6 +1125,7 @@ impl<'w> Generator<'w> {
 
     /// `x` freezes contacts with `y`, breaks relations, or restores them.
     fn relations(&mut self, s: &State, x: ActorId, y: ActorId, date: Day) -> Option<Measure> {
+        let effective = self.effective(date);
         let action = match s.relation(x, y) {
             Some(r) if r.broken => {
                 if !self.rng.chance(700) {
@@ -1134,16 +1135,22 @@ impl<'w> Generator<'w> {
             }
             Some(_) => match self.rng.below(100) {
                 0..50 => Action::RelationsEstablished { with: y },
-                50..65 => Action::RelationsBroken { with: y },
+                50..65 => Action::RelationsBroken {
+                    with: y,
+                    depart_by: self
+                        .rng
+                        .chance(2)
+                        .then(|| effective.plus(self.rng.between(2, 30) as i32)),
+                },
                 _ => return None,
             },
             None if self.rng.chance(750) => Action::ContactsFrozen { with: y },
-            None => Action::RelationsBroken { with: y },
+            None => Action::RelationsBroken {
+                with: y,
+                depart_by: None,
+            },
         };
-        Some(Measure {
-            effective: self.effective(date),
-            action,
-        })
+        Some(Measure { effective, action })
     }
 
     /// The receiving side `x` abolishes vacant posts of a mission it hosts in dyad `d`.

@@ -40,7 +40,7 @@ pub fn targets(w: &World, e: &Event) -> Vec<ActorId> {
         Body::Measures { measures, .. } => {
             for ms in measures {
                 match &ms.action {
-                    Action::RelationsBroken { with }
+                    Action::RelationsBroken { with, .. }
                     | Action::RelationsEstablished { with }
                     | Action::ContactsFrozen { with }
                     | Action::ChannelDesignated { with, .. } => push(*with),

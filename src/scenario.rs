@@ -1123,6 +1123,10 @@ impl Builder {
             },
             Kind::RelationsBroken => Action::RelationsBroken {
                 with: self.need_actor(f.with.take(), "with", key, &at)?,
+                depart_by: match f.depart_by.take() {
+                    Some(d) => Some(self.date(&d)?),
+                    None => None,
+                },
             },
             Kind::RelationsEstablished => Action::RelationsEstablished {
                 with: self.need_actor(f.with.take(), "with", key, &at)?,

@@ -1591,7 +1591,14 @@ fn an_interests_section_gains_staff_while_relations_are_broken() {
     given_requests(&mut e, UK_INTERESTS, 2);
     then_accepted(
         &mut e,
-        &ev("2021-10-06", RUSSIA, Action::RelationsBroken { with: UK }),
+        &ev(
+            "2021-10-06",
+            RUSSIA,
+            Action::RelationsBroken {
+                with: UK,
+                depart_by: None,
+            },
+        ),
     );
     then_accepted(
         &mut e,
@@ -1606,7 +1613,14 @@ fn no_mission_opens_while_relations_are_broken() {
     let mut e = engine(&w);
     then_accepted(
         &mut e,
-        &ev("2021-10-06", UK, Action::RelationsBroken { with: RUSSIA }),
+        &ev(
+            "2021-10-06",
+            UK,
+            Action::RelationsBroken {
+                with: RUSSIA,
+                depart_by: None,
+            },
+        ),
     );
     let open = ev(
         "2021-10-07",
@@ -1629,7 +1643,14 @@ fn no_mission_reopens_while_relations_are_broken_and_it_may_once_they_are_restor
     let mut e = engine(&w);
     then_accepted(
         &mut e,
-        &ev("2021-10-06", UK, Action::RelationsBroken { with: RUSSIA }),
+        &ev(
+            "2021-10-06",
+            UK,
+            Action::RelationsBroken {
+                with: RUSSIA,
+                depart_by: None,
+            },
+        ),
     );
     let reopen = ev(
         "2021-10-07",
@@ -2023,7 +2044,10 @@ fn a_measure_after_a_pending_break_of_relations_is_rejected() {
             "2021-10-06",
             RUSSIA,
             "2021-10-20",
-            Action::RelationsBroken { with: UK },
+            Action::RelationsBroken {
+                with: UK,
+                depart_by: None,
+            },
         ),
     );
     let expel = deferred(
@@ -2051,7 +2075,10 @@ fn a_measure_on_an_interests_section_after_a_pending_break_of_relations_is_accep
             "2021-10-06",
             RUSSIA,
             "2021-10-20",
-            Action::RelationsBroken { with: UK },
+            Action::RelationsBroken {
+                with: UK,
+                depart_by: None,
+            },
         ),
     );
     then_accepted(
@@ -2111,6 +2138,47 @@ fn closing_a_mission_supersedes_an_expulsion_scheduled_after_it() {
 }
 
 #[test]
+fn breaking_relations_with_a_deadline_lets_staff_depart_until_it_passes() {
+    // R8: no event may block a departure; staff keep their status until they leave (R7).
+    let w = world();
+    let mut e = engine(&w);
+    given_staff(&mut e, UK_MOSCOW, 5);
+    let by = day("2021-10-13");
+    then_accepted(
+        &mut e,
+        &ev(
+            "2021-10-06",
+            RUSSIA,
+            Action::RelationsBroken {
+                with: UK,
+                depart_by: Some(by),
+            },
+        ),
+    );
+    assert_eq!(status(&e, UK_MOSCOW), Status::Closed);
+    assert_eq!(headcount(&e, UK_MOSCOW), 0);
+    assert_eq!(leaving(&e, UK_MOSCOW), 5);
+    then_accepted(
+        &mut e,
+        &ev(
+            "2021-10-10",
+            UK,
+            Action::StaffDeparted {
+                mission: UK_MOSCOW,
+                who: dipl(3),
+            },
+        ),
+    );
+    assert_eq!(leaving(&e, UK_MOSCOW), 2);
+    e.advance_to(day("2021-10-14"), &mut ());
+    assert_eq!(
+        leaving(&e, UK_MOSCOW),
+        0,
+        "the rest lose status the day after the deadline"
+    );
+}
+
+#[test]
 fn breaking_relations_supersedes_a_measure_scheduled_on_a_mission_between_the_two() {
     let w = world();
     let mut e = engine(&w);
@@ -2126,7 +2194,14 @@ fn breaking_relations_supersedes_a_measure_scheduled_on_a_mission_between_the_tw
     );
     then_accepted(
         &mut e,
-        &ev("2021-10-07", RUSSIA, Action::RelationsBroken { with: UK }),
+        &ev(
+            "2021-10-07",
+            RUSSIA,
+            Action::RelationsBroken {
+                with: UK,
+                depart_by: None,
+            },
+        ),
     );
     assert_eq!(status(&e, UK_MOSCOW), Status::Closed);
     assert_eq!(e.state.pending, vec![]);
@@ -2176,7 +2251,14 @@ fn breaking_relations_with_a_measure_scheduled_on_an_interests_section_is_accept
     );
     then_accepted(
         &mut e,
-        &ev("2021-10-07", RUSSIA, Action::RelationsBroken { with: UK }),
+        &ev(
+            "2021-10-07",
+            RUSSIA,
+            Action::RelationsBroken {
+                with: UK,
+                depart_by: None,
+            },
+        ),
     );
     assert_eq!(status(&e, UK_INTERESTS), Status::Active);
 }
@@ -2465,7 +2547,14 @@ fn breaking_relations_with_oneself_is_rejected() {
     let mut e = engine(&w);
     then_rejected(
         &mut e,
-        &ev("2021-10-06", UK, Action::RelationsBroken { with: UK }),
+        &ev(
+            "2021-10-06",
+            UK,
+            Action::RelationsBroken {
+                with: UK,
+                depart_by: None,
+            },
+        ),
         Reason::SelfTarget { actor: UK },
         29,
     );
@@ -2494,9 +2583,23 @@ fn breaking_relations_already_broken_is_rejected() {
     let mut e = engine(&w);
     then_accepted(
         &mut e,
-        &ev("2021-10-06", UK, Action::RelationsBroken { with: RUSSIA }),
+        &ev(
+            "2021-10-06",
+            UK,
+            Action::RelationsBroken {
+                with: RUSSIA,
+                depart_by: None,
+            },
+        ),
     );
-    let again = ev("2021-10-07", RUSSIA, Action::RelationsBroken { with: UK });
+    let again = ev(
+        "2021-10-07",
+        RUSSIA,
+        Action::RelationsBroken {
+            with: UK,
+            depart_by: None,
+        },
+    );
     then_rejected(
         &mut e,
         &again,
@@ -2551,7 +2654,14 @@ fn freezing_contacts_already_frozen_or_broken_is_rejected() {
     );
     then_accepted(
         &mut e,
-        &ev("2021-10-08", UK, Action::RelationsBroken { with: RUSSIA }),
+        &ev(
+            "2021-10-08",
+            UK,
+            Action::RelationsBroken {
+                with: RUSSIA,
+                depart_by: None,
+            },
+        ),
     );
     let freeze = ev("2021-10-09", UK, Action::ContactsFrozen { with: RUSSIA });
     then_rejected(
@@ -3523,7 +3633,14 @@ fn breaking_relations_closes_every_mission_between_the_two_except_interests_sect
     given_lifecycle(&mut e, UK_YEKATERINBURG, Lifecycle::Suspended);
     then_accepted(
         &mut e,
-        &ev("2021-10-06", UK, Action::RelationsBroken { with: RUSSIA }),
+        &ev(
+            "2021-10-06",
+            UK,
+            Action::RelationsBroken {
+                with: RUSSIA,
+                depart_by: None,
+            },
+        ),
     );
     assert_eq!(
         e.state.relations,
@@ -3560,7 +3677,14 @@ fn an_organisation_breaking_relations_closes_the_missions_between_it_and_the_sta
     let mut e = engine(&w);
     then_accepted(
         &mut e,
-        &ev("2021-10-18", NATO, Action::RelationsBroken { with: RUSSIA }),
+        &ev(
+            "2021-10-18",
+            NATO,
+            Action::RelationsBroken {
+                with: RUSSIA,
+                depart_by: None,
+            },
+        ),
     );
     assert_eq!(
         (status(&e, RU_NATO), status(&e, NATO_MOSCOW)),

@@ -169,6 +169,9 @@ pub enum Action {
     },
     RelationsBroken {
         with: ActorId,
+        /// Last day for staff of the missions it closes to leave; without it they leave with
+        /// their missions at once.
+        depart_by: Option<Day>,
     },
     RelationsEstablished {
         with: ActorId,
@@ -501,8 +504,8 @@ kinds! {
         "mission",
         "the receiving side again consents to a mission it had ended, so it may reopen";
     RelationsBroken => "relations-broken", Some("161"), Some(-4.0), Some("SANCTION: discontinue"), false, Party,
-        "with",
-        "closes every mission between the two except interests sections (R9)";
+        "with, depart_by (optional)",
+        "closes every mission between the two except interests sections (R9); their staff leave by depart_by, or at once without it (R8)";
     RelationsEstablished => "relations-established", Some("054"), Some(6.0), Some("SUPPORT"), false, Party,
         "with",
         "restores relations (and lifts a freeze on contacts)";

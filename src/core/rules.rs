@@ -241,7 +241,7 @@ impl State {
                 Err(Reason::NotAHostOfPosts { actor, host })
             };
         }
-        if let Action::RelationsBroken { with }
+        if let Action::RelationsBroken { with, .. }
         | Action::RelationsEstablished { with }
         | Action::ContactsFrozen { with }
         | Action::ChannelDesignated { with, .. } = *action
@@ -322,7 +322,7 @@ impl State {
                 Some((s.day, to))
             }
             Effect::Measure {
-                action: Action::RelationsBroken { with },
+                action: Action::RelationsBroken { with, .. },
                 ..
             } if d.kind != super::world::MissionKind::InterestsSection
                 && pair(s.actor, *with) == pair(d.sender, d.receiver) =>
@@ -602,7 +602,15 @@ impl State {
                 }
                 Ok(())
             }
-            Action::RelationsBroken { with } => {
+            Action::RelationsBroken { with, depart_by } => {
+                if let Some(deadline) = *depart_by {
+                    if deadline < eff {
+                        return Err(Reason::DeadlineBeforeEffective {
+                            deadline,
+                            effective: eff,
+                        });
+                    }
+                }
                 if self.relations_broken(actor, *with) {
                     return Err(Reason::RelationsAlreadySo {
                         a: actor,

@@ -1086,7 +1086,7 @@ impl State {
                 self.missions[mission.index()].consent_withdrawn = false;
                 obs.change(day, cause, Change::ConsentRestored { mission: *mission });
             }
-            Action::RelationsBroken { with } => {
+            Action::RelationsBroken { with, depart_by } => {
                 let r = self.relation_mut(actor, *with);
                 r.broken = true;
                 let p = r.pair;
@@ -1104,7 +1104,7 @@ impl State {
                     })
                     .collect();
                 for m in ends {
-                    self.end_mission(m, Lifecycle::Closed, None, at, obs);
+                    self.end_mission(m, Lifecycle::Closed, *depart_by, at, obs);
                 }
             }
             Action::RelationsEstablished { with } => {

@@ -47,6 +47,9 @@ pub fn targets(w: &World, e: &Event) -> Vec<ActorId> {
                     Action::StaffCapSet {
                         scope: CapScope::Posts { sender, .. },
                         ..
+                    }
+                    | Action::CapLifted {
+                        scope: CapScope::Posts { sender, .. },
                     } => push(*sender),
                     other => {
                         if let Some(mid) = other.mission() {
@@ -138,6 +141,7 @@ pub fn describe(w: &World, c: &Change) -> String {
             Some(by) => format!("{}: cap {limit}, over cap until {by}", scope(w, s)),
             None => format!("{}: cap {limit}", scope(w, s)),
         },
+        Change::CapLifted { scope: s } => format!("{}: cap lifted", scope(w, s)),
         Change::Lifecycle { mission, from, to } => {
             format!(
                 "{}: {} -> {}",
@@ -553,7 +557,9 @@ pub fn change_json(s: &Scenario, run: &Run, c: &Change) -> Value {
                     json!(event_index(run, seq).map(|i| s.meta[i].id.clone()))
                 }
                 ("scope", _) => match c {
-                    Change::CapSet { scope: sc, .. } => json!(scope(w, sc)),
+                    Change::CapSet { scope: sc, .. } | Change::CapLifted { scope: sc } => {
+                        json!(scope(w, sc))
+                    }
                     _ => v,
                 },
                 ("what", Value::String(_)) => match c {

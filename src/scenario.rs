@@ -1038,12 +1038,18 @@ impl Builder {
                 mission: self.need_mission(&mut f, key, &at)?,
                 count: self.need(f.count.take(), "count", key, &at)?,
             },
-            Kind::AccreditationWithdrawn | Kind::PersonaNonGrata => {
+            Kind::AccreditationWithdrawn | Kind::PersonaNonGrata | Kind::DepartureRequired => {
                 let mission = self.need_mission(&mut f, key, &at)?;
                 let who = self.who(&mut f, key, &at, kind == Kind::AccreditationWithdrawn)?;
                 let depart_by = self.need_date(f.depart_by.take(), "depart_by", key, &at)?;
                 if kind == Kind::PersonaNonGrata {
                     Action::PersonaNonGrata {
+                        mission,
+                        who,
+                        depart_by,
+                    }
+                } else if kind == Kind::DepartureRequired {
+                    Action::DepartureRequired {
                         mission,
                         who,
                         depart_by,
@@ -1068,18 +1074,11 @@ impl Builder {
                 mission: self.need_mission(&mut f, key, &at)?,
                 count: self.need(f.count.take(), "count", key, &at)?,
             },
+            Kind::CapLifted => Action::CapLifted {
+                scope: self.cap_scope(&mut f, key, &at)?,
+            },
             Kind::StaffCapSet => {
-                let scope = match (f.mission.take(), f.sender.take(), f.host.take()) {
-                    (Some(m), None, None) => CapScope::Mission(self.mission(&m)?),
-                    (None, Some(s), Some(h)) => CapScope::Posts {
-                        sender: self.actor(&s)?,
-                        host: self.actor(&h)?,
-                    },
-                    _ => {
-                        self.err("field", at.clone(), "staff-cap-set covers either `mission`, or `sender` and `host` (all their posts)".into());
-                        return None;
-                    }
-                };
+                let scope = self.cap_scope(&mut f, key, &at)?;
                 let limit = match (f.limit.take(), f.reduce_by.take()) {
                     (Some(l), None) => Limit::Absolute(*l.get_ref()),
                     (None, Some(r)) => Limit::ReduceBy(*r.get_ref()),
@@ -1149,7 +1148,18 @@ impl Builder {
                     })?
                 },
             },
-            _ => unreachable!("only measure kinds reach here"),
+            // Listed, not `_`, so that a new measure kind cannot compile without a builder here.
+            Kind::Countermeasures
+            | Kind::Statement
+            | Kind::Accusation
+            | Kind::Protest
+            | Kind::AmbassadorSummoned
+            | Kind::Demand
+            | Kind::CountermeasuresThreatened
+            | Kind::Ultimatum
+            | Kind::StaffReported
+            | Kind::ProposalAdopted
+            | Kind::MeasuresCancelled => unreachable!("only measure kinds reach here"),
         };
         self.leftover(&f, key, &at);
         (self.problems.len() == before).then_some(action)
@@ -1248,6 +1258,29 @@ impl Builder {
         };
         self.leftover(&f, key, &at);
         (self.problems.len() == before).then_some(body)
+    }
+
+    /// A cap's scope: `mission`, or `sender` and `host` (all the sender's posts there).
+    fn cap_scope(
+        &mut self,
+        f: &mut RawFields,
+        kind: &str,
+        at: &Option<Range<usize>>,
+    ) -> Option<CapScope> {
+        match (f.mission.take(), f.sender.take(), f.host.take()) {
+            (Some(m), None, None) => Some(CapScope::Mission(self.mission(&m)?)),
+            (None, Some(s), Some(h)) => Some(CapScope::Posts {
+                sender: self.actor(&s)?,
+                host: self.actor(&h)?,
+            }),
+            _ => {
+                let msg = format!(
+                    "{kind} covers either `mission`, or `sender` and `host` (all their posts)"
+                );
+                self.err("field", at.clone(), msg);
+                None
+            }
+        }
     }
 
     fn need<T: Clone>(

@@ -239,3 +239,78 @@ fn readme_sample_output_is_what_replay_prints() {
     }
     assert!(checked > 10, "the README sample is too short to check");
 }
+
+#[test]
+fn departure_required_and_cap_lifted_are_written_as_documented() {
+    let text = r#"
+[scenario]
+title = "US and Russia's mission to the UN"
+start = "2022-02-01"
+
+[[actors]]
+id = "usa"
+name = "United States"
+kind = "state"
+
+[[actors]]
+id = "russia"
+name = "Russian Federation"
+kind = "state"
+
+[[actors]]
+id = "un"
+name = "United Nations"
+kind = "organisation"
+
+[[missions]]
+id = "ru-mission-un"
+name = "Permanent Mission of Russia to the UN"
+kind = "permanent-mission"
+sender = "russia"
+receiver = "un"
+territory = "usa"
+city = "New York"
+staff = 40
+
+[[events]]
+id = "un-cap"
+date = "2022-02-10"
+kind = "staff-cap-set"
+actor = "un"
+mission = "ru-mission-un"
+limit = 30
+comply_by = "2022-03-31"
+source = "constructed for this test"
+
+[[events]]
+id = "us-requires-12"
+date = "2022-02-28"
+kind = "departure-required"
+actor = "usa"
+mission = "ru-mission-un"
+count = 12
+category = "diplomatic"
+depart_by = "2022-03-07"
+source = "constructed for this test"
+
+[[events]]
+id = "un-lifts-cap"
+date = "2022-03-01"
+kind = "cap-lifted"
+actor = "un"
+mission = "ru-mission-un"
+source = "constructed for this test"
+"#;
+    let s = scenario::parse("inline.toml", text).unwrap_or_else(|(_, p)| panic!("{p:#?}"));
+    let r = run(
+        &s,
+        Until::Date(scenario::parse_date("2022-04-01").unwrap()),
+        false,
+    );
+    assert!(r.problems.is_empty(), "{:#?}", r.problems);
+    let st = report::state_json(&s, &r);
+    let m = mission(&st, "ru-mission-un");
+    assert_eq!(m["headcount"], 28);
+    assert_eq!(m["cap"], serde_json::Value::Null);
+    assert_eq!(m["status"], "active");
+}

@@ -377,10 +377,10 @@ fn leaving(e: &Engine, m: MissionId) -> u32 {
 // ==== The code table ====
 
 #[test]
-fn codes_run_from_1_to_38_without_gaps_so_each_has_a_test_here() {
+fn codes_run_from_1_to_40_without_gaps_so_each_has_a_test_here() {
     // A new code must come with a given/when/then test in this file.
     let codes: Vec<u16> = Reason::CODES.iter().map(|c| c.code).collect();
-    assert_eq!(codes, (1..=38).collect::<Vec<u16>>());
+    assert_eq!(codes, (1..=40).collect::<Vec<u16>>());
 }
 
 // ==== Signals and notification ====
@@ -3460,6 +3460,80 @@ fn only_the_state_where_suspended_premises_stand_may_seize_them() {
     );
     assert_eq!(e.state.mission(RU_NATO).premises, Premises::Seized);
     assert_eq!(status(&e, RU_NATO), Status::Suspended);
+}
+
+// ==== 39 NotAMissionToAnOrganisation ====
+
+#[test]
+fn the_state_where_a_mission_to_an_organisation_stands_may_require_members_to_leave() {
+    let w = world();
+    let mut e = engine(&w);
+    given_staff(&mut e, RU_NATO, 10);
+    let required = Action::DepartureRequired {
+        mission: RU_NATO,
+        who: dipl(3),
+        depart_by: day("2021-10-13"),
+    };
+    then_rejected(
+        &mut e,
+        &ev("2021-10-06", UK, required.clone()),
+        Reason::NotTerritorialState {
+            actor: UK,
+            mission: RU_NATO,
+            territory: BELGIUM,
+        },
+        7,
+    );
+    then_accepted(&mut e, &ev("2021-10-06", BELGIUM, required));
+    assert_eq!(headcount(&e, RU_NATO), 7);
+    assert_eq!(leaving(&e, RU_NATO), 3);
+}
+
+#[test]
+fn departure_required_of_a_bilateral_mission_is_rejected() {
+    let w = world();
+    let mut e = engine(&w);
+    given_staff(&mut e, RU_LONDON, 10);
+    let required = Action::DepartureRequired {
+        mission: RU_LONDON,
+        who: dipl(3),
+        depart_by: day("2021-10-13"),
+    };
+    then_rejected(
+        &mut e,
+        &ev("2021-10-06", UK, required),
+        Reason::NotAMissionToAnOrganisation { mission: RU_LONDON },
+        39,
+    );
+}
+
+// ==== 40 NoCapInForce ====
+
+#[test]
+fn lifting_a_cap_ends_over_cap_and_lifting_none_is_rejected() {
+    let w = world();
+    let mut e = engine(&w);
+    given_staff(&mut e, RU_NATO, 10);
+    let scope = CapScope::Mission(RU_NATO);
+    then_rejected(
+        &mut e,
+        &ev("2021-10-06", NATO, Action::CapLifted { scope }),
+        Reason::NoCapInForce { scope },
+        40,
+    );
+    let cap = Action::StaffCapSet {
+        scope,
+        limit: Limit::Absolute(5),
+        comply_by: Some(day("2021-10-31")),
+    };
+    then_accepted(&mut e, &ev("2021-10-06", NATO, cap));
+    assert_eq!(status(&e, RU_NATO), Status::OverCap);
+    then_accepted(&mut e, &ev("2021-10-07", NATO, Action::CapLifted { scope }));
+    assert_eq!(status(&e, RU_NATO), Status::Active);
+    assert_eq!(e.state.cap_of(&w, RU_NATO), None);
+    // The old compliance date passes without effect.
+    e.advance_to(day("2021-11-02"), &mut ());
+    assert_eq!(headcount(&e, RU_NATO), 10);
 }
 
 // ==== 38 PremisesInUse ====

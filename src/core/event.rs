@@ -131,6 +131,13 @@ pub enum Action {
         who: Who,
         depart_by: Day,
     },
+    /// The state where a mission to an organisation stands requires members to leave (under a
+    /// headquarters agreement, as the United States did with Russia's mission to the UN).
+    DepartureRequired {
+        mission: MissionId,
+        who: Who,
+        depart_by: Day,
+    },
     StaffRecalled {
         mission: MissionId,
         who: Who,
@@ -147,6 +154,10 @@ pub enum Action {
         scope: CapScope,
         limit: Limit,
         comply_by: Option<Day>,
+    },
+    /// A cap in force on this scope is removed.
+    CapLifted {
+        scope: CapScope,
     },
     MissionOpened {
         mission: MissionId,
@@ -196,6 +207,8 @@ impl Action {
             Action::AccreditationDenied { .. } => Kind::AccreditationDenied,
             Action::AccreditationWithdrawn { .. } => Kind::AccreditationWithdrawn,
             Action::PersonaNonGrata { .. } => Kind::PersonaNonGrata,
+            Action::DepartureRequired { .. } => Kind::DepartureRequired,
+            Action::CapLifted { .. } => Kind::CapLifted,
             Action::StaffRecalled { .. } => Kind::StaffRecalled,
             Action::StaffDeparted { .. } => Kind::StaffDeparted,
             Action::PostsAbolished { .. } => Kind::PostsAbolished,
@@ -222,6 +235,7 @@ impl Action {
             | Action::AccreditationDenied { mission, .. }
             | Action::AccreditationWithdrawn { mission, .. }
             | Action::PersonaNonGrata { mission, .. }
+            | Action::DepartureRequired { mission, .. }
             | Action::StaffRecalled { mission, .. }
             | Action::StaffDeparted { mission, .. }
             | Action::PostsAbolished { mission, .. }
@@ -235,6 +249,9 @@ impl Action {
             Action::StaffCapSet {
                 scope: CapScope::Mission(mission),
                 ..
+            }
+            | Action::CapLifted {
+                scope: CapScope::Mission(mission),
             } => Some(mission),
             Action::ChannelDesignated { via, .. } => Some(via),
             _ => None,
@@ -473,6 +490,9 @@ kinds! {
     PersonaNonGrata => "persona-non-grata", Some("161"), Some(-4.0), Some("SANCTION: expel"), false, Receiver,
         "mission, count + category | persons, depart_by",
         "members declared unwelcome must leave by depart_by; past it they lose member status (R3, R4, R12)";
+    DepartureRequired => "departure-required", Some("161"), Some(-4.0), Some("SANCTION: expel"), true, Territory,
+        "mission (to an organisation), count + category | persons, depart_by",
+        "the state where a mission to an organisation stands requires members to leave under its headquarters agreement; as persona non grata";
     StaffRecalled => "staff-recalled", Some("161"), Some(-4.0), Some("SANCTION: withdraw"), false, Sender,
         "mission, count + category | persons",
         "the sender withdraws staff in post; their posts stay vacant";
@@ -485,6 +505,9 @@ kinds! {
     StaffCapSet => "staff-cap-set", Some("161"), Some(-4.0), Some("SANCTION: discontinue"), false, Receiver,
         "mission | (sender, host), limit | reduce_by, comply_by",
         "sets the maximum staff in post; below the headcount the mission is over cap until comply_by, after which the excess must have left (R5)";
+    CapLifted => "cap-lifted", Some("081"), Some(5.0), Some("CONCEDE"), true, Receiver,
+        "mission | (sender, host)",
+        "removes the cap in force on that scope (a mission over it is no longer over cap)";
     MissionOpened => "mission-opened", Some("054"), Some(6.0), Some("SUPPORT"), true, Sender,
         "mission",
         "a declared mission that was not open starts operating (R1: not while relations are broken)";

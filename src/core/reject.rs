@@ -161,6 +161,12 @@ pub enum Reason {
     PremisesInUse {
         mission: MissionId,
     },
+    NotAMissionToAnOrganisation {
+        mission: MissionId,
+    },
+    NoCapInForce {
+        scope: CapScope,
+    },
     DeferralNotAllowed {
         kind: &'static str,
     },
@@ -239,6 +245,8 @@ code_table! {
     ReductionExceedsStaff = 36, "counts", "a cap cannot cut more staff than are in post";
     DeferralNotAllowed = 37, "time", "departures, accreditation requests, grants and denials happen on the day they are recorded; they cannot be scheduled";
     PremisesInUse = 38, "R9", "premises of a mission in use are inviolable; only those of a suspended or closed mission can be seized (close it first, e.g. with consent-withdrawn)";
+    NotAMissionToAnOrganisation = 39, "R3", "departure-required is for missions to organisations; the host of a bilateral mission declares persona non grata";
+    NoCapInForce = 40, "R5", "there is no cap in force on that scope to lift";
 }
 
 impl Reason {
@@ -455,6 +463,11 @@ impl Reason {
                 "the premises of `{}` are in use by an operating mission and inviolable; end the mission first",
                 m(*mission)
             ),
+            Reason::NotAMissionToAnOrganisation { mission } => format!(
+                "`{}` is not accredited to an organisation; its receiving side declares persona non grata instead",
+                m(*mission)
+            ),
+            Reason::NoCapInForce { scope: s } => format!("no cap is in force on {}", scope(s)),
             Reason::DeferralNotAllowed { kind } => {
                 format!("{kind} cannot take effect later than it is recorded")
             }

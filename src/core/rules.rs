@@ -26,7 +26,7 @@ pub(crate) fn allowed_when_suspended(kind: Kind) -> bool {
     allowed_when_closed(kind)
         || matches!(
             kind,
-            Kind::MissionClosed | Kind::ConsentWithdrawn | Kind::StaffCapSet
+            Kind::MissionClosed | Kind::ConsentWithdrawn | Kind::StaffCapSet | Kind::CapLifted
         )
 }
 
@@ -233,6 +233,9 @@ impl State {
         if let Action::StaffCapSet {
             scope: CapScope::Posts { host, .. },
             ..
+        }
+        | Action::CapLifted {
+            scope: CapScope::Posts { host, .. },
         } = *action
         {
             return if actor == host {
@@ -450,7 +453,18 @@ impl State {
                 mission,
                 who,
                 depart_by,
+            }
+            | Action::DepartureRequired {
+                mission,
+                who,
+                depart_by,
             } => {
+                if kind == Kind::DepartureRequired
+                    && world.actor(world.mission(*mission).receiver).kind
+                        != super::world::ActorKind::Organisation
+                {
+                    return Err(Reason::NotAMissionToAnOrganisation { mission: *mission });
+                }
                 if *depart_by < eff {
                     return Err(Reason::DeadlineBeforeEffective {
                         deadline: *depart_by,
@@ -548,6 +562,13 @@ impl State {
                     });
                 }
                 Ok(())
+            }
+            Action::CapLifted { scope } => {
+                if self.caps.iter().any(|c| c.scope == *scope) {
+                    Ok(())
+                } else {
+                    Err(Reason::NoCapInForce { scope: *scope })
+                }
             }
             Action::MissionOpened { mission } => {
                 let ms = self.mission(*mission);

@@ -325,6 +325,9 @@ pub enum Change {
         measures: u32,
         how: super::event::Cancellation,
     },
+    CapLifted {
+        scope: CapScope,
+    },
     /// Measures scheduled on a mission that stopped operating first will not happen.
     Superseded {
         mission: MissionId,
@@ -632,6 +635,7 @@ impl State {
             let emptied = match action {
                 Action::AccreditationWithdrawn { mission, who, .. }
                 | Action::PersonaNonGrata { mission, who, .. }
+                | Action::DepartureRequired { mission, who, .. }
                 | Action::StaffRecalled { mission, who }
                     if *mission == m =>
                 {
@@ -923,6 +927,11 @@ impl State {
                 mission,
                 who,
                 depart_by,
+            }
+            | Action::DepartureRequired {
+                mission,
+                who,
+                depart_by,
             } => {
                 let (staff, persons) = self.take(*mission, who);
                 let batch = Leaving {
@@ -1058,6 +1067,10 @@ impl State {
                         effect: Effect::Compliance { scope: *scope },
                     });
                 }
+            }
+            Action::CapLifted { scope } => {
+                self.caps.retain(|c| c.scope != *scope);
+                obs.change(day, cause, Change::CapLifted { scope: *scope });
             }
             Action::MissionOpened { mission } | Action::MissionReopened { mission } => {
                 let ms = &mut self.missions[mission.index()];
@@ -1454,6 +1467,7 @@ pub fn removal(action: &Action) -> Option<(MissionId, &Who)> {
     match action {
         Action::AccreditationWithdrawn { mission, who, .. }
         | Action::PersonaNonGrata { mission, who, .. }
+        | Action::DepartureRequired { mission, who, .. }
         | Action::StaffRecalled { mission, who } => Some((*mission, who)),
         _ => None,
     }

@@ -294,7 +294,7 @@ fn measures(date: Day, action: Action) -> Body {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Core defects found by the generator, pinned until fixed. The generator steers around each.
+// Combinations the generator once found to break the core, now fixed; each test pins the fix.
 
 const HOST: ActorId = ActorId(0);
 const SENDER: ActorId = ActorId(1);

@@ -1280,7 +1280,6 @@ impl<'w> Generator<'w> {
         };
         let actor = self.world.mission(m).sender;
         self.current = Some(self.dyad_of[m.index()] as usize);
-        let eff = self.effective(date);
         Some(Event {
             date,
             notified: self.rng.chance(500).then_some(date),
@@ -1290,7 +1289,8 @@ impl<'w> Generator<'w> {
             body: Body::Measures {
                 bundle: false,
                 measures: vec![Measure {
-                    effective: eff,
+                    // Requests take effect when made (the core rejects a later date, E037).
+                    effective: date,
                     action: Action::AccreditationRequested { mission: m, count },
                 }],
             },

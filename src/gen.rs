@@ -684,11 +684,11 @@ impl<'w> Generator<'w> {
             let side = self.dyads[d].side(e.actor);
             self.dyads[d].last[side] = Some(seq);
         }
-        if let Body::Measures { measures, .. } = &e.body {
-            if !e.proposed {
-                for m in measures {
-                    self.note_measure(m, seq);
-                }
+        if let Body::Measures { measures, .. } = &e.body
+            && !e.proposed
+        {
+            for m in measures {
+                self.note_measure(m, seq);
             }
         }
         self.focus_left = self.focus_left.saturating_sub(1);
@@ -721,15 +721,15 @@ impl<'w> Generator<'w> {
         let theirs = dy.last[dy.side(other)];
         let mine = dy.last[1 - dy.side(other)];
         let mut v = Vec::new();
-        if let Some(s) = theirs.filter(|s| *s < next) {
-            if self.rng.chance(800) {
-                v.push(s);
-                // Now and then a move also follows up on the actor's own earlier one.
-                if let Some(m) = mine.filter(|m| *m < next && *m != s) {
-                    if self.rng.chance(100) {
-                        v.push(m);
-                    }
-                }
+        if let Some(s) = theirs.filter(|s| *s < next)
+            && self.rng.chance(800)
+        {
+            v.push(s);
+            // Now and then a move also follows up on the actor's own earlier one.
+            if let Some(m) = mine.filter(|m| *m < next && *m != s)
+                && self.rng.chance(100)
+            {
+                v.push(m);
             }
         }
         v

@@ -8,6 +8,7 @@
 pub mod codec;
 pub mod core;
 pub mod r#gen;
+pub mod log;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -3,9 +3,12 @@
 //! Exit codes: 0 success; 1 the input was rejected or invalid (a rule broken, a file that does
 //! not parse or cannot be read); 2 usage (unknown flag, bad argument).
 
+mod cli;
+
 use clap::{Parser, Subcommand, ValueEnum};
+use demarche::log::{Log, LogEnd, snapshot};
 use demarche::report;
-use demarche::run::{Until, run};
+use demarche::run::{Run, Until, run, run_from};
 use demarche::scenario::{self, LoadError, Problem, Scenario};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
@@ -42,7 +45,7 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -68,6 +71,9 @@ enum Command {
         /// then are applied).
         #[arg(long, value_name = "EVENT_ID|DATE")]
         until: Option<String>,
+        /// For a log: replay from the first event, not from the nearest snapshot.
+        #[arg(long)]
+        no_snapshots: bool,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -84,6 +90,9 @@ enum Command {
         /// The state right after this event (by id).
         #[arg(long, value_name = "EVENT_ID")]
         after: Option<String>,
+        /// For a log: replay from the first event, not from the nearest snapshot.
+        #[arg(long)]
+        no_snapshots: bool,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -102,6 +111,9 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: CatalogueFormat,
     },
+    /// Durable logs: import a scenario, append events, follow, verify, export, repair.
+    #[command(subcommand)]
+    Log(cli::log::LogCommand),
 }
 
 fn main() -> ExitCode {
@@ -110,14 +122,17 @@ fn main() -> ExitCode {
         Command::Replay {
             file,
             until,
+            no_snapshots,
             format,
-        } => cmd_replay(&file, until.as_deref(), format),
+        } => cmd_replay(&file, until.as_deref(), no_snapshots, format),
         Command::State {
             file,
             at,
             after,
+            no_snapshots,
             format,
-        } => cmd_state(&file, at.as_deref(), after.as_deref(), format),
+        } => cmd_state(&file, at.as_deref(), after.as_deref(), no_snapshots, format),
+        Command::Log(cmd) => cli::log::run_cmd(cmd),
         Command::Validate { file, format } => cmd_validate(&file, format),
         Command::Events { format } => {
             match format {
@@ -130,9 +145,88 @@ fn main() -> ExitCode {
     }
 }
 
-fn usage(msg: &str) -> ExitCode {
+pub(crate) fn usage(msg: &str) -> ExitCode {
     eprintln!("error: {msg}\n\nFor more information, try '--help'.");
     ExitCode::from(2)
+}
+
+/// A scenario read from a scenario file or from a log.
+struct Loaded {
+    scenario: Scenario,
+    /// Set when the file is a log.
+    log: Option<Log>,
+}
+
+/// Loads a scenario file or a log (told apart by the log's magic bytes), or prints why not and
+/// returns the exit code. A torn log tail is reported and ignored; damage is reported by the
+/// caller once the readable prefix has been used.
+fn load_any(file: &Path, format: Format) -> Result<Loaded, ExitCode> {
+    if !Log::is_log(file) {
+        return load(file, format).map(|scenario| Loaded {
+            scenario,
+            log: None,
+        });
+    }
+    let log = Log::open(file).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })?;
+    if let LogEnd::Torn { offset, bytes, why } = &log.ending {
+        eprintln!(
+            "note: {}: ignoring an unfinished frame at byte {offset} ({bytes} bytes: {why}) after sequence {}; the next append, or `demarche log repair`, cuts it",
+            file.display(),
+            log.count
+        );
+    }
+    let scenario = log.scenario().map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })?;
+    Ok(Loaded {
+        scenario,
+        log: Some(log),
+    })
+}
+
+/// Replays a loaded scenario up to `until`, from the newest usable snapshot when it is a log
+/// (unless `fresh`). Prints which snapshot was used, and any ignored, on stderr.
+fn replay_loaded(l: &Loaded, until: Until, fresh: bool) -> Run {
+    let s = &l.scenario;
+    let Some(log) = l.log.as_ref().filter(|_| !fresh) else {
+        return run(s, until, false);
+    };
+    let last_needed = |count: u64| match until {
+        Until::End => true,
+        Until::Event(i) => count <= i as u64 + 1,
+        Until::Date(_) => true,
+    };
+    let (best, ignored) = snapshot::best(log, |h, st| {
+        last_needed(h.count) && !matches!(until, Until::Date(d) if st.clock > d)
+    });
+    for i in ignored {
+        eprintln!("note: snapshot {} not used: {}", i.path.display(), i.why);
+    }
+    match best {
+        Some((count, state)) => {
+            eprintln!(
+                "note: started from the snapshot after sequence {count}; the timeline shows the events after it"
+            );
+            run_from(s, state, count as usize, until, false)
+        }
+        None => run(s, until, false),
+    }
+}
+
+/// Reports damage found in a log after its readable prefix was used. Returns true if damaged.
+fn report_damage(l: &Loaded) -> bool {
+    match l.log.as_ref().and_then(Log::damage) {
+        Some(e) => {
+            eprintln!("error: {e}");
+            eprintln!("the output above covers the events before the damage only");
+            true
+        }
+        None => false,
+    }
 }
 
 /// Loads a scenario, or prints its problems and returns the exit code.
@@ -155,7 +249,7 @@ fn load(file: &Path, format: Format) -> Result<Scenario, ExitCode> {
     }
 }
 
-fn print_problems(name: &str, text: &str, problems: &[Problem], format: Format) {
+pub(crate) fn print_problems(name: &str, text: &str, problems: &[Problem], format: Format) {
     match format {
         Format::Json => {
             let v: Vec<_> = problems
@@ -258,10 +352,10 @@ fn parse_until(s: &Scenario, arg: &str) -> Result<Until, String> {
     if let Some(i) = s.event_index(arg) {
         return Ok(Until::Event(i));
     }
-    if let Ok(d) = scenario::parse_date(arg) {
-        if d < s.start {
-            return Err(format!("{d} is before {} starts, on {}", s.name, s.start));
-        }
+    if let Ok(d) = scenario::parse_date(arg)
+        && d < s.start
+    {
+        return Err(format!("{d} is before {} starts, on {}", s.name, s.start));
     }
     scenario::parse_date(arg).map(Until::Date).map_err(|_| {
         format!(
@@ -271,19 +365,24 @@ fn parse_until(s: &Scenario, arg: &str) -> Result<Until, String> {
     })
 }
 
-fn cmd_replay(file: &Path, until: Option<&str>, format: Format) -> ExitCode {
-    let s = match load(file, format) {
-        Ok(s) => s,
+fn cmd_replay(file: &Path, until: Option<&str>, fresh: bool, format: Format) -> ExitCode {
+    let l = match load_any(file, format) {
+        Ok(l) => l,
         Err(code) => return code,
     };
-    let until = match until.map(|u| parse_until(&s, u)).transpose() {
+    let s = &l.scenario;
+    let until = match until.map(|u| parse_until(s, u)).transpose() {
         Ok(u) => u.unwrap_or(Until::End),
         Err(msg) => return usage(&msg),
     };
-    let r = run(&s, until, false);
+    let r = replay_loaded(&l, until, fresh);
+    let s = &l.scenario;
     match format {
-        Format::Text => print!("{}", report::run_text(&s, &r)),
-        Format::Json => println!("{:#}", report::run_json(&s, &r)),
+        Format::Text => print!("{}", report::run_text(s, &r)),
+        Format::Json => println!("{:#}", report::run_json(s, &r)),
+    }
+    if report_damage(&l) {
+        return ExitCode::from(1);
     }
     if r.problems.is_empty() {
         ExitCode::SUCCESS
@@ -298,11 +397,18 @@ fn cmd_replay(file: &Path, until: Option<&str>, format: Format) -> ExitCode {
     }
 }
 
-fn cmd_state(file: &Path, at: Option<&str>, after: Option<&str>, format: Format) -> ExitCode {
-    let s = match load(file, format) {
-        Ok(s) => s,
+fn cmd_state(
+    file: &Path,
+    at: Option<&str>,
+    after: Option<&str>,
+    fresh: bool,
+    format: Format,
+) -> ExitCode {
+    let l = match load_any(file, format) {
+        Ok(l) => l,
         Err(code) => return code,
     };
+    let s = &l.scenario;
     let until = match (at, after) {
         (Some(d), None) => match scenario::parse_date(d) {
             Ok(d) if d < s.start => {
@@ -317,23 +423,30 @@ fn cmd_state(file: &Path, at: Option<&str>, after: Option<&str>, format: Format)
         },
         _ => Until::End,
     };
-    let r = run(&s, until, false);
+    let r = replay_loaded(&l, until, fresh);
     if !r.problems.is_empty() {
         print_problems(&s.name, &s.text, &r.problems, format);
         return ExitCode::from(1);
     }
     match format {
-        Format::Text => print!("{}", report::state_text(&s, &r)),
-        Format::Json => println!("{:#}", report::state_json(&s, &r)),
+        Format::Text => print!("{}", report::state_text(s, &r)),
+        Format::Json => println!("{:#}", report::state_json(s, &r)),
+    }
+    if report_damage(&l) {
+        return ExitCode::from(1);
     }
     ExitCode::SUCCESS
 }
 
 fn cmd_validate(file: &Path, format: Format) -> ExitCode {
-    let s = match load(file, format) {
-        Ok(s) => s,
+    let l = match load_any(file, format) {
+        Ok(l) => l,
         Err(code) => return code,
     };
+    if report_damage(&l) {
+        return ExitCode::from(1);
+    }
+    let s = l.scenario;
     let r = run(&s, Until::End, true);
     if r.problems.is_empty() {
         let summary = format!(

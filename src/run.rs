@@ -58,21 +58,35 @@ impl Run {
 /// Replays `scenario` up to `until`. With `keep_going`, a rejected event is reported and the
 /// run goes on without it (to find every error); otherwise the run stops at it.
 pub fn run(scenario: &Scenario, until: Until, keep_going: bool) -> Run {
-    let mut engine = Engine::new(&scenario.world, scenario.initial.clone());
+    run_from(scenario, scenario.initial.clone(), 0, until, keep_going)
+}
+
+/// Like [`run`], starting from `state`, the state after the first `first` events, all of them
+/// accepted (a snapshot of a log). The timeline covers the events from `first` on.
+pub fn run_from(
+    scenario: &Scenario,
+    state: State,
+    first: usize,
+    until: Until,
+    keep_going: bool,
+) -> Run {
+    debug_assert_eq!(state.next_seq().index(), first);
+    let mut engine = Engine::new(&scenario.world, state);
     let mut seq_of: Vec<Option<Seq>> = Vec::with_capacity(scenario.events.len());
+    seq_of.extend((0..first).map(|i| Some(Seq(i as u32))));
     let mut out = Run {
         state: scenario.initial.clone(),
         timeline: Vec::new(),
         problems: Vec::new(),
-        index_of: Vec::new(),
-        considered: 0,
+        index_of: (0..first).collect(),
+        considered: first,
     };
     let mut changes: Vec<(Day, Seq, Change)> = Vec::new();
-    for (i, event) in scenario.events.iter().enumerate() {
-        if let Until::Date(d) = until {
-            if event.date > d {
-                break;
-            }
+    for (i, event) in scenario.events.iter().enumerate().skip(first) {
+        if let Until::Date(d) = until
+            && event.date > d
+        {
+            break;
         }
         out.considered += 1;
         let meta = &scenario.meta[i];
@@ -136,12 +150,12 @@ pub fn run(scenario: &Scenario, until: Until, keep_going: bool) -> Run {
         Until::End => scenario.end,
         Until::Event(_) => None,
     };
-    if let Some(d) = end {
-        if out.problems.is_empty() || keep_going {
-            changes.clear();
-            engine.advance_to(d, &mut changes);
-            group(&changes, &out.index_of, usize::MAX, &mut out.timeline);
-        }
+    if let Some(d) = end
+        && (out.problems.is_empty() || keep_going)
+    {
+        changes.clear();
+        engine.advance_to(d, &mut changes);
+        group(&changes, &out.index_of, usize::MAX, &mut out.timeline);
     }
     out.state = engine.state;
     out

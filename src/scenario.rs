@@ -322,6 +322,48 @@ with_measure_fields!(RawEvent {
     measures: Vec<Spanned<RawMeasure>>,
 });
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEventsFile {
+    events: Vec<Spanned<RawEvent>>,
+}
+
+/// Parses a file of `[[events]]` tables (and nothing else) to append after `earlier`, the ids
+/// of the events already in a log, in order; events may refer to those by id. `start` is the
+/// day the log starts. On failure returns every problem found.
+pub fn parse_events(
+    text: &str,
+    world: &World,
+    start: Day,
+    earlier: &[String],
+) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
+    let raw: RawEventsFile = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let p = Problem::file("syntax", e.span(), e.message().to_string())
+                .with_help("an event file holds [[events]] tables only, as in a scenario");
+            return Err(vec![p]);
+        }
+    };
+    let mut b = Builder {
+        problems: Vec::new(),
+        world: world.clone(),
+        event_ids: earlier
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect(),
+        start,
+        base: earlier.len(),
+    };
+    let (events, meta) = b.events(&raw.events);
+    if b.problems.is_empty() {
+        Ok((events, meta))
+    } else {
+        Err(b.problems)
+    }
+}
+
 /// Reads and loads a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io {
@@ -367,6 +409,7 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
         world: World::default(),
         event_ids: BTreeMap::new(),
         start: Day::default(),
+        base: 0,
     };
     let start = b.date(&raw.scenario.start).unwrap_or_default();
     b.start = start;
@@ -377,15 +420,15 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
     b.mission_defs(&raw.missions);
     let initial = b.initial(&raw, start);
     let (events, meta) = b.events(&raw.events);
-    if let (Some(end), Some(last)) = (end, events.last()) {
-        if end < last.date {
-            let at = raw.scenario.end.as_ref().map(|e| e.span());
-            b.err(
-                "field",
-                at,
-                format!("`end` {end} is before the last event, dated {}", last.date),
-            );
-        }
+    if let (Some(end), Some(last)) = (end, events.last())
+        && end < last.date
+    {
+        let at = raw.scenario.end.as_ref().map(|e| e.span());
+        b.err(
+            "field",
+            at,
+            format!("`end` {end} is before the last event, dated {}", last.date),
+        );
     }
     let problems = b.problems;
     let scenario = Scenario {
@@ -412,6 +455,9 @@ struct Builder {
     world: World,
     event_ids: BTreeMap<String, usize>,
     start: Day,
+    /// Events before the first one read (those already in a log): they take positions
+    /// `0..base`.
+    base: usize,
 }
 
 fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
@@ -545,14 +591,14 @@ impl Builder {
                     None
                 }
             };
-            if self.unique("actor", &a.id, taken) {
-                if let Some(kind) = kind {
-                    self.world.actors.push(Actor {
-                        key: a.id.get_ref().clone(),
-                        name: a.name.clone(),
-                        kind,
-                    });
-                }
+            if self.unique("actor", &a.id, taken)
+                && let Some(kind) = kind
+            {
+                self.world.actors.push(Actor {
+                    key: a.id.get_ref().clone(),
+                    name: a.name.clone(),
+                    kind,
+                });
             }
         }
     }
@@ -634,16 +680,14 @@ impl Builder {
             }
             if let (Some(kind), Some(sender), Some(receiver), Some(territory)) =
                 (kind, sender, receiver, territory)
+                && let Some(def) = self.world.missions.get_mut(i)
+                && def.key == *m.id.get_ref()
             {
-                if let Some(def) = self.world.missions.get_mut(i) {
-                    if def.key == *m.id.get_ref() {
-                        def.kind = kind;
-                        def.sender = sender;
-                        def.receiver = receiver;
-                        def.territory = territory;
-                        def.hosted_by = hosted_by;
-                    }
-                }
+                def.kind = kind;
+                def.sender = sender;
+                def.receiver = receiver;
+                def.territory = territory;
+                def.hosted_by = hosted_by;
             }
         }
     }
@@ -822,17 +866,27 @@ impl Builder {
         let mut metas = Vec::new();
         for (i, e) in raw.iter().enumerate() {
             let id = e.get_ref().id.get_ref();
-            if self.event_ids.contains_key(id) {
-                self.err(
+            match self.event_ids.get(id) {
+                Some(&earlier) if earlier < self.base => self.err(
+                    "setup",
+                    span(&e.get_ref().id),
+                    format!(
+                        "event id `{id}` is already in the log (sequence {})",
+                        earlier + 1
+                    ),
+                ),
+                Some(_) => self.err(
                     "setup",
                     span(&e.get_ref().id),
                     format!("event id `{id}` is used twice"),
-                );
-            } else {
-                self.event_ids.insert(id.clone(), i);
+                ),
+                None => {
+                    self.event_ids.insert(id.clone(), self.base + i);
+                }
             }
         }
         for (i, e) in raw.iter().enumerate() {
+            let i = self.base + i;
             let at = e.span();
             let r = e.get_ref();
             let before = self.problems.len();

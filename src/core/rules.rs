@@ -248,10 +248,9 @@ impl State {
         | Action::RelationsEstablished { with }
         | Action::ContactsFrozen { with }
         | Action::ChannelDesignated { with, .. } = *action
+            && with == actor
         {
-            if with == actor {
-                return Err(Reason::SelfTarget { actor });
-            }
+            return Err(Reason::SelfTarget { actor });
         }
         let Some(mission) = action.mission() else {
             return Ok(());
@@ -531,13 +530,13 @@ impl State {
                 limit,
                 comply_by,
             } => {
-                if let Some(by) = comply_by {
-                    if *by < eff {
-                        return Err(Reason::ComplianceBeforeEffective {
-                            comply_by: *by,
-                            effective: eff,
-                        });
-                    }
+                if let Some(by) = comply_by
+                    && *by < eff
+                {
+                    return Err(Reason::ComplianceBeforeEffective {
+                        comply_by: *by,
+                        effective: eff,
+                    });
                 }
                 let headcount = self.covered_headcount(world, scope);
                 let limit = match *limit {
@@ -624,13 +623,13 @@ impl State {
                 Ok(())
             }
             Action::RelationsBroken { with, depart_by } => {
-                if let Some(deadline) = *depart_by {
-                    if deadline < eff {
-                        return Err(Reason::DeadlineBeforeEffective {
-                            deadline,
-                            effective: eff,
-                        });
-                    }
+                if let Some(deadline) = *depart_by
+                    && deadline < eff
+                {
+                    return Err(Reason::DeadlineBeforeEffective {
+                        deadline,
+                        effective: eff,
+                    });
                 }
                 if self.relations_broken(actor, *with) {
                     return Err(Reason::RelationsAlreadySo {
@@ -722,10 +721,9 @@ impl State {
                     },
                 ..
             } = &s.effect
+                && State::covers(world, scope, m)
             {
-                if State::covers(world, scope, m) {
-                    out.push((*scope, *limit));
-                }
+                out.push((*scope, *limit));
             }
         }
         out

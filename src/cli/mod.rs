@@ -1,0 +1,3 @@
+//! Subcommands of the `demarche` binary that live in their own files.
+
+pub mod log;

@@ -1,0 +1,336 @@
+//! The bytes of a log file. Nothing outside this module knows where a length or a checksum
+//! sits; docs/log-format.md describes the same layout for people.
+//!
+//! ```text
+//! file   = header frame*
+//! header = magic "DEMARCHE" (8) | format version u16 LE | flags u16 LE (0) | CRC32C of the 12 bytes before, u32 LE
+//! frame  = body length u32 LE | CRC32C of those 4 length bytes, u32 LE | CRC32C of the body, u32 LE | body
+//! body   = kind u8 | payload
+//! ```
+//!
+//! The length carries its own checksum so that a damaged length is told apart from a frame the
+//! writer never finished: only a frame whose header checks out can be called torn because the
+//! file ends before its declared end.
+
+/// The first eight bytes of every log.
+pub const MAGIC: [u8; 8] = *b"DEMARCHE";
+/// The version of this layout (header and frames; payload schemas are versioned apart).
+pub const FORMAT_VERSION: u16 = 1;
+pub const HEADER_LEN: usize = 16;
+pub const FRAME_HEADER_LEN: usize = 12;
+/// The largest body a frame may declare. Larger is damage, not a reason to allocate.
+pub const MAX_BODY: u32 = crate::codec::MAX_DECODE as u32;
+
+/// What a frame holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameKind {
+    /// The scenario header, cast and starting state. Always the first frame, and only there.
+    Genesis = 1,
+    /// A batch of events with the strings they introduce.
+    Events = 2,
+}
+
+impl FrameKind {
+    fn from_byte(b: u8) -> Option<FrameKind> {
+        match b {
+            1 => Some(FrameKind::Genesis),
+            2 => Some(FrameKind::Events),
+            _ => None,
+        }
+    }
+}
+
+pub fn crc(bytes: &[u8]) -> u32 {
+    crc32c::crc32c(bytes)
+}
+
+/// The header of a new log.
+pub fn header() -> [u8; HEADER_LEN] {
+    let mut h = [0u8; HEADER_LEN];
+    h[..8].copy_from_slice(&MAGIC);
+    h[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    let c = crc(&h[..12]);
+    h[12..16].copy_from_slice(&c.to_le_bytes());
+    h
+}
+
+/// True when `bytes` start like a log (the magic), whatever else is wrong with them.
+pub fn looks_like_log(bytes: &[u8]) -> bool {
+    bytes.len() >= MAGIC.len() && bytes[..MAGIC.len()] == MAGIC
+}
+
+/// Checks the header; returns the format version.
+pub fn check_header(bytes: &[u8]) -> Result<u16, String> {
+    if bytes.len() < HEADER_LEN {
+        return Err(format!(
+            "the file is {} bytes long, shorter than a log header ({HEADER_LEN} bytes)",
+            bytes.len()
+        ));
+    }
+    if !looks_like_log(bytes) {
+        return Err("not a demarche log (the file does not start with `DEMARCHE`)".into());
+    }
+    let stored = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes"));
+    if stored != crc(&bytes[..12]) {
+        return Err("the log header is damaged (checksum mismatch)".into());
+    }
+    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    if version != FORMAT_VERSION {
+        return Err(format!(
+            "log format version {version}; this build reads version {FORMAT_VERSION}"
+        ));
+    }
+    Ok(version)
+}
+
+/// Appends a whole frame to `out`.
+pub fn write_frame(kind: FrameKind, payload: &[u8], out: &mut Vec<u8>) {
+    let len = u32::try_from(payload.len() + 1).expect("frame body fits in u32");
+    assert!(
+        len <= MAX_BODY,
+        "frame body of {len} bytes exceeds {MAX_BODY}"
+    );
+    let len_bytes = len.to_le_bytes();
+    out.extend_from_slice(&len_bytes);
+    out.extend_from_slice(&crc(&len_bytes).to_le_bytes());
+    let mut digest = crc32c::crc32c(&[kind as u8]);
+    digest = crc32c::crc32c_append(digest, payload);
+    out.extend_from_slice(&digest.to_le_bytes());
+    out.push(kind as u8);
+    out.extend_from_slice(payload);
+}
+
+/// One frame read in place.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    pub kind: FrameKind,
+    pub payload: &'a [u8],
+    /// The frame's first byte in the file.
+    pub offset: usize,
+    /// The byte after the frame.
+    pub end: usize,
+    /// The frame's length and body checksum as stored (what the prefix fingerprint chains).
+    pub len: u32,
+    pub crc: u32,
+}
+
+/// What lies at an offset.
+#[derive(Clone, Debug)]
+pub enum Next<'a> {
+    Frame(Frame<'a>),
+    /// The end of the file, exactly after a whole frame.
+    End,
+    /// An unfinished last frame: the file ends inside it, or it is the last thing in the file
+    /// and its checksum fails, or only zero bytes remain. What a crash mid-append leaves.
+    Torn(String),
+    /// A frame that cannot be read and is not the last thing in the file.
+    Damaged(String),
+}
+
+/// Reads the frame at `at` in `buf` (the whole file, or all of it read so far).
+pub fn next_frame(buf: &[u8], at: usize) -> Next<'_> {
+    let rest = &buf[at.min(buf.len())..];
+    if rest.is_empty() {
+        return Next::End;
+    }
+    let zeros = || rest.iter().all(|&b| b == 0);
+    if rest.len() < FRAME_HEADER_LEN {
+        return Next::Torn(format!(
+            "the file ends {} bytes into a frame header",
+            rest.len()
+        ));
+    }
+    let word = |i: usize| u32::from_le_bytes(rest[i..i + 4].try_into().expect("4 bytes"));
+    let (len, len_crc, body_crc) = (word(0), word(4), word(8));
+    if crc(&rest[..4]) != len_crc {
+        if zeros() {
+            return Next::Torn(format!("{} zero bytes where a frame should be", rest.len()));
+        }
+        return Next::Damaged("a frame length is damaged (its checksum does not match)".into());
+    }
+    if len == 0 || len > MAX_BODY {
+        return Next::Damaged(format!(
+            "a frame declares {len} bytes, outside 1..={MAX_BODY}"
+        ));
+    }
+    let end = FRAME_HEADER_LEN + len as usize;
+    if rest.len() < end {
+        return Next::Torn(format!(
+            "a frame of {len} bytes is cut after {} bytes",
+            rest.len() - FRAME_HEADER_LEN
+        ));
+    }
+    let body = &rest[FRAME_HEADER_LEN..end];
+    if crc(body) != body_crc {
+        if rest.len() == end {
+            return Next::Torn(
+                "the last frame's checksum does not match (it was not completely written)".into(),
+            );
+        }
+        return Next::Damaged("a frame's checksum does not match its bytes".into());
+    }
+    let Some(kind) = FrameKind::from_byte(body[0]) else {
+        return Next::Damaged(format!("unknown frame kind {}", body[0]));
+    };
+    Next::Frame(Frame {
+        kind,
+        payload: &body[1..],
+        offset: at,
+        end: at + end,
+        len,
+        crc: body_crc,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_of(payloads: &[&[u8]]) -> Vec<u8> {
+        let mut buf = header().to_vec();
+        for p in payloads {
+            write_frame(FrameKind::Events, p, &mut buf);
+        }
+        buf
+    }
+
+    #[test]
+    fn frames_read_back_in_order() {
+        let buf = log_of(&[b"one", b"two!"]);
+        check_header(&buf).unwrap();
+        let Next::Frame(a) = next_frame(&buf, HEADER_LEN) else {
+            panic!()
+        };
+        assert_eq!(a.payload, b"one");
+        let Next::Frame(b) = next_frame(&buf, a.end) else {
+            panic!()
+        };
+        assert_eq!(b.payload, b"two!");
+        assert!(matches!(next_frame(&buf, b.end), Next::End));
+    }
+
+    #[test]
+    fn a_cut_last_frame_is_torn_and_a_damaged_middle_frame_is_not() {
+        let buf = log_of(&[b"one", b"two!"]);
+        let Next::Frame(a) = next_frame(&buf, HEADER_LEN) else {
+            panic!()
+        };
+        for cut in a.end + 1..buf.len() {
+            assert!(
+                matches!(next_frame(&buf[..cut], a.end), Next::Torn(_)),
+                "cut {cut}"
+            );
+        }
+        let mut bad = buf.clone();
+        bad[a.end - 1] ^= 1;
+        assert!(matches!(next_frame(&bad, HEADER_LEN), Next::Damaged(_)));
+        let mut bad = buf.clone();
+        bad[HEADER_LEN] ^= 0x80;
+        assert!(matches!(next_frame(&bad, HEADER_LEN), Next::Damaged(_)));
+        let mut zeroed = buf[..a.end].to_vec();
+        zeroed.extend_from_slice(&[0; 40]);
+        assert!(matches!(next_frame(&zeroed, a.end), Next::Torn(_)));
+    }
+
+    #[test]
+    fn header_checks() {
+        assert!(check_header(b"DEMARCH").is_err());
+        let mut h = header();
+        assert_eq!(check_header(&h), Ok(FORMAT_VERSION));
+        h[9] ^= 1;
+        assert!(check_header(&h).is_err());
+    }
+}
+
+/// The fixed start of an events payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventsHeader {
+    pub schema: u16,
+    /// The sequence of the first event in the frame (the log numbers events from 1).
+    pub first_seq: u64,
+    pub count: u32,
+    /// Bytes of the string section that follows this header.
+    pub strings_len: u32,
+}
+
+pub const EVENTS_HEADER_LEN: usize = 18;
+
+impl EventsHeader {
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.schema.to_le_bytes());
+        out.extend_from_slice(&self.first_seq.to_le_bytes());
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.strings_len.to_le_bytes());
+    }
+
+    /// Splits an events payload into its header, string section and records section.
+    pub fn read(payload: &[u8]) -> Result<(EventsHeader, &[u8], &[u8]), String> {
+        if payload.len() < EVENTS_HEADER_LEN {
+            return Err(format!(
+                "an events frame of {} bytes is shorter than its header",
+                payload.len()
+            ));
+        }
+        let h = EventsHeader {
+            schema: u16::from_le_bytes(payload[0..2].try_into().expect("2 bytes")),
+            first_seq: u64::from_le_bytes(payload[2..10].try_into().expect("8 bytes")),
+            count: u32::from_le_bytes(payload[10..14].try_into().expect("4 bytes")),
+            strings_len: u32::from_le_bytes(payload[14..18].try_into().expect("4 bytes")),
+        };
+        let rest = &payload[EVENTS_HEADER_LEN..];
+        if h.strings_len as usize > rest.len() {
+            return Err(format!(
+                "an events frame declares {} bytes of strings but holds {}",
+                h.strings_len,
+                rest.len()
+            ));
+        }
+        let (strings, records) = rest.split_at(h.strings_len as usize);
+        Ok((h, strings, records))
+    }
+}
+
+/// The fixed header of a snapshot file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotHeader {
+    /// Events the snapshot's state includes (sequences 1..=count).
+    pub count: u64,
+    /// The byte of the log right after the frame holding event `count`.
+    pub offset: u64,
+    /// The log prefix fingerprint at `offset`.
+    pub fingerprint: [u8; 32],
+    /// The build that wrote it: a snapshot is a cache tied to the state layout of its build.
+    pub build: [u8; 16],
+    pub state_crc: u32,
+    pub state_len: u64,
+}
+
+pub const SNAPSHOT_MAGIC: [u8; 8] = *b"DEMSNAP1";
+pub const SNAPSHOT_HEADER_LEN: usize = 8 + 8 + 8 + 32 + 16 + 4 + 8;
+
+impl SnapshotHeader {
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&SNAPSHOT_MAGIC);
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.offset.to_le_bytes());
+        out.extend_from_slice(&self.fingerprint);
+        out.extend_from_slice(&self.build);
+        out.extend_from_slice(&self.state_crc.to_le_bytes());
+        out.extend_from_slice(&self.state_len.to_le_bytes());
+    }
+
+    pub fn read(bytes: &[u8]) -> Result<SnapshotHeader, String> {
+        if bytes.len() < SNAPSHOT_HEADER_LEN || bytes[..8] != SNAPSHOT_MAGIC {
+            return Err("not a snapshot file".into());
+        }
+        let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        Ok(SnapshotHeader {
+            count: u64_at(8),
+            offset: u64_at(16),
+            fingerprint: bytes[24..56].try_into().expect("32 bytes"),
+            build: bytes[56..72].try_into().expect("16 bytes"),
+            state_crc: u32::from_le_bytes(bytes[72..76].try_into().expect("4 bytes")),
+            state_len: u64_at(76),
+        })
+    }
+}

@@ -1,0 +1,235 @@
+//! Snapshots: the state after every K events, stored beside the log in `<log>.snapshots/`, one
+//! file per snapshot named by the events it covers (`000000001000.snap`).
+//!
+//! A snapshot is a cache. It is used only when its build tag matches this build, its checksum
+//! matches its bytes, and the log prefix fingerprint it records matches the log it is used with
+//! at the byte it claims to cover; otherwise it is ignored (with a note) and the state is
+//! rebuilt by replay. Deleting the folder is always safe.
+
+use super::format::{self, SnapshotHeader};
+use super::{Log, LogError, build_tag, io};
+use crate::codec;
+use crate::core::{Engine, State};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Bumped whenever the layout of `State` changes, so older snapshots are ignored.
+pub const STATE_LAYOUT: u32 = 1;
+
+/// The folder holding a log's snapshots.
+pub fn dir(log: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.snapshots", log.display()))
+}
+
+fn file_name(count: u64) -> String {
+    format!("{count:012}.snap")
+}
+
+/// Snapshot files beside a log, with their headers (unreadable ones are left out).
+pub fn list(log: &Path) -> Vec<(PathBuf, SnapshotHeader)> {
+    let Ok(entries) = std::fs::read_dir(dir(log)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, SnapshotHeader)> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
+        .filter_map(|p| {
+            let mut head = [0u8; format::SNAPSHOT_HEADER_LEN];
+            File::open(&p).ok()?.read_exact(&mut head).ok()?;
+            Some((p, SnapshotHeader::read(&head).ok()?))
+        })
+        .collect();
+    out.sort_by_key(|(_, h)| h.count);
+    out
+}
+
+/// The log offsets snapshots claim to cover (where a reader should remember the fingerprint).
+pub fn claimed_offsets(log: &Path) -> Vec<u64> {
+    list(log).into_iter().map(|(_, h)| h.offset).collect()
+}
+
+/// Writes a snapshot of `state` after `count` events, the log ending at `offset` with prefix
+/// fingerprint `fingerprint`. Written to a temporary name then renamed, so a reader never sees
+/// half a snapshot.
+pub fn write(
+    log: &Path,
+    count: u64,
+    offset: u64,
+    fingerprint: [u8; 32],
+    state: &State,
+) -> Result<PathBuf, LogError> {
+    let d = dir(log);
+    std::fs::create_dir_all(&d).map_err(io(&d, "cannot create the snapshot folder"))?;
+    let body = codec::encode(state);
+    let header = SnapshotHeader {
+        count,
+        offset,
+        fingerprint,
+        build: build_tag(),
+        state_crc: format::crc(&body),
+        state_len: body.len() as u64,
+    };
+    let mut bytes = Vec::with_capacity(format::SNAPSHOT_HEADER_LEN + body.len());
+    header.write(&mut bytes);
+    bytes.extend_from_slice(&body);
+    let path = d.join(file_name(count));
+    let tmp = d.join(format!("{}.partial", file_name(count)));
+    std::fs::write(&tmp, &bytes).map_err(io(&tmp, "cannot write a snapshot"))?;
+    std::fs::rename(&tmp, &path).map_err(io(&path, "cannot rename a snapshot into place"))?;
+    Ok(path)
+}
+
+/// Why a snapshot on disk was not used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ignored {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// Loads the snapshot at `path` if it is valid for `log`.
+fn load(log: &Log, path: &Path, h: &SnapshotHeader) -> Result<State, String> {
+    if h.build != build_tag() {
+        return Err("written by another build of demarche".into());
+    }
+    if log.fingerprint_at(h.offset) != Some(h.fingerprint)
+        || log.frame_ending_at(h.count).map(|i| log.frames[i].end) != Some(h.offset)
+    {
+        return Err(format!(
+            "built from a different log (or an earlier version of this one) at byte {}",
+            h.offset
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let body = &bytes[format::SNAPSHOT_HEADER_LEN.min(bytes.len())..];
+    if body.len() as u64 != h.state_len || format::crc(body) != h.state_crc {
+        return Err("damaged (checksum mismatch)".into());
+    }
+    codec::decode(body).map_err(|e| format!("does not decode: {e}"))
+}
+
+/// The newest valid snapshot whose header satisfies `usable`, and the snapshots passed over
+/// because they were invalid.
+pub fn best(
+    log: &Log,
+    usable: impl Fn(&SnapshotHeader, &State) -> bool,
+) -> (Option<(u64, State)>, Vec<Ignored>) {
+    let mut ignored = Vec::new();
+    for (path, h) in list(&log.path).into_iter().rev() {
+        if h.count > log.count {
+            ignored.push(Ignored {
+                path,
+                why: format!("covers {} events but the log holds {}", h.count, log.count),
+            });
+            continue;
+        }
+        match load(log, &path, &h) {
+            Ok(state) if usable(&h, &state) => return (Some((h.count, state)), ignored),
+            Ok(_) => {}
+            Err(why) => ignored.push(Ignored { path, why }),
+        }
+    }
+    (None, ignored)
+}
+
+/// The state after the first `count` events of `log`: from the newest valid snapshot at or
+/// before `count`, then replay. Returns the state and the snapshot used, if any.
+pub fn state_at_count(log: &Log, count: u64) -> Result<(State, Option<u64>), LogError> {
+    let (snap, _) = best(log, |h, _| h.count <= count);
+    let (mut done, state, used) = match snap {
+        Some((c, s)) => (c, s, Some(c)),
+        None => (0, log.genesis.initial.clone(), None),
+    };
+    let world = &log.genesis.world;
+    let mut engine = Engine::new(world, state);
+    for (i, f) in log.frames.iter().enumerate() {
+        let first = f.header.first_seq - 1;
+        let last = first + u64::from(f.header.count);
+        if last <= done {
+            continue;
+        }
+        if first >= count {
+            break;
+        }
+        for (k, r) in log.records(i)?.into_iter().enumerate() {
+            let seq = first + k as u64;
+            if seq < done {
+                continue;
+            }
+            if seq >= count {
+                break;
+            }
+            engine
+                .step(&r.event, &mut ())
+                .map_err(|reason| LogError::Damaged {
+                    path: log.path.clone(),
+                    offset: f.offset,
+                    last_good: seq,
+                    why: format!(
+                        "event {} is rejected by this build's rules: E{:03} {}",
+                        seq + 1,
+                        reason.code(),
+                        reason.describe(world)
+                    ),
+                })?;
+            done = seq + 1;
+        }
+    }
+    Ok((engine.state, used))
+}
+
+/// Replays the whole log and writes a snapshot at every frame end that falls on a multiple of
+/// the log's snapshot interval; removes snapshots that are not valid for this log. Returns the
+/// number written.
+pub fn rebuild(log_path: &Path) -> Result<usize, LogError> {
+    let log = Log::open(log_path)?;
+    if let Some(e) = log.damage() {
+        return Err(e);
+    }
+    for (path, h) in list(log_path) {
+        if load(&log, &path, &h).is_err() {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    let every = u64::from(log.genesis.snapshot_every);
+    if every == 0 {
+        return Ok(0);
+    }
+    let world = &log.genesis.world;
+    let mut engine = Engine::new(world, log.genesis.initial.clone());
+    let mut fingerprint = super::Fingerprint::new(&format::header());
+    // The genesis frame's length and checksum come first in the chain.
+    let genesis_end = log.frames.first().map_or(log.end, |f| f.offset);
+    let g = match format::next_frame(&log.bytes[..genesis_end as usize], format::HEADER_LEN) {
+        format::Next::Frame(g) => g,
+        _ => unreachable!("Log::open checked the genesis frame"),
+    };
+    fingerprint.add(g.len, g.crc);
+    let mut written = 0;
+    for (i, f) in log.frames.iter().enumerate() {
+        for r in log.records(i)? {
+            engine
+                .step(&r.event, &mut ())
+                .map_err(|reason| LogError::Damaged {
+                    path: log.path.clone(),
+                    offset: f.offset,
+                    last_good: engine.state.next_seq().0 as u64,
+                    why: format!(
+                        "an event is rejected by this build's rules: E{:03} {}",
+                        reason.code(),
+                        reason.describe(world)
+                    ),
+                })?;
+        }
+        let format::Next::Frame(fr) = format::next_frame(&log.bytes, f.offset as usize) else {
+            unreachable!("Log::open checked every indexed frame");
+        };
+        fingerprint.add(fr.len, fr.crc);
+        let count = f.header.first_seq - 1 + u64::from(f.header.count);
+        if count % every == 0 {
+            write(log_path, count, f.end, fingerprint.value(), &engine.state)?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}

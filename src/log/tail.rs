@@ -1,0 +1,198 @@
+//! Following a log as other processes append to it (tokio).
+//!
+//! [`Follow`] keeps one cursor: the byte offset after the last whole frame it has handed out,
+//! and the next sequence it expects. Catching up from disk and waiting for new appends are the
+//! same loop (read from the cursor to the end of the file, hand out every whole frame, wait,
+//! repeat), so there is no switch-over where an event could be missed or seen twice. An
+//! unfinished frame at the end (an append in progress) is read again on the next poll; a damaged
+//! frame is an error.
+
+use super::format::{self, EventsHeader, FrameKind, Next};
+use super::schema::{self, Genesis};
+use super::{LogError, io};
+use crate::codec;
+use crate::core::Event;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+/// One event read from a log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEvent {
+    /// From 1.
+    pub seq: u64,
+    pub id: String,
+    pub source: String,
+    pub event: Event,
+}
+
+/// An async reader that yields every event from a given sequence on, then waits for more.
+pub struct Follow {
+    path: PathBuf,
+    /// The byte after the last whole frame read.
+    offset: u64,
+    /// The sequence the next frame must start at.
+    next_seq: u64,
+    /// Events below this sequence are skipped.
+    from: u64,
+    genesis: Option<Genesis>,
+    strings: Vec<String>,
+    ready: VecDeque<LogEvent>,
+    /// How long to wait between looks at the file once caught up.
+    pub poll: Duration,
+}
+
+impl Follow {
+    /// Follows the log at `path` from sequence `from` (1 for everything).
+    pub fn new(path: &Path, from: u64) -> Follow {
+        Follow {
+            path: path.to_path_buf(),
+            offset: 0,
+            next_seq: 1,
+            from: from.max(1),
+            genesis: None,
+            strings: Vec::new(),
+            ready: VecDeque::new(),
+            poll: Duration::from_millis(20),
+        }
+    }
+
+    /// The log's genesis, once the first read has happened.
+    pub fn genesis(&self) -> Option<&Genesis> {
+        self.genesis.as_ref()
+    }
+
+    /// The next event, waiting for it to be appended if need be.
+    pub async fn next(&mut self) -> Result<LogEvent, LogError> {
+        loop {
+            if let Some(e) = self.try_next().await? {
+                return Ok(e);
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// The next event if one is already in the file, without waiting.
+    pub async fn try_next(&mut self) -> Result<Option<LogEvent>, LogError> {
+        if self.ready.is_empty() {
+            self.read_more().await?;
+        }
+        Ok(self.ready.pop_front())
+    }
+
+    async fn read_more(&mut self) -> Result<(), LogError> {
+        let path = self.path.clone();
+        let mut file = tokio::fs::File::open(&path)
+            .await
+            .map_err(io(&path, "cannot open the log"))?;
+        let mut buf = Vec::new();
+        let base = if self.genesis.is_none() {
+            file.read_to_end(&mut buf)
+                .await
+                .map_err(io(&path, "cannot read the log"))?;
+            let not_a_log = |why: String| LogError::NotALog {
+                path: path.clone(),
+                why,
+            };
+            if buf.len() < format::HEADER_LEN {
+                // Being created: wait for the header.
+                return Ok(());
+            }
+            format::check_header(&buf).map_err(not_a_log)?;
+            match format::next_frame(&buf, format::HEADER_LEN) {
+                Next::Frame(f) if f.kind == FrameKind::Genesis => {
+                    let g = schema::decode_genesis(f.payload).map_err(|e| {
+                        not_a_log(format!("the genesis frame does not decode: {e}"))
+                    })?;
+                    self.genesis = Some(g);
+                    self.offset = f.end as u64;
+                }
+                Next::Torn(_) | Next::End => return Ok(()),
+                Next::Damaged(why) => {
+                    return Err(not_a_log(format!(
+                        "the genesis frame cannot be read: {why}"
+                    )));
+                }
+                Next::Frame(_) => {
+                    return Err(not_a_log("the first frame is not a genesis frame".into()));
+                }
+            }
+            buf.drain(..self.offset as usize);
+            self.offset
+        } else {
+            file.seek(std::io::SeekFrom::Start(self.offset))
+                .await
+                .map_err(io(&path, "cannot read the log"))?;
+            file.read_to_end(&mut buf)
+                .await
+                .map_err(io(&path, "cannot read the log"))?;
+            self.offset
+        };
+        let mut at = 0;
+        loop {
+            match format::next_frame(&buf, at) {
+                Next::End | Next::Torn(_) => break,
+                Next::Damaged(why) => return Err(self.damaged(base + at as u64, why)),
+                Next::Frame(f) => {
+                    let events = self
+                        .decode(f.payload)
+                        .map_err(|why| self.damaged(base + at as u64, why))?;
+                    self.ready.extend(events);
+                    at = f.end;
+                    self.offset = base + at as u64;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn damaged(&self, offset: u64, why: String) -> LogError {
+        LogError::Damaged {
+            path: self.path.clone(),
+            offset,
+            last_good: self.next_seq - 1,
+            why,
+        }
+    }
+
+    fn decode(&mut self, payload: &[u8]) -> Result<Vec<LogEvent>, String> {
+        let (h, strings, records) = EventsHeader::read(payload)?;
+        if h.first_seq != self.next_seq {
+            return Err(format!(
+                "the frame starts at sequence {} where {} was expected",
+                h.first_seq, self.next_seq
+            ));
+        }
+        let new: Vec<String> =
+            codec::decode(strings).map_err(|e| format!("its strings do not decode: {e}"))?;
+        self.strings.extend(new);
+        let records = schema::decode_records(h.schema, records)
+            .map_err(|e| format!("its events do not decode: {e}"))?;
+        if records.len() != h.count as usize {
+            return Err(format!(
+                "the frame declares {} events and holds {}",
+                h.count,
+                records.len()
+            ));
+        }
+        let mut out = Vec::new();
+        for (k, r) in records.into_iter().enumerate() {
+            let seq = h.first_seq + k as u64;
+            let text = |i: u32| self.strings.get(i as usize).cloned();
+            let (Some(id), Some(source)) = (text(r.id), text(r.source)) else {
+                return Err("an event names a string the log does not hold".into());
+            };
+            if seq >= self.from {
+                out.push(LogEvent {
+                    seq,
+                    id,
+                    source,
+                    event: r.event,
+                });
+            }
+        }
+        self.next_seq = h.first_seq + u64::from(h.count);
+        Ok(out)
+    }
+}

@@ -14,7 +14,8 @@
 //! `category` when unspecified, a statement's neutral `tone`, `how = "withdrawn"`, a start
 //! condition's `since` when it is the start day. Text with line breaks is written as a
 //! multi-line string; every string is escaped so that quotes, backslashes, control characters
-//! and non-ASCII text come back unchanged.
+//! and non-ASCII text come back unchanged. Named persons are listed in declaration order, as
+//! the loader keeps them.
 //!
 //! Some states cannot be written as a scenario file: a starting state with staff already due to
 //! leave, measures already scheduled, a cap still in its compliance period, a withdrawn consent,
@@ -927,6 +928,10 @@ fn json_fields(obj: &mut Map<String, Value>, fields: &[Field]) {
 
 /// The event at `index` (file position, from 0) as one JSON object; see the module docs for
 /// its keys.
+///
+/// # Panics
+///
+/// If `index` is not the position of an event of `s`.
 pub fn event_json(s: &Scenario, index: usize) -> Value {
     let w = &s.world;
     let e = &s.events[index];

@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod core;
+pub mod export;
 pub mod r#gen;
 pub mod log;
 pub mod report;

@@ -85,6 +85,8 @@ pub struct Scenario {
     /// The last day the scenario covers; a full replay moves the clock here after the last
     /// event, so that measures scheduled up to it take effect.
     pub end: Option<Day>,
+    /// General sources of the whole scenario, as listed in its header.
+    pub sources: Vec<String>,
     pub world: World,
     pub initial: State,
     pub events: Vec<Event>,
@@ -414,7 +416,6 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
     let start = b.date(&raw.scenario.start).unwrap_or_default();
     b.start = start;
     let end = raw.scenario.end.as_ref().and_then(|e| b.date(e));
-    let _ = &raw.scenario.sources;
     b.actors(&raw.actors);
     b.persons(&raw.persons);
     b.mission_defs(&raw.missions);
@@ -438,6 +439,7 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
         summary: raw.scenario.summary,
         start,
         end,
+        sources: raw.scenario.sources,
         world: b.world,
         initial,
         events,

@@ -13,7 +13,7 @@ fn root() -> PathBuf {
 }
 
 /// Compares `actual` with the file at `path`, or writes it when UPDATE_EXPECT is set.
-fn expect_file(path: &Path, actual: &str) {
+pub(crate) fn expect_file(path: &Path, actual: &str) {
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(path, actual).unwrap();
         return;

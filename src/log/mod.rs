@@ -365,6 +365,7 @@ impl Log {
             text: String::new(),
             title: g.title.clone(),
             summary: g.summary.clone(),
+            sources: g.sources.clone(),
             start: g.start,
             end,
             world: g.world.clone(),
@@ -566,7 +567,7 @@ impl Writer {
         let genesis = Genesis {
             title: scenario.title.clone(),
             summary: scenario.summary.clone(),
-            sources: Vec::new(),
+            sources: scenario.sources.clone(),
             start: scenario.start,
             end: scenario.end,
             snapshot_every,

@@ -222,6 +222,8 @@ fn append(log: &Path, events: &Path, expect: Option<u64>, wait: f64, format: For
         .map(|(event, m)| NewEvent {
             id: m.id.clone(),
             source: m.source.clone(),
+            summary: m.summary.clone(),
+            note: m.note.clone(),
             event,
         })
         .collect();
@@ -418,8 +420,23 @@ fn export(path: &Path, format: ExportFormat) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let _ = format;
-    let _ = s;
+    let mut out = std::io::stdout().lock();
+    match format {
+        ExportFormat::Jsonl => {
+            if let Err(e) = demarche::export::to_jsonl(&s, &mut out) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return fail(&e);
+                }
+            }
+        }
+        ExportFormat::Toml => match demarche::export::to_toml(&s) {
+            Ok(text) => {
+                use std::io::Write;
+                let _ = out.write_all(text.as_bytes());
+            }
+            Err(e) => return fail(&e),
+        },
+    }
     ExitCode::SUCCESS
 }
 

@@ -320,7 +320,8 @@ impl Log {
         }
         let n = self.strings.len() as u32;
         for r in &records {
-            if r.id >= n || r.source >= n {
+            let optional = [r.summary, r.note].into_iter().flatten();
+            if r.id >= n || r.source >= n || optional.into_iter().any(|s| s >= n) {
                 return Err(damaged(
                     "an event names a string the log does not hold".into(),
                 ));
@@ -351,8 +352,8 @@ impl Log {
                     id: self.strings[r.id as usize].clone(),
                     span: 0..0,
                     source: self.strings[r.source as usize].clone(),
-                    summary: None,
-                    note: None,
+                    summary: r.summary.map(|s| self.strings[s as usize].clone()),
+                    note: r.note.map(|s| self.strings[s as usize].clone()),
                 });
                 events.push(r.event);
             }
@@ -431,6 +432,8 @@ pub struct Recovered {
 pub struct NewEvent {
     pub id: String,
     pub source: String,
+    pub summary: Option<String>,
+    pub note: Option<String>,
     /// Refers to earlier events by core sequence (`Seq(n - 1)` for log sequence `n`).
     pub event: Event,
 }
@@ -605,6 +608,8 @@ impl Writer {
             .map(|(e, m)| NewEvent {
                 id: m.id.clone(),
                 source: m.source.clone(),
+                summary: m.summary.clone(),
+                note: m.note.clone(),
                 event: e.clone(),
             })
             .collect();
@@ -814,9 +819,13 @@ impl Writer {
         for e in events {
             let id = self.intern(&e.id, &mut new);
             let source = self.intern(&e.source, &mut new);
+            let summary = e.summary.as_deref().map(|s| self.intern(s, &mut new));
+            let note = e.note.as_deref().map(|s| self.intern(s, &mut new));
             records.push(Record {
                 id,
                 source,
+                summary,
+                note,
                 event: e.event.clone(),
             });
         }

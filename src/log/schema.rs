@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 /// The schema of the genesis payload this build writes.
 pub const GENESIS_SCHEMA: u16 = 1;
 /// The schema of event records this build writes.
-pub const RECORD_SCHEMA: u16 = 1;
+///
+/// History: 1 (first release) held id, source and event; 2 adds the one-line summary and the
+/// note of an event, so that an exported log gives back the scenario file it came from.
+pub const RECORD_SCHEMA: u16 = 2;
 
 /// What a log starts from: the scenario's header, cast and starting state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,12 +37,35 @@ pub struct Genesis {
 /// An index into the log's string table (strings are introduced by event frames, in order).
 pub type StrId = u32;
 
-/// One event as stored: the core event and the ids of its strings.
+/// One event as stored (schema 2): the core event and the ids of its strings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub id: StrId,
     pub source: StrId,
+    pub summary: Option<StrId>,
+    pub note: Option<StrId>,
     pub event: Event,
+}
+
+/// An event record of schema 1, frozen as it was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordV1 {
+    pub id: StrId,
+    pub source: StrId,
+    pub event: Event,
+}
+
+impl From<RecordV1> for Record {
+    /// Schema 1 had no summary or note: the upcast event has none.
+    fn from(r: RecordV1) -> Record {
+        Record {
+            id: r.id,
+            source: r.source,
+            summary: None,
+            note: None,
+            event: r.event,
+        }
+    }
 }
 
 /// Encodes the genesis payload: schema, then the value.
@@ -60,7 +86,11 @@ pub fn decode_genesis(payload: &[u8]) -> Result<Genesis, DecodeError> {
 /// Decodes records of a given schema into the current one.
 pub fn decode_records(schema: u16, bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
     match schema {
-        1 => codec::decode(bytes),
+        1 => {
+            let old: Vec<RecordV1> = codec::decode(bytes)?;
+            Ok(old.into_iter().map(Record::from).collect())
+        }
+        2 => codec::decode(bytes),
         n => Err(unknown_schema("event record", n, RECORD_SCHEMA)),
     }
 }

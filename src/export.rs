@@ -725,13 +725,13 @@ fn check_events(check: &mut Check, s: &Scenario) {
             }
         }
     }
-    if let (Some(end), Some(last)) = (s.end, s.events.last()) {
-        if end < last.date {
-            check.no(format!(
-                "the scenario ends on {end}, before its last event ({})",
-                last.date
-            ));
-        }
+    if let (Some(end), Some(last)) = (s.end, s.events.last())
+        && end < last.date
+    {
+        check.no(format!(
+            "the scenario ends on {end}, before its last event ({})",
+            last.date
+        ));
     }
 }
 

@@ -253,10 +253,10 @@ fn scenario_of(g: Generated, title: String, sources: Vec<String>, notes: &[Strin
 /// protest or demand is about (the export refuses it; see the test below).
 fn without_signal_missions(mut s: Scenario) -> Scenario {
     for e in &mut s.events {
-        if let Body::Signal { kind, mission, .. } = &mut e.body {
-            if *kind != Kind::AmbassadorSummoned {
-                *mission = None;
-            }
+        if let Body::Signal { kind, mission, .. } = &mut e.body
+            && *kind != Kind::AmbassadorSummoned
+        {
+            *mission = None;
         }
     }
     s

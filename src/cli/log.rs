@@ -423,10 +423,10 @@ fn export(path: &Path, format: ExportFormat) -> ExitCode {
     let mut out = std::io::stdout().lock();
     match format {
         ExportFormat::Jsonl => {
-            if let Err(e) = demarche::export::to_jsonl(&s, &mut out) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return fail(&e);
-                }
+            if let Err(e) = demarche::export::to_jsonl(&s, &mut out)
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return fail(&e);
             }
         }
         ExportFormat::Toml => match demarche::export::to_toml(&s) {

@@ -200,6 +200,36 @@ impl Stats {
     }
 }
 
+impl Generated {
+    /// The generated log as a scenario named `name`: event ids `g-1`, `g-2`... (by position,
+    /// from 1), and a handful of repeated sources, as real episodes cite a few documents many
+    /// times.
+    pub fn into_scenario(self, name: &str) -> crate::scenario::Scenario {
+        let meta = (0..self.events.len())
+            .map(|i| crate::scenario::EventMeta {
+                id: format!("g-{}", i + 1),
+                span: 0..0,
+                source: format!("generated: source {}", i % 7),
+                summary: None,
+                note: None,
+            })
+            .collect();
+        crate::scenario::Scenario {
+            name: name.to_string(),
+            text: String::new(),
+            title: format!("Generated log {name}"),
+            summary: None,
+            start: start_day(),
+            end: None,
+            sources: Vec::new(),
+            world: self.world,
+            initial: self.initial,
+            events: self.events,
+            meta,
+        }
+    }
+}
+
 /// The day generated scenarios start on (2014-03-01).
 pub fn start_day() -> Day {
     Day::from_ymd(2014, 3, 1).expect("a real date")

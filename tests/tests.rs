@@ -3,5 +3,6 @@
 mod cli;
 mod export;
 mod golden;
+mod log;
 mod props;
 mod rules;

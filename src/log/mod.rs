@@ -804,23 +804,29 @@ impl Writer {
         Ok(())
     }
 
-    fn intern(&mut self, s: &str, new: &mut Vec<String>) -> u32 {
-        if let Some(&i) = self.strings.get(s) {
-            return i;
-        }
-        let i = self.string_count + new.len() as u32;
-        new.push(s.to_string());
-        i
-    }
-
     fn write_frame(&mut self, events: &[NewEvent]) -> Result<(), AppendError> {
-        let mut new = Vec::new();
+        // Strings new to the log, in the order this frame introduces them.
+        let mut new: Vec<String> = Vec::new();
+        let mut fresh: HashMap<String, u32> = HashMap::new();
+        let (known, base) = (&self.strings, self.string_count);
+        let mut intern = |s: &str| -> u32 {
+            if let Some(&i) = known.get(s) {
+                return i;
+            }
+            if let Some(&i) = fresh.get(s) {
+                return i;
+            }
+            let i = base + new.len() as u32;
+            new.push(s.to_string());
+            fresh.insert(s.to_string(), i);
+            i
+        };
         let mut records = Vec::with_capacity(events.len());
         for e in events {
-            let id = self.intern(&e.id, &mut new);
-            let source = self.intern(&e.source, &mut new);
-            let summary = e.summary.as_deref().map(|s| self.intern(s, &mut new));
-            let note = e.note.as_deref().map(|s| self.intern(s, &mut new));
+            let id = intern(&e.id);
+            let source = intern(&e.source);
+            let summary = e.summary.as_deref().map(&mut intern);
+            let note = e.note.as_deref().map(&mut intern);
             records.push(Record {
                 id,
                 source,

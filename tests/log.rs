@@ -1,0 +1,647 @@
+//! The durable log as users and later builds meet it: golden logs every build must read, the
+//! schema 1 upcaster, bounded decoding of hostile bytes, encode/decode round trips over
+//! generated logs, snapshots that give the same state as a full replay, and the `log` commands.
+//! Crash and multi-process tests are in log_crash.rs.
+
+use demarche::codec;
+use demarche::core::{Engine, Event};
+use demarche::r#gen::{GenConfig, Generator, generate};
+use demarche::log::format::{self, EventsHeader, FrameKind};
+use demarche::log::schema::{self, RecordV1};
+use demarche::log::{
+    AppendError, Log, LogEnd, LogError, NewEvent, Writer, WriterOptions, snapshot,
+};
+use demarche::run::{Until, run};
+use demarche::scenario::{self, Scenario};
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh, empty folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let d = std::env::temp_dir().join(format!("demarche-log-{}-{name}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn nato() -> Scenario {
+    scenario::load(&root().join("scenarios/nato-russia-2021.toml")).unwrap()
+}
+
+fn demarche(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_demarche"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn create(path: &Path, s: &Scenario, every: u32) -> Writer {
+    Writer::create(path, s, every, WriterOptions::default()).unwrap()
+}
+
+fn digest_at_end(s: &Scenario) -> String {
+    let r = run(s, Until::End, false);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    r.state.digest()
+}
+
+// ---- golden logs ----
+
+#[test]
+fn golden_logs_of_every_schema_still_read_as_the_scenario_they_were_imported_from() {
+    let s = nato();
+    for (file, has_text) in [
+        ("v1-nato-russia-2021.log", false),
+        ("v2-nato-russia-2021.log", true),
+    ] {
+        let log = Log::open(&root().join("tests/golden/logs").join(file)).unwrap();
+        assert_eq!(log.ending, LogEnd::Clean, "{file}");
+        assert_eq!(log.count, 13, "{file}");
+        let back = log.scenario().unwrap();
+        assert_eq!(back.title, s.title);
+        assert_eq!(back.world, s.world, "{file}");
+        assert_eq!(back.initial, s.initial, "{file}");
+        assert_eq!(back.events, s.events, "{file}");
+        for (a, b) in back.meta.iter().zip(&s.meta) {
+            assert_eq!((&a.id, &a.source), (&b.id, &b.source), "{file}");
+            if has_text {
+                assert_eq!((&a.summary, &a.note), (&b.summary, &b.note), "{file}");
+            } else {
+                // Schema 1 had no summaries or notes: the upcaster gives none.
+                assert_eq!((&a.summary, &a.note), (&None, &None), "{file}");
+            }
+        }
+        assert_eq!(digest_at_end(&back), digest_at_end(&s), "{file}");
+    }
+}
+
+#[test]
+fn the_golden_log_of_this_build_is_what_this_build_writes() {
+    // If this fails, the bytes this build writes changed: bump the schema (with an upcaster
+    // for the old one) and commit a new golden log beside the old ones; never edit them.
+    let d = scratch("golden");
+    let path = d.join("nato.log");
+    create(&path, &nato(), 0);
+    let now = std::fs::read(&path).unwrap();
+    let golden = std::fs::read(root().join("tests/golden/logs/v2-nato-russia-2021.log")).unwrap();
+    assert!(
+        now == golden,
+        "this build writes other bytes than the golden log"
+    );
+}
+
+#[test]
+fn schema_1_records_upcast_to_the_current_schema() {
+    let g = generate(&GenConfig {
+        seed: 3,
+        actors: 4,
+        missions: 6,
+        events: 40,
+    });
+    let old: Vec<RecordV1> = g
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| RecordV1 {
+            id: i as u32,
+            source: 0,
+            event: e.clone(),
+        })
+        .collect();
+    let bytes = codec::encode(&old);
+    let new = schema::decode_records(1, &bytes).unwrap();
+    assert_eq!(new.len(), old.len());
+    for (n, o) in new.iter().zip(&old) {
+        assert_eq!((n.id, n.source, &n.event), (o.id, o.source, &o.event));
+        assert_eq!((n.summary, n.note), (None, None));
+    }
+    // The same bytes read as schema 2 would be misread: the schema number matters.
+    assert_ne!(schema::decode_records(2, &bytes).ok(), Some(new));
+    let err = schema::decode_records(9, &bytes).unwrap_err();
+    assert!(err.0.contains("schema 9 is newer"), "{err}");
+}
+
+// ---- hostile and damaged bytes ----
+
+/// A log whose only events frame has `payload` (with a valid checksum: a hostile writer).
+fn log_with_payload(payload: &[u8]) -> Vec<u8> {
+    let s = nato();
+    let d = scratch("hostile");
+    let path = d.join("base.log");
+    create(
+        &path,
+        &Scenario {
+            events: vec![],
+            meta: vec![],
+            ..s
+        },
+        0,
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    format::write_frame(FrameKind::Events, payload, &mut bytes);
+    bytes
+}
+
+fn open_bytes(bytes: &[u8]) -> Result<Log, LogError> {
+    let d = scratch("open");
+    let path = d.join("x.log");
+    std::fs::write(&path, bytes).unwrap();
+    Log::open(&path)
+}
+
+#[test]
+fn hostile_lengths_inside_a_valid_frame_are_errors_not_allocations() {
+    // Strings section claiming 2^60 strings.
+    let mut strings = (1u64 << 60).to_le_bytes().to_vec();
+    strings.extend_from_slice(b"xx");
+    let mut payload = Vec::new();
+    EventsHeader {
+        schema: schema::RECORD_SCHEMA,
+        first_seq: 1,
+        count: 1,
+        strings_len: strings.len() as u32,
+    }
+    .write(&mut payload);
+    payload.extend_from_slice(&strings);
+    let log = open_bytes(&log_with_payload(&payload)).unwrap();
+    match &log.ending {
+        LogEnd::Damaged { why, .. } => assert!(why.contains("strings do not decode"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(log.count, 0);
+
+    // Records claiming 2^40 of them, after an empty string section.
+    let strings = codec::encode(&Vec::<String>::new());
+    let mut payload = Vec::new();
+    EventsHeader {
+        schema: schema::RECORD_SCHEMA,
+        first_seq: 1,
+        count: 1,
+        strings_len: strings.len() as u32,
+    }
+    .write(&mut payload);
+    payload.extend_from_slice(&strings);
+    payload.extend_from_slice(&(1u64 << 40).to_le_bytes());
+    let log = open_bytes(&log_with_payload(&payload)).unwrap();
+    assert_eq!(log.ending, LogEnd::Clean, "the frame itself checks out");
+    let err = log.scenario().unwrap_err();
+    assert!(
+        matches!(&err, LogError::Damaged { last_good: 0, why, .. } if why.contains("do not decode")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_frame_length_beyond_the_limit_is_damage_even_with_a_valid_length_checksum() {
+    let mut bytes = log_with_payload(b"whatever");
+    let mut tail = Vec::new();
+    let len = u32::MAX.to_le_bytes();
+    tail.extend_from_slice(&len);
+    tail.extend_from_slice(&format::crc(&len).to_le_bytes());
+    tail.extend_from_slice(&[0; 4]);
+    bytes.extend_from_slice(&tail);
+    bytes.extend_from_slice(&[7; 64]);
+    let log = open_bytes(&bytes);
+    // The first events frame ("whatever") does not parse either: damage, at its offset.
+    let log = log.unwrap();
+    assert!(
+        matches!(log.ending, LogEnd::Damaged { .. }),
+        "{:?}",
+        log.ending
+    );
+}
+
+#[test]
+fn a_damaged_middle_frame_stops_reading_and_names_the_offset_and_last_good_sequence() {
+    let d = scratch("middle");
+    let path = d.join("x.log");
+    let mut w = create(&path, &nato(), 0);
+    let extra = more_events(&w, 3);
+    for e in &extra {
+        w.append(std::slice::from_ref(e), None).unwrap();
+    }
+    drop(w);
+    let clean = Log::open(&path).unwrap();
+    assert_eq!(clean.count, 16);
+    let second_last = clean.frames[clean.frames.len() - 2].clone();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[second_last.offset as usize + 20] ^= 0x10;
+    std::fs::write(&path, &bytes).unwrap();
+    let log = Log::open(&path).unwrap();
+    assert_eq!(log.count, 14);
+    let err = log.damage().unwrap().to_string();
+    assert!(
+        err.contains(&format!("damaged frame at byte {}", second_last.offset))
+            && err.contains("last good event is sequence 14"),
+        "{err}"
+    );
+    // The CLI says so, and exits 1 after replaying the part before the damage.
+    let p = path.to_str().unwrap();
+    let o = demarche(&["replay", p]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("last good event is sequence 14"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = demarche(&["log", "verify", p]);
+    assert_eq!(o.status.code(), Some(1));
+    // And a writer refuses it.
+    assert!(matches!(
+        Writer::open(&path, WriterOptions::default()),
+        Err(LogError::Damaged { last_good: 14, .. })
+    ));
+}
+
+/// `n` more valid statements to append to what `w` holds.
+fn more_events(w: &Writer, n: usize) -> Vec<NewEvent> {
+    let world = &w.genesis().world;
+    let mut g = Generator::new(world, 99);
+    let mut state = w.state().clone();
+    let mut out = Vec::new();
+    let mut engine_state = state.clone();
+    for i in 0..n {
+        let e = g.next_event(&mut state);
+        let mut engine = Engine::new(world, engine_state);
+        engine.step(&e, &mut ()).unwrap();
+        engine_state = engine.state;
+        state = engine_state.clone();
+        out.push(NewEvent {
+            id: format!("extra-{}-{i}", w.last_seq()),
+            source: "generated".into(),
+            summary: Some(format!("extra event {i}")),
+            note: None,
+            event: e,
+        });
+    }
+    out
+}
+
+// ---- appends ----
+
+#[test]
+fn a_rejected_append_writes_nothing_and_names_the_rule() {
+    let d = scratch("reject");
+    let path = d.join("x.log");
+    let mut w = create(&path, &nato(), 0);
+    let before = std::fs::read(&path).unwrap();
+    let mut bad = more_events(&w, 2);
+    // Date before the last event in the log: the core rejects it.
+    bad[1].event.date = demarche::core::Day::from_ymd(2000, 1, 1).unwrap();
+    let err = w.append(&bad, None).unwrap_err();
+    assert!(
+        matches!(err, AppendError::Rejected { index: 1, .. }),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
+    assert_eq!(w.last_seq(), 13);
+    // Conflicts and duplicate ids are refused too, before anything is written.
+    let good = more_events(&w, 1);
+    assert!(matches!(
+        w.append(&good, Some(12)),
+        Err(AppendError::Conflict {
+            expected: 12,
+            actual: 13
+        })
+    ));
+    let mut dup = good.clone();
+    dup[0].id = "nato-expels-8-2021".into();
+    assert!(matches!(
+        w.append(&dup, None),
+        Err(AppendError::DuplicateId { .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(w.append(&good, Some(13)).unwrap(), 14);
+    let log = Log::open(&path).unwrap();
+    let s = log.scenario().unwrap();
+    assert_eq!(s.meta[13].id, good[0].id);
+    assert_eq!(s.meta[13].summary, good[0].summary);
+    assert_eq!(s.events[13], good[0].event);
+}
+
+// ---- round trips ----
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_logs_read_back_exactly(
+        seed in any::<u64>(),
+        actors in 2usize..10,
+        missions in 0usize..30,
+        events in 0usize..400,
+        every in prop_oneof![Just(0u32), 1u32..50],
+        appended in 0usize..6,
+    ) {
+        let g = generate(&GenConfig { seed, actors, missions, events });
+        let s = g.into_scenario("prop");
+        let d = scratch("prop");
+        let path = d.join("p.log");
+        let mut w = create(&path, &s, every);
+        let extra = more_events(&w, appended);
+        for e in &extra {
+            w.append(std::slice::from_ref(e), None).unwrap();
+        }
+        drop(w);
+        let log = Log::open(&path).unwrap();
+        prop_assert_eq!(&log.ending, &LogEnd::Clean);
+        prop_assert_eq!(log.count as usize, events + appended);
+        let back = log.scenario().unwrap();
+        prop_assert_eq!(&back.world, &s.world);
+        prop_assert_eq!(&back.initial, &s.initial);
+        let all: Vec<Event> = s.events.iter().cloned().chain(extra.iter().map(|e| e.event.clone())).collect();
+        prop_assert_eq!(&back.events, &all);
+        let ids: Vec<String> = s.meta.iter().map(|m| m.id.clone()).chain(extra.iter().map(|e| e.id.clone())).collect();
+        let back_ids: Vec<String> = back.meta.iter().map(|m| m.id.clone()).collect();
+        prop_assert_eq!(back_ids, ids);
+        // Every source is stored once, however often it is cited.
+        let distinct: std::collections::BTreeSet<&str> = back.meta.iter().map(|m| m.source.as_str()).collect();
+        prop_assert!(log.strings.len() <= back.meta.len() + distinct.len() + appended);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
+
+// ---- snapshots ----
+
+#[test]
+fn snapshot_plus_the_rest_equals_a_full_replay_at_many_points() {
+    let g = generate(&GenConfig {
+        seed: 11,
+        actors: 8,
+        missions: 30,
+        events: 1500,
+    });
+    let s = g.into_scenario("snap");
+    let d = scratch("snap");
+    let path = d.join("s.log");
+    create(&path, &s, 100);
+    assert_eq!(snapshot::list(&path).len(), 15);
+    let log = Log::open(&path).unwrap();
+    let scen = log.scenario().unwrap();
+    let mut from_snapshot = 0;
+    for count in (0..=1500u64).step_by(37).chain([100, 1499, 1500]) {
+        let (state, used) = snapshot::state_at_count(&log, count).unwrap();
+        if used.is_some() {
+            from_snapshot += 1;
+            assert!(used.unwrap() <= count && count - used.unwrap() < 100);
+        }
+        let full = if count == 0 {
+            scen.initial.clone()
+        } else {
+            run(&scen, Until::Event(count as usize - 1), false).state
+        };
+        assert_eq!(state.digest(), full.digest(), "after {count} events");
+    }
+    assert!(from_snapshot > 30);
+}
+
+#[test]
+fn snapshots_of_another_or_rewritten_log_are_never_used() {
+    let g = generate(&GenConfig {
+        seed: 5,
+        actors: 6,
+        missions: 20,
+        events: 300,
+    });
+    let s = g.into_scenario("a");
+    let d = scratch("rewrite");
+    let a = d.join("a.log");
+    create(&a, &s, 100);
+    // Log b: the same first 150 events, then others.
+    let b = d.join("b.log");
+    let first = Scenario {
+        events: s.events[..150].to_vec(),
+        meta: s.meta[..150].to_vec(),
+        ..s.clone()
+    };
+    let mut w = create(&b, &first, 100);
+    let mut extra = more_events(&w, 150);
+    for (i, e) in extra.iter_mut().enumerate() {
+        e.id = format!("b-{i}");
+    }
+    w.append(&extra, None).unwrap();
+    drop(w);
+    // Put a's snapshots beside b.
+    std::fs::create_dir_all(snapshot::dir(&b)).unwrap();
+    for (p, _) in snapshot::list(&a) {
+        std::fs::copy(&p, snapshot::dir(&b).join(p.file_name().unwrap())).unwrap();
+    }
+    let log = Log::open(&b).unwrap();
+    let (best, ignored) = snapshot::best(&log, |_, _| true);
+    // Only the snapshot at 100 covers a prefix the two logs share.
+    assert_eq!(best.map(|(c, _)| c), Some(100));
+    let whys: Vec<&str> = ignored.iter().map(|i| i.why.as_str()).collect();
+    assert_eq!(whys.len(), 2, "{whys:?}");
+    assert!(whys.iter().all(|w| w.contains("different log")), "{whys:?}");
+    // The state from b is b's, not a's.
+    let (state, used) = snapshot::state_at_count(&log, 300).unwrap();
+    assert_eq!(used, Some(100));
+    let full = run(&log.scenario().unwrap(), Until::End, false).state;
+    assert_eq!(state.digest(), full.digest());
+    // A damaged snapshot is ignored too.
+    let p = snapshot::dir(&b).join("000000000100.snap");
+    let mut bytes = std::fs::read(&p).unwrap();
+    let n = bytes.len();
+    bytes[n - 3] ^= 1;
+    std::fs::write(&p, bytes).unwrap();
+    let (best, ignored) = snapshot::best(&log, |_, _| true);
+    assert!(best.is_none());
+    assert!(
+        ignored.iter().any(|i| i.why.contains("damaged")),
+        "{ignored:?}"
+    );
+}
+
+// ---- the commands ----
+
+#[test]
+fn import_then_replay_and_state_give_what_the_scenario_gives() {
+    let d = scratch("cli");
+    let log = d.join("crisis.log");
+    let l = log.to_str().unwrap();
+    let o = demarche(&["log", "import", "scenarios/nato-russia-2021.toml", l]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("13 events"), "{}", text(&o.stdout));
+    for args in [
+        vec!["replay"],
+        vec!["replay", "--until", "nato-expels-8-2021"],
+        vec!["replay", "--until", "2021-10-20", "--format", "json"],
+        vec!["state", "--at", "2021-10-20"],
+        vec![
+            "state",
+            "--after",
+            "ru-countermeasures-2021",
+            "--format",
+            "json",
+        ],
+    ] {
+        let mut from_log = args.clone();
+        from_log.insert(1, l);
+        let mut from_file = args.clone();
+        from_file.insert(1, "scenarios/nato-russia-2021.toml");
+        let a = demarche(&from_log);
+        let b = demarche(&from_file);
+        assert_eq!(a.status.code(), Some(0), "{args:?}: {}", text(&a.stderr));
+        let strip = |s: String| {
+            s.replace(l, "FILE")
+                .replace("scenarios/nato-russia-2021.toml", "FILE")
+        };
+        assert_eq!(strip(text(&a.stdout)), strip(text(&b.stdout)), "{args:?}");
+    }
+    // Importing over an existing log is refused.
+    let o = demarche(&["log", "import", "scenarios/nato-russia-2021.toml", l]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("already exists"));
+    // Export as TOML gives back a scenario with the same final digest.
+    let o = demarche(&["log", "export", l, "--format", "toml"]);
+    assert_eq!(o.status.code(), Some(0));
+    let back = scenario::parse("export", &text(&o.stdout)).unwrap();
+    assert_eq!(digest_at_end(&back), digest_at_end(&nato()));
+}
+
+#[test]
+fn state_from_a_snapshot_equals_state_from_the_first_event() {
+    let g = generate(&GenConfig {
+        seed: 21,
+        actors: 6,
+        missions: 20,
+        events: 600,
+    });
+    let s = g.into_scenario("cli-snap");
+    let last = s.events.last().unwrap().date;
+    let d = scratch("cli-snap");
+    let path = d.join("g.log");
+    create(&path, &s, 50);
+    let l = path.to_str().unwrap();
+    let first = s.events[0].date;
+    let span = last.0 - first.0;
+    let mut used = 0;
+    for k in 1..=8 {
+        let day = demarche::core::Day(first.0 + span * k / 8).to_string();
+        let a = demarche(&["state", l, "--at", &day, "--format", "json"]);
+        let b = demarche(&[
+            "state",
+            l,
+            "--at",
+            &day,
+            "--format",
+            "json",
+            "--no-snapshots",
+        ]);
+        assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+        assert_eq!(text(&a.stdout), text(&b.stdout), "at {day}");
+        if text(&a.stderr).contains("started from the snapshot") {
+            used += 1;
+        }
+        assert!(!text(&b.stderr).contains("snapshot"));
+    }
+    assert!(used >= 6, "snapshots were used {used} times");
+}
+
+#[test]
+fn append_verify_and_tail_from_the_command_line() {
+    let d = scratch("append");
+    let log = d.join("crisis.log");
+    let l = log.to_str().unwrap();
+    assert!(
+        demarche(&["log", "import", "scenarios/nato-russia-2021.toml", l])
+            .status
+            .success()
+    );
+    let ev = d.join("ev.toml");
+    std::fs::write(
+        &ev,
+        r#"[[events]]
+id = "nato-regrets-2021"
+date = "2021-11-03"
+kind = "statement"
+actor = "nato"
+target = "russia"
+in_response_to = ["ru-countermeasures-2021"]
+source = "hypothetical, for a test"
+summary = "NATO regrets the suspension."
+"#,
+    )
+    .unwrap();
+    let e = ev.to_str().unwrap();
+    let before = std::fs::read(&log).unwrap();
+    let o = demarche(&["log", "append", l, e, "--expect-seq", "12"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("last sequence is 13, not 12"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&log).unwrap(), before);
+    let o = demarche(&["log", "append", l, e, "--expect-seq", "13"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("last sequence 14"));
+    // A rule broken: named with file, line, event and code; nothing written.
+    std::fs::write(
+        &ev,
+        r#"[[events]]
+id = "nato-expels-99"
+date = "2021-11-04"
+kind = "accreditation-withdrawn"
+actor = "nato"
+mission = "ru-mission-nato"
+count = 99
+depart_by = "2021-12-01"
+source = "hypothetical, for a test"
+"#,
+    )
+    .unwrap();
+    let before = std::fs::read(&log).unwrap();
+    let o = demarche(&["log", "append", l, e]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    // Russia's mission to NATO is suspended by then (E010: the rule that only operating
+    // missions lose staff).
+    assert!(
+        err.contains("error[E010]") && err.contains(":1:1: event `nato-expels-99`"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&log).unwrap(), before);
+    let o = demarche(&["log", "verify", l]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("14 events"), "{}", text(&o.stdout));
+    let o = demarche(&["log", "tail", l, "--from", "13", "--format", "json"]);
+    let lines: Vec<serde_json::Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["seq"], 14);
+    assert_eq!(lines[1]["id"], "nato-regrets-2021");
+    // A torn tail is reported by readers, cut by repair, and the bytes kept.
+    let mut bytes = std::fs::read(&log).unwrap();
+    let whole = bytes.len();
+    bytes.extend_from_slice(&[1, 2, 3, 4, 5]);
+    std::fs::write(&log, &bytes).unwrap();
+    let o = demarche(&["state", l]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stderr).contains(&format!("unfinished frame at byte {whole}")));
+    let o = demarche(&["log", "repair", l]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stdout).contains("after sequence 14"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_eq!(std::fs::read(&log).unwrap().len(), whole);
+    let saved = std::fs::read(format!("{l}.torn-{whole}")).unwrap();
+    assert_eq!(saved, [1, 2, 3, 4, 5]);
+}

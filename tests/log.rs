@@ -394,9 +394,9 @@ fn snapshot_plus_the_rest_equals_a_full_replay_at_many_points() {
     let mut from_snapshot = 0;
     for count in (0..=1500u64).step_by(37).chain([100, 1499, 1500]) {
         let (state, used) = snapshot::state_at_count(&log, count).unwrap();
-        if used.is_some() {
+        if let Some(c) = used {
             from_snapshot += 1;
-            assert!(used.unwrap() <= count && count - used.unwrap() < 100);
+            assert!(c <= count && count - c < 100, "snapshot {c} for {count}");
         }
         let full = if count == 0 {
             scen.initial.clone()

@@ -645,3 +645,31 @@ source = "hypothetical, for a test"
     let saved = std::fs::read(format!("{l}.torn-{whole}")).unwrap();
     assert_eq!(saved, [1, 2, 3, 4, 5]);
 }
+
+#[test]
+fn the_readme_log_session_is_what_the_commands_print() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let logs = &readme[readme.find("## Logs").expect("a Logs section")..];
+    let block = |fence: &str| -> String {
+        let start = logs.find(fence).unwrap() + fence.len();
+        logs[start..start + logs[start..].find("```").unwrap()].to_string()
+    };
+    let d = scratch("readme");
+    std::os::unix::fs::symlink(root().join("scenarios"), d.join("scenarios")).unwrap();
+    std::fs::write(d.join("event.toml"), block("```toml\n")).unwrap();
+    let session = block("```text\n$ ");
+    let mut checked = 0;
+    for step in format!("$ {session}").split("$ ").filter(|s| !s.is_empty()) {
+        let (cmd, expected) = step.split_once('\n').unwrap();
+        let args: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+        let o = Command::new(env!("CARGO_BIN_EXE_demarche"))
+            .args(&args)
+            .current_dir(&d)
+            .output()
+            .unwrap();
+        let got = format!("{}{}", text(&o.stdout), text(&o.stderr));
+        assert_eq!(got.trim_end(), expected.trim_end(), "`{cmd}`");
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}

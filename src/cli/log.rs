@@ -203,10 +203,13 @@ fn append(log: &Path, events: &Path, expect: Option<u64>, wait: f64, format: For
             r.saved_to.display()
         );
     }
-    let earlier = match Log::open(log).and_then(|l| l.scenario()) {
-        Ok(s) => s.meta.into_iter().map(|m| m.id).collect::<Vec<_>>(),
-        Err(e) => return fail(&e),
-    };
+    // A stale expectation is the first thing to say: the events were written for another log.
+    if let Err(e) = w.append(&[], expect) {
+        eprintln!("error: {e}");
+        eprintln!("nothing was appended");
+        return ExitCode::from(1);
+    }
+    let earlier = w.event_ids();
     let name = events.display().to_string();
     let g = w.genesis();
     let (evs, meta) = match scenario::parse_events(&text, &g.world, g.start, &earlier) {

@@ -720,6 +720,15 @@ impl Writer {
         &self.genesis
     }
 
+    /// The ids of the events in the log, in sequence order.
+    pub fn event_ids(&self) -> Vec<String> {
+        let mut ids = vec![String::new(); self.count as usize];
+        for (id, &seq) in &self.ids {
+            ids[seq as usize - 1] = id.clone();
+        }
+        ids
+    }
+
     /// The log sequence of the event with this id.
     pub fn seq_of(&self, id: &str) -> Option<u64> {
         self.ids.get(id).copied()

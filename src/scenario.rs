@@ -322,6 +322,74 @@ with_measure_fields!(RawEvent {
     measures: Vec<Spanned<RawMeasure>>,
 });
 
+/// An `[[events]]` table as written, not yet resolved against a cast. Branch files (see
+/// `crate::whatif`) embed such tables to insert or replace events in a scenario.
+#[derive(Deserialize, Clone)]
+#[serde(transparent)]
+pub struct EventTable(Spanned<RawEvent>);
+
+impl EventTable {
+    /// The id written in the table.
+    pub fn id(&self) -> &str {
+        self.0.get_ref().id.get_ref()
+    }
+
+    /// Byte range of the table in its file.
+    pub fn span(&self) -> Range<usize> {
+        self.0.span()
+    }
+}
+
+/// Resolves event tables written against an existing cast, with the same checks as a scenario
+/// file. The tables may refer to the events named in `earlier` and to tables before them. In the
+/// events returned, `Seq(i)` refers to `earlier[i]` and `Seq(earlier.len() + j)` to `tables[j]`.
+pub fn resolve_events(
+    world: &World,
+    start: Day,
+    earlier: &[&str],
+    tables: &[EventTable],
+) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
+    let mut b = Builder {
+        problems: Vec::new(),
+        world: world.clone(),
+        event_ids: earlier
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.to_string(), i))
+            .collect(),
+        start,
+    };
+    let mut events = Vec::new();
+    let mut metas = Vec::new();
+    for (j, t) in tables.iter().enumerate() {
+        let own = earlier.len() + j;
+        let r = t.0.get_ref();
+        if b.event_ids.contains_key(r.id.get_ref()) {
+            let msg = format!("event id `{}` is already used", r.id.get_ref());
+            b.err("setup", span(&r.id), msg);
+        }
+        b.event_ids.insert(r.id.get_ref().clone(), own);
+        let before = b.problems.len();
+        let event = b.event(own, r, t.span());
+        for p in &mut b.problems[before..] {
+            p.event.get_or_insert_with(|| r.id.get_ref().clone());
+        }
+        metas.push(EventMeta {
+            id: r.id.get_ref().clone(),
+            span: t.span(),
+            source: r.source.clone().unwrap_or_default(),
+            summary: r.summary.clone(),
+            note: r.note.clone(),
+        });
+        events.extend(event);
+    }
+    if b.problems.is_empty() {
+        Ok((events, metas))
+    } else {
+        Err(b.problems)
+    }
+}
+
 /// Reads and loads a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io {

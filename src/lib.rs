@@ -11,3 +11,4 @@ pub mod r#gen;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod whatif;

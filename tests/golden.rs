@@ -8,12 +8,12 @@ use demarche::run::{Until, run};
 use demarche::scenario::{self, Scenario, line_col};
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Compares `actual` with the file at `path`, or writes it when UPDATE_EXPECT is set.
-fn expect_file(path: &Path, actual: &str) {
+pub(crate) fn expect_file(path: &Path, actual: &str) {
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(path, actual).unwrap();
         return;

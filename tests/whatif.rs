@@ -298,3 +298,278 @@ fn edits_that_name_nothing_say_so() {
             .contains("already dropped")
     );
 }
+
+/// Given the recorded NATO decision of 6 October 2021 and Russia following `respond` from
+/// that day after 12 days, when the branch runs, then this is the outcome.
+fn russia_follows(respond: Respond, noise: u32) -> (Scenario, Outcome) {
+    let base = founding();
+    let russia = base.world.actor_by_key("russia").unwrap();
+    let mut pol = Policy::simple(russia, whatif_day("2021-10-06"), respond, 12);
+    pol.noise = noise;
+    let mut b = Branch::new(&base);
+    b.policy(pol);
+    let out = b.run();
+    (base, out)
+}
+
+#[test]
+fn given_proportional_one_half_then_russia_expels_half_as_many() {
+    let (base, out) = russia_follows(Respond::Proportional { k_milli: 500 }, 0);
+    assert_eq!(out.generated.len(), 1);
+    let g = &out.generated[0];
+    assert!(g.rejected.is_none());
+    // 8 diplomats mirrored at one half: 4 leave the liaison mission (of 6); the 2 abolished
+    // posts have no counterpart (no vacant posts), the cap of 10 is mirrored 25 days later.
+    assert_eq!(g.event.kind(), Kind::Countermeasures);
+    assert_eq!(
+        mission(&base, &out, "nato-mlm-moscow"),
+        (Status::Active, 2, None)
+    );
+    assert_eq!(
+        mission(&base, &out, "ru-mission-nato"),
+        (Status::Active, 10, Some(10))
+    );
+}
+
+#[test]
+fn given_parity_then_russia_caps_the_liaison_mission_at_its_own_headcount_at_nato() {
+    let (base, out) = russia_follows(Respond::Parity, 0);
+    assert_eq!(out.generated.len(), 1);
+    assert_eq!(out.generated[0].event.kind(), Kind::StaffCapSet);
+    // Russia has 10 in post at NATO on 18 October: NATO's 6 in Moscow fit under a cap of 10.
+    assert_eq!(
+        mission(&base, &out, "nato-mlm-moscow"),
+        (Status::Active, 6, Some(10))
+    );
+}
+
+#[test]
+fn given_escalate_then_russia_goes_one_rung_above_a_cap_and_closes_an_office() {
+    let (base, out) = russia_follows(Respond::Escalate, 0);
+    // NATO's decision tops out at a cap (rung 4): Russia answers at rung 5, a closure by
+    // withdrawn consent, aimed at the larger of NATO's offices.
+    assert_eq!(whatif::policy::LADDER[5].0, "consulate closure");
+    assert_eq!(out.generated.len(), 1);
+    assert_eq!(out.generated[0].event.kind(), Kind::ConsentWithdrawn);
+    assert_eq!(mission(&base, &out, "nato-mlm-moscow").0, Status::Closed);
+    assert_eq!(
+        mission(&base, &out, "nato-info-office-moscow"),
+        (Status::Active, 2, None)
+    );
+}
+
+#[test]
+fn given_absorb_then_russia_only_makes_a_statement() {
+    let (base, out) = russia_follows(Respond::Absorb, 0);
+    assert_eq!(out.generated.len(), 1);
+    assert_eq!(out.generated[0].event.kind(), Kind::Statement);
+    assert_eq!(
+        mission(&base, &out, "nato-mlm-moscow"),
+        (Status::Active, 6, None)
+    );
+}
+
+#[test]
+fn given_noise_every_answer_is_misjudged_and_says_how() {
+    let (_, out) = russia_follows(Respond::Reciprocal, whatif::policy::ONE);
+    assert_eq!(out.generated.len(), 1);
+    assert!(out.generated[0].misjudged.is_some());
+}
+
+#[test]
+fn the_ladder_orders_rungs_by_the_catalogue() {
+    use demarche::whatif::policy::{LADDER, rung};
+    let base = founding();
+    let at = |id: &str| &base.events[base.event_index(id).unwrap()];
+    assert_eq!(rung(at("peskov-no-illusions-2021")), Some(0));
+    assert_eq!(rung(at("nato-accuses-2021")), Some(1));
+    assert_eq!(rung(at("nato-expels-8-2021")), Some(4));
+    assert_eq!(rung(at("ru-countermeasures-2021")), Some(6));
+    // Every rung from a summons up is conflictual in the catalogue.
+    for (_, k) in &LADDER[1..] {
+        assert!(k.info().goldstein.unwrap() < 0.0, "{k:?}");
+    }
+}
+
+#[test]
+fn cli_whatif_and_sweep_print_reports_and_json() {
+    let bin = env!("CARGO_BIN_EXE_demarche");
+    let o = std::process::Command::new(bin)
+        .current_dir(root())
+        .args([
+            "whatif",
+            "scenarios/whatif/nato-does-nothing.toml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["no_longer_happen"].as_array().unwrap().len(), 7);
+    assert_eq!(v["digest"]["base"], "811b413d06c9d71ba4a9603fb6611eab");
+    let o = std::process::Command::new(bin)
+        .current_dir(root())
+        .args([
+            "sweep",
+            "scenarios/whatif/nato-expels-two.toml",
+            "--runs",
+            "50",
+            "--seed",
+            "7",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["runs"], 50);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("branches/s"));
+    let o = std::process::Command::new(bin)
+        .current_dir(root())
+        .args([
+            "whatif",
+            "scenarios/nato-russia-2021.toml",
+            "--drop",
+            "no-such-event",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+mod props {
+    //! Properties over generated logs (`demarche::gen`): an unedited branch is the base,
+    //! dropping any one event prunes exactly what is causally downstream of it, a sweep does
+    //! not depend on the thread count, and the core's invariants hold in every branch (checked
+    //! after every step in test builds).
+
+    use demarche::r#gen::{GenConfig, generate};
+    use demarche::scenario::{EventMeta, Scenario};
+    use demarche::whatif::policy::{Choice, ONE};
+    use demarche::whatif::{Answers, Branch, Policy, Respond, refs, sweep};
+    use proptest::prelude::*;
+
+    fn scenario(cfg: &GenConfig) -> Scenario {
+        let g = generate(cfg);
+        let start = g.initial.clock;
+        Scenario {
+            name: format!("generated seed {}", cfg.seed),
+            text: String::new(),
+            title: "generated".into(),
+            summary: None,
+            start,
+            end: None,
+            meta: (0..g.events.len())
+                .map(|i| EventMeta {
+                    id: format!("e{i}"),
+                    span: 0..0,
+                    source: "generated".into(),
+                    summary: None,
+                    note: None,
+                })
+                .collect(),
+            world: g.world,
+            initial: g.initial,
+            events: g.events,
+        }
+    }
+
+    fn config() -> impl Strategy<Value = GenConfig> {
+        (any::<u64>(), 2usize..8, 2usize..20, 1usize..120).prop_map(
+            |(seed, actors, missions, events)| GenConfig {
+                seed,
+                actors,
+                missions,
+                events,
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn an_unedited_branch_equals_the_base_at_every_step(cfg in config()) {
+            let s = scenario(&cfg);
+            let mut engine = demarche::core::Engine::new(&s.world, s.initial.clone());
+            let mut digests = Vec::new();
+            for e in &s.events {
+                engine.step(e, &mut ()).unwrap();
+                digests.push(engine.state.digest());
+            }
+            let mut b = Branch::new(&s);
+            b.diverge = Some(0);
+            let out = b.prepare().run(cfg.seed, true);
+            let stepped: Vec<String> = out.steps.iter().filter(|x| x.source.is_some())
+                .map(|x| x.digest.clone().unwrap()).collect();
+            prop_assert_eq!(stepped, digests);
+            prop_assert_eq!(out.digest(), engine.state.digest());
+            // Without a declared fork, nothing diverges and the prefix is the whole base.
+            let p = Branch::new(&s).prepare();
+            prop_assert_eq!(p.fork, s.events.len());
+            prop_assert_eq!(p.run(0, false).digest(), engine.state.digest());
+        }
+
+        #[test]
+        fn dropping_one_event_keeps_every_event_not_downstream_of_it(cfg in config(), pick in any::<prop::sample::Index>()) {
+            let s = scenario(&cfg);
+            let k = pick.index(s.events.len());
+            let mut b = Branch::new(&s);
+            b.drop(&format!("e{k}")).unwrap();
+            let p = b.prepare();
+            // Downstream, worked out independently: k, and whatever refers to something downstream.
+            let mut down = vec![false; s.events.len()];
+            down[k] = true;
+            for j in k + 1..s.events.len() {
+                down[j] = refs(&s.events[j]).any(|r| down[r.index()]);
+            }
+            for (j, it) in p.items.iter().enumerate() {
+                prop_assert_eq!(it.gone.is_some(), down[j], "event e{} (dropped e{})", j, k);
+            }
+            // The branch runs (invariants are checked after every step in test builds), and
+            // every event kept either happens or is reported as invalidated.
+            let out = p.run(cfg.seed, false);
+            let kept = down.iter().filter(|d| !**d).count();
+            let accepted = out.steps.iter().filter(|x| x.result.is_ok()).count() + p.fork;
+            prop_assert_eq!(accepted + out.invalidated.len() + out.orphaned.len(), kept);
+        }
+
+        #[test]
+        fn a_sweep_gives_the_same_result_on_one_and_two_threads(cfg in config(), pick in any::<prop::sample::Index>()) {
+            let s = scenario(&cfg);
+            let k = pick.index(s.events.len());
+            let mut b = Branch::new(&s);
+            b.drop(&format!("e{k}")).unwrap();
+            let from = s.events[k].date;
+            for a in 0..s.world.actors.len().min(3) {
+                b.policy(Policy {
+                    actor: demarche::core::ActorId(a as u32),
+                    from,
+                    against: None,
+                    answers: Answers::Any,
+                    mission: None,
+                    leave_within: 10,
+                    noise: ONE / 5,
+                    choices: vec![
+                        Choice { respond: Respond::Reciprocal, p: ONE / 3, delay: (1, 20) },
+                        Choice { respond: Respond::Escalate, p: ONE / 3, delay: (1, 20) },
+                        Choice { respond: Respond::Parity, p: ONE / 6, delay: (5, 5) },
+                        Choice { respond: Respond::Proportional { k_milli: 1500 }, p: ONE / 6, delay: (2, 9) },
+                    ],
+                });
+            }
+            b.until = Some(s.events.last().unwrap().date.plus(60));
+            let p = b.prepare();
+            let one = sweep::sweep(&p, 6, cfg.seed, 1, None);
+            let two = sweep::sweep(&p, 6, cfg.seed, 2, None);
+            prop_assert_eq!(one, two);
+        }
+    }
+}

@@ -444,6 +444,31 @@ fn cli_whatif_and_sweep_print_reports_and_json() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+#[test]
+fn counterfactuals_doc_examples_are_what_whatif_prints() {
+    let doc = std::fs::read_to_string(root().join("docs/counterfactuals.md")).unwrap();
+    let mut checked = 0;
+    for part in doc.split("<!-- checked: ").skip(1) {
+        let (rel, rest) = part.split_once(" -->").unwrap();
+        let sample = rest
+            .split("```text")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let out = report(rel);
+        for line in sample.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(
+                out.lines().any(|l| l == line),
+                "docs/counterfactuals.md line not in the report of {rel}: {line:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 12, "only {checked} lines checked");
+}
+
 mod props {
     //! Properties over generated logs (`demarche::gen`): an unedited branch is the base,
     //! dropping any one event prunes exactly what is causally downstream of it, a sweep does

@@ -598,3 +598,30 @@ mod props {
         }
     }
 }
+
+#[test]
+fn branch_file_problems_name_line_column_field_and_what_is_expected() {
+    let base = founding();
+    let text = "[branch]\ntitle = \"bad\"\nbase = \"x\"\n\n[[set]]\nfield = \"nato-expels-8-2021.colour\"\nvalue = 2\n\n[[policies]]\nactor = \"rusia\"\nfrom = \"2021-10-06\"\nrespond = \"retaliate\"\n";
+    let bf = whatif::file::BranchFile::parse("bad.toml", text).unwrap();
+    let problems = bf.build(&base).unwrap_err();
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            let (l, c) = demarche::scenario::line_col(text, p.span.clone().unwrap().start);
+            format!("{l}:{c} {}", p.message)
+        })
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines[0].starts_with("6:9 `colour` cannot be set"));
+    assert!(lines[1].starts_with("10:9 `actor`: no actor has the id `rusia`"));
+    assert!(lines[2].starts_with("12:11 `respond`: `retaliate` is not a response"));
+    let unknown =
+        whatif::file::BranchFile::parse("u.toml", "[branch]\ntitle=\"x\"\nbase=\"a\"\nfoo=1\n");
+    let p = unknown.err().unwrap();
+    assert!(
+        p[0].message.contains("unknown field `foo`"),
+        "{}",
+        p[0].message
+    );
+}

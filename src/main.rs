@@ -5,17 +5,20 @@
 
 mod cli;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use demarche::log::{Log, LogEnd, snapshot};
 use demarche::report;
 use demarche::run::{Run, Until, run, run_from};
 use demarche::scenario::{self, LoadError, Problem, Scenario};
+use demarche::whatif::{self, Branch, BranchLoadError, compare::Comparison, sweep};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 const ABOUT: &str =
     "Replay diplomatic crises event by event, and ask what state every mission was in on any date.";
@@ -33,9 +36,35 @@ Examples:
   demarche state scenarios/nato-russia-2021.toml --after ru-countermeasures-2021
   demarche validate scenarios/uk-russia-2018.toml
   demarche events
+  demarche whatif scenarios/whatif/nato-expels-two.toml
+  demarche sweep scenarios/whatif/nato-expels-two.toml --runs 10000 --seed 7
 
 Exit codes: 0 ok, 1 rejected or invalid input, 2 usage.
-Docs: docs/scenario-format.md (writing scenarios), docs/events.md (event kinds, rejection codes).";
+Docs: docs/scenario-format.md (writing scenarios), docs/events.md (event kinds, rejection codes),
+docs/counterfactuals.md (branches, policies, sweeps).";
+
+const WHATIF_HELP: &str = "\
+Examples:
+  demarche whatif scenarios/whatif/nato-expels-two.toml
+  demarche whatif scenarios/nato-russia-2021.toml --drop nato-expels-8-2021
+  demarche whatif scenarios/nato-russia-2021.toml --set nato-expels-8-2021.count=2 \\
+      --drop nato-expels-8-2021.staff-cap-set --policy russia=reciprocal,delay=12
+  demarche whatif scenarios/nato-russia-2021.toml --insert-after ru-mission-size-2021 extra.toml
+  demarche whatif scenarios/whatif/russia-absorbs.toml --format json
+
+Policies (--policy ACTOR=RESPONSE[,key=value...]): RESPONSE is reciprocal, proportional(K), parity,
+escalate, absorb or none, or a mixture such as 0.6:reciprocal+0.3:escalate (the rest: no answer).
+Keys: delay=DAYS or MIN-MAX, from=DATE, against=ACTOR, answers=measures|any, mission=ID, noise=P,
+leave_within=DAYS. See docs/counterfactuals.md.";
+
+const SWEEP_HELP: &str = "\
+Examples:
+  demarche sweep scenarios/whatif/nato-expels-two.toml --runs 10000 --seed 7
+  demarche sweep scenarios/whatif/nato-expels-two.toml --runs 1000 --format csv > runs.csv
+  demarche sweep scenarios/nato-russia-2021.toml --policy russia=0.5:reciprocal+0.5:escalate,from=2021-10-06 --runs 500
+
+Run i uses a seed derived from --seed and i only, so results do not depend on --threads.
+Branches per second are reported on stderr.";
 
 #[derive(Parser)]
 #[command(name = "demarche", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -48,6 +77,33 @@ struct Cli {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SweepFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+/// Edits given on the command line, applied after those of a branch file.
+#[derive(Args, Clone, Default)]
+struct EditArgs {
+    /// Drop an event, or one measure of a decision (by kind or position from 1).
+    #[arg(long, value_name = "EVENT_ID[.MEASURE]")]
+    drop: Vec<String>,
+    /// Change a field: count, limit, depart_by, comply_by, effective, date or notified.
+    #[arg(long, value_name = "EVENT_ID[.MEASURE].FIELD=VALUE")]
+    set: Vec<String>,
+    /// Insert the [[events]] of a TOML file after an event.
+    #[arg(long, num_args = 2, value_names = ["EVENT_ID", "FILE"])]
+    insert_after: Vec<String>,
+    /// A response policy: ACTOR=RESPONSE[,key=value...].
+    #[arg(long, value_name = "ACTOR=RESPONSE")]
+    policy: Vec<String>,
+    /// The last day simulated (default: the base's end).
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -114,6 +170,41 @@ enum Command {
     /// Durable logs: import a scenario, append events, follow, verify, export, repair.
     #[command(subcommand)]
     Log(cli::log::LogCommand),
+    /// Run a counterfactual branch: where it diverges, which recorded events no longer happen
+    /// and why, what response policies did instead, and every mission side by side with the
+    /// base, with an escalation score over time.
+    #[command(after_help = WHATIF_HELP)]
+    Whatif {
+        /// A branch file (see scenarios/whatif/), or a base scenario to edit with the flags.
+        file: PathBuf,
+        #[command(flatten)]
+        edits: EditArgs,
+        /// Seed of the policies' random draws (default: the branch file's, else 0).
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Run many seeded branches on all cores and print the distribution of outcomes.
+    #[command(after_help = SWEEP_HELP)]
+    Sweep {
+        /// A branch file, or a base scenario to edit with the flags.
+        file: PathBuf,
+        #[command(flatten)]
+        edits: EditArgs,
+        #[arg(long, default_value_t = 1000)]
+        runs: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// How many of the most common answer sequences to list.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        #[arg(long, value_enum, default_value = "text")]
+        format: SweepFormat,
+    },
 }
 
 fn main() -> ExitCode {
@@ -134,6 +225,21 @@ fn main() -> ExitCode {
         } => cmd_state(&file, at.as_deref(), after.as_deref(), no_snapshots, format),
         Command::Log(cmd) => cli::log::run_cmd(cmd),
         Command::Validate { file, format } => cmd_validate(&file, format),
+        Command::Whatif {
+            file,
+            edits,
+            seed,
+            format,
+        } => cmd_whatif(&file, &edits, seed, format),
+        Command::Sweep {
+            file,
+            edits,
+            runs,
+            seed,
+            threads,
+            top,
+            format,
+        } => cmd_sweep(&file, &edits, runs, seed, threads, top, format),
         Command::Events { format } => {
             match format {
                 CatalogueFormat::Text => print!("{}", report::catalogue_text()),
@@ -470,5 +576,216 @@ fn cmd_validate(file: &Path, format: Format) -> ExitCode {
     } else {
         print_problems(&s.name, &s.text, &r.problems, format);
         ExitCode::from(1)
+    }
+}
+
+/// Loads the first argument of `whatif` or `sweep`: a branch file and its base, or a base.
+fn load_input(file: &Path, format: Format) -> Result<whatif::Input, ExitCode> {
+    match whatif::load_input(file) {
+        Ok(i) => Ok(i),
+        Err(BranchLoadError::Io { path, error }) => {
+            eprintln!("error: cannot read {path}: {error}");
+            Err(ExitCode::from(1))
+        }
+        Err(BranchLoadError::Invalid {
+            name,
+            text,
+            problems,
+        }) => {
+            print_problems(&name, &text, &problems, format);
+            Err(ExitCode::from(1))
+        }
+        Err(BranchLoadError::Base(LoadError::Io { path, error })) => {
+            eprintln!("error: cannot read {path}: {error}");
+            Err(ExitCode::from(1))
+        }
+        Err(BranchLoadError::Base(LoadError::Invalid {
+            name,
+            text,
+            problems,
+            ..
+        })) => {
+            print_problems(&name, &text, &problems, format);
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+/// The branch of a loaded input with the command-line edits applied on top.
+fn branch_of<'s>(
+    input: &whatif::Input,
+    base: &'s Scenario,
+    edits: &EditArgs,
+    format: Format,
+) -> Result<Branch<'s>, ExitCode> {
+    let mut b = match input {
+        whatif::Input::Branch(bf, _) => match bf.build(base) {
+            Ok(b) => b,
+            Err(problems) => {
+                print_problems(&bf.name, &bf.text, &problems, format);
+                return Err(ExitCode::from(1));
+            }
+        },
+        whatif::Input::Base(_) => Branch::new(base),
+    };
+    let fail = |msg: String| Err(usage(&msg));
+    for d in &edits.drop {
+        if let Err(e) = b.drop(d) {
+            return fail(format!("--drop {d}: {e}"));
+        }
+    }
+    for s in &edits.set {
+        let Some((target, value)) = s.split_once('=') else {
+            return fail(format!(
+                "--set {s}: expected EVENT_ID[.MEASURE].FIELD=VALUE"
+            ));
+        };
+        if let Err(e) = b.set(target, value) {
+            return fail(format!("--set {s}: {e}"));
+        }
+    }
+    for pair in edits.insert_after.chunks(2) {
+        let (id, path) = (&pair[0], &pair[1]);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read {path}: {e}");
+                return Err(ExitCode::from(1));
+            }
+        };
+        if let Err(e) = b.insert_toml(id, path, &text) {
+            eprintln!("error: --insert-after {id} {path}: {e}");
+            return Err(ExitCode::from(1));
+        }
+    }
+    let from = b.first_edit_day().unwrap_or(base.start);
+    for spec in &edits.policy {
+        match whatif::file::parse_policy_spec(&base.world, spec, from) {
+            Ok(p) => {
+                b.policy(p);
+            }
+            Err(e) => return fail(format!("--policy {spec}: {e}")),
+        }
+    }
+    if let Some(u) = &edits.until {
+        match scenario::parse_date(u) {
+            Ok(d) => b.until = Some(d),
+            Err(e) => return fail(format!("--until {u}: {e}")),
+        }
+    }
+    if b.title.is_none() {
+        b.title = Some(format!("{} edited on the command line", base.name));
+    }
+    Ok(b)
+}
+
+fn input_base(input: &whatif::Input) -> &Scenario {
+    match input {
+        whatif::Input::Branch(_, s) | whatif::Input::Base(s) => s,
+    }
+}
+
+fn cmd_whatif(file: &Path, edits: &EditArgs, seed: Option<u64>, format: Format) -> ExitCode {
+    let input = match load_input(file, format) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let base = input_base(&input);
+    let mut b = match branch_of(&input, base, edits, format) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    if let Some(s) = seed {
+        b.seed = s;
+    }
+    let prepared = b.prepare();
+    let outcome = prepared.run(b.seed, true);
+    let title = b.title.clone().unwrap_or_default();
+    let c = Comparison::new(&prepared, title, b.notes.clone(), outcome);
+    match format {
+        Format::Text => print!("{}", c.text()),
+        Format::Json => println!("{:#}", c.json()),
+    }
+    ExitCode::SUCCESS
+}
+
+fn cmd_sweep(
+    file: &Path,
+    edits: &EditArgs,
+    runs: usize,
+    seed: u64,
+    threads: Option<usize>,
+    top: usize,
+    format: SweepFormat,
+) -> ExitCode {
+    let pformat = if format == SweepFormat::Json {
+        Format::Json
+    } else {
+        Format::Text
+    };
+    let input = match load_input(file, pformat) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let base = input_base(&input);
+    let b = match branch_of(&input, base, edits, pformat) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let threads = threads
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+        .max(1);
+    let prepared = b.prepare();
+    let done = AtomicUsize::new(0);
+    let started = Instant::now();
+    let results = std::thread::scope(|s| {
+        let show = std::io::stderr().is_terminal();
+        let bar = show.then(|| s.spawn(|| progress_bar(&done, runs)));
+        let r = sweep::sweep(&prepared, runs, seed, threads, Some(&done));
+        if let Some(h) = bar {
+            let _ = h.join();
+        }
+        r
+    });
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{runs} branches in {secs:.2} s on {threads} thread(s): {:.0} branches/s",
+        runs as f64 / secs.max(1e-9)
+    );
+    let title = b.title.clone().unwrap_or_default();
+    match format {
+        SweepFormat::Csv => print!("{}", sweep::csv(&prepared, &results)),
+        SweepFormat::Text => {
+            print!(
+                "{}",
+                sweep::distribution(&prepared, &results, top).text(&title, seed)
+            )
+        }
+        SweepFormat::Json => println!(
+            "{:#}",
+            sweep::distribution(&prepared, &results, top).json(&title, seed)
+        ),
+    }
+    ExitCode::SUCCESS
+}
+
+/// Draws a progress bar on stderr until `done` reaches `total`.
+fn progress_bar(done: &AtomicUsize, total: usize) {
+    use std::io::Write;
+    loop {
+        let n = done.load(Ordering::Relaxed).min(total);
+        let filled = (n * 30).checked_div(total).unwrap_or(30);
+        eprint!(
+            "\r[{}{}] {n}/{total}",
+            "#".repeat(filled),
+            ".".repeat(30 - filled)
+        );
+        let _ = std::io::stderr().flush();
+        if n >= total {
+            eprintln!();
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }

@@ -324,10 +324,28 @@ with_measure_fields!(RawEvent {
     measures: Vec<Spanned<RawMeasure>>,
 });
 
+/// An `[[events]]` table as written, not yet resolved against a cast. Branch files (see
+/// `crate::whatif`) embed such tables to insert or replace events in a scenario.
+#[derive(Deserialize, Clone)]
+#[serde(transparent)]
+pub struct EventTable(Spanned<RawEvent>);
+
+impl EventTable {
+    /// The id written in the table.
+    pub fn id(&self) -> &str {
+        self.0.get_ref().id.get_ref()
+    }
+
+    /// Byte range of the table in its file.
+    pub fn span(&self) -> Range<usize> {
+        self.0.span()
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEventsFile {
-    events: Vec<Spanned<RawEvent>>,
+    events: Vec<EventTable>,
 }
 
 /// Parses a file of `[[events]]` tables (and nothing else) to append after `earlier`, the ids
@@ -347,20 +365,63 @@ pub fn parse_events(
             return Err(vec![p]);
         }
     };
+    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+    resolve_events(world, start, &earlier, &raw.events)
+}
+
+/// Resolves event tables written against an existing cast, with the same checks as a scenario
+/// file. The tables may refer to the events named in `earlier` and to tables before them. In the
+/// events returned, `Seq(i)` refers to `earlier[i]` and `Seq(earlier.len() + j)` to `tables[j]`.
+pub fn resolve_events(
+    world: &World,
+    start: Day,
+    earlier: &[&str],
+    tables: &[EventTable],
+) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
     let mut b = Builder {
         problems: Vec::new(),
         world: world.clone(),
         event_ids: earlier
             .iter()
             .enumerate()
-            .map(|(i, id)| (id.clone(), i))
+            .map(|(i, id)| (id.to_string(), i))
             .collect(),
         start,
-        base: earlier.len(),
     };
-    let (events, meta) = b.events(&raw.events);
+    let mut events = Vec::new();
+    let mut metas = Vec::new();
+    for (j, t) in tables.iter().enumerate() {
+        let own = earlier.len() + j;
+        let r = t.0.get_ref();
+        if let Some(&i) = b.event_ids.get(r.id.get_ref()) {
+            let msg = if i < earlier.len() {
+                format!(
+                    "event id `{}` is already used (event {} of the base)",
+                    r.id.get_ref(),
+                    i + 1
+                )
+            } else {
+                format!("event id `{}` is already used", r.id.get_ref())
+            };
+            b.err("setup", span(&r.id), msg);
+        }
+        b.event_ids.insert(r.id.get_ref().clone(), own);
+        let before = b.problems.len();
+        let event = b.event(own, r, t.span());
+        for p in &mut b.problems[before..] {
+            p.event.get_or_insert_with(|| r.id.get_ref().clone());
+        }
+        metas.push(EventMeta {
+            id: r.id.get_ref().clone(),
+            span: t.span(),
+            source: r.source.clone().unwrap_or_default(),
+            summary: r.summary.clone(),
+            note: r.note.clone(),
+        });
+        events.extend(event);
+    }
     if b.problems.is_empty() {
-        Ok((events, meta))
+        Ok((events, metas))
     } else {
         Err(b.problems)
     }
@@ -411,7 +472,6 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
         world: World::default(),
         event_ids: BTreeMap::new(),
         start: Day::default(),
-        base: 0,
     };
     let start = b.date(&raw.scenario.start).unwrap_or_default();
     b.start = start;
@@ -457,9 +517,6 @@ struct Builder {
     world: World,
     event_ids: BTreeMap<String, usize>,
     start: Day,
-    /// Events before the first one read (those already in a log): they take positions
-    /// `0..base`.
-    base: usize,
 }
 
 fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
@@ -868,27 +925,17 @@ impl Builder {
         let mut metas = Vec::new();
         for (i, e) in raw.iter().enumerate() {
             let id = e.get_ref().id.get_ref();
-            match self.event_ids.get(id) {
-                Some(&earlier) if earlier < self.base => self.err(
-                    "setup",
-                    span(&e.get_ref().id),
-                    format!(
-                        "event id `{id}` is already in the log (sequence {})",
-                        earlier + 1
-                    ),
-                ),
-                Some(_) => self.err(
+            if self.event_ids.contains_key(id) {
+                self.err(
                     "setup",
                     span(&e.get_ref().id),
                     format!("event id `{id}` is used twice"),
-                ),
-                None => {
-                    self.event_ids.insert(id.clone(), self.base + i);
-                }
+                );
+            } else {
+                self.event_ids.insert(id.clone(), i);
             }
         }
         for (i, e) in raw.iter().enumerate() {
-            let i = self.base + i;
             let at = e.span();
             let r = e.get_ref();
             let before = self.problems.len();

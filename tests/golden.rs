@@ -8,7 +8,7 @@ use demarche::run::{Until, run};
 use demarche::scenario::{self, Scenario, line_col};
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 

@@ -6,3 +6,4 @@ mod golden;
 mod log;
 mod props;
 mod rules;
+mod whatif;

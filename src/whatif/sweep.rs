@@ -1,0 +1,282 @@
+//! Sweeps: many seeded runs of one branch, on every core, and the distribution of outcomes.
+//!
+//! Run `i` uses a seed derived only from the sweep seed and `i`, and results are gathered in
+//! index order, so a sweep gives the same result with any number of threads. The shared prefix
+//! is replayed once ([`Prepared`]) and every run starts from a copy of it.
+
+use super::compare::facts;
+use super::{Outcome, Prepared};
+use crate::core::state::Status;
+use crate::r#gen::Rng;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The seed of run `i` of a sweep seeded with `seed`.
+pub fn run_seed(seed: u64, i: u64) -> u64 {
+    let mut r = Rng::new(seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    r.next_u64()
+}
+
+/// What a sweep keeps of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSummary {
+    pub seed: u64,
+    pub digest: String,
+    /// Per mission, in world order.
+    pub missions: Vec<(Status, u32)>,
+    /// The drafted answers in order, as `actor:kind` (`!` marks a draft the core rejected).
+    pub sequence: String,
+    pub generated: u32,
+    pub rejected: u32,
+    /// Conflict weight of every accepted event after the fork (minus Goldstein scores).
+    pub escalation: f64,
+}
+
+/// Summarises one outcome.
+pub fn summarise(p: &Prepared, o: &Outcome) -> RunSummary {
+    let w = &p.base.world;
+    let sequence: Vec<String> = o
+        .generated
+        .iter()
+        .map(|g| {
+            format!(
+                "{}:{}{}",
+                w.actor(g.event.actor).key,
+                g.event.kind().key(),
+                if g.rejected.is_some() { "!" } else { "" }
+            )
+        })
+        .collect();
+    RunSummary {
+        seed: o.seed,
+        digest: o.digest(),
+        missions: w
+            .mission_ids()
+            .map(|m| {
+                let f = facts(w, &o.state, m);
+                (f.status, f.headcount)
+            })
+            .collect(),
+        sequence: if sequence.is_empty() {
+            "(no answer)".into()
+        } else {
+            sequence.join(" > ")
+        },
+        generated: o.generated.len() as u32,
+        rejected: o.generated.iter().filter(|g| g.rejected.is_some()).count() as u32,
+        escalation: o
+            .steps
+            .iter()
+            .filter(|s| s.actor.is_some())
+            .map(|s| s.goldstein.map_or(0.0, |g| f64::from(-g.min(0.0))))
+            .sum(),
+    }
+}
+
+/// Runs `runs` branches seeded from `seed` on `threads` threads. `progress`, if given, counts
+/// finished runs as they finish.
+pub fn sweep(
+    p: &Prepared,
+    runs: usize,
+    seed: u64,
+    threads: usize,
+    progress: Option<&AtomicUsize>,
+) -> Vec<RunSummary> {
+    let threads = threads.clamp(1, runs.max(1));
+    let chunk = runs.div_ceil(threads);
+    let work = |lo: usize, hi: usize| -> Vec<RunSummary> {
+        let mut v = Vec::with_capacity(hi - lo);
+        for i in lo..hi {
+            let o = p.run(run_seed(seed, i as u64), false);
+            v.push(summarise(p, &o));
+            if let Some(c) = progress {
+                c.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        v
+    };
+    if threads == 1 {
+        return work(0, runs);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (lo, hi) = ((t * chunk).min(runs), ((t + 1) * chunk).min(runs));
+                let work = &work;
+                s.spawn(move || work(lo, hi))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a sweep thread panicked"))
+            .collect()
+    })
+}
+
+/// The distribution of a sweep's outcomes.
+#[derive(Clone, Debug)]
+pub struct Distribution {
+    pub runs: usize,
+    /// Per mission: id, runs ending in each status (in [`STATUSES`] order), mean, min and max
+    /// headcount.
+    pub missions: Vec<(String, [usize; 5], f64, u32, u32)>,
+    /// Most common answer sequences, most frequent first (ties by text).
+    pub sequences: Vec<(String, usize)>,
+    pub mean_generated: f64,
+    pub mean_rejected: f64,
+    pub mean_escalation: f64,
+    pub distinct_outcomes: usize,
+}
+
+pub const STATUSES: [Status; 5] = [
+    Status::Active,
+    Status::OverCap,
+    Status::Suspended,
+    Status::Closed,
+    Status::NotOpen,
+];
+
+/// Aggregates summaries, in index order.
+pub fn distribution(p: &Prepared, runs: &[RunSummary], top: usize) -> Distribution {
+    let w = &p.base.world;
+    let n = runs.len().max(1) as f64;
+    let missions = w
+        .mission_ids()
+        .map(|m| {
+            let mut by = [0usize; 5];
+            let (mut sum, mut lo, mut hi) = (0u64, u32::MAX, 0u32);
+            for r in runs {
+                let (st, h) = r.missions[m.index()];
+                let k = STATUSES
+                    .iter()
+                    .position(|s| *s == st)
+                    .expect("every status");
+                by[k] += 1;
+                sum += u64::from(h);
+                lo = lo.min(h);
+                hi = hi.max(h);
+            }
+            if runs.is_empty() {
+                lo = 0;
+            }
+            (w.mission(m).key.clone(), by, sum as f64 / n, lo, hi)
+        })
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in runs {
+        *counts.entry(&r.sequence).or_default() += 1;
+    }
+    let mut sequences: Vec<(String, usize)> =
+        counts.iter().map(|(s, c)| (s.to_string(), *c)).collect();
+    sequences.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    sequences.truncate(top);
+    let mut digests: Vec<&str> = runs.iter().map(|r| r.digest.as_str()).collect();
+    digests.sort_unstable();
+    digests.dedup();
+    Distribution {
+        runs: runs.len(),
+        missions,
+        sequences,
+        mean_generated: runs.iter().map(|r| f64::from(r.generated)).sum::<f64>() / n,
+        mean_rejected: runs.iter().map(|r| f64::from(r.rejected)).sum::<f64>() / n,
+        mean_escalation: runs.iter().map(|r| r.escalation).sum::<f64>() / n,
+        distinct_outcomes: digests.len(),
+    }
+}
+
+fn share(k: usize, n: usize) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        k as f64 * 100.0 / n as f64
+    }
+}
+
+impl Distribution {
+    pub fn text(&self, title: &str, seed: u64) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "Sweep: {title}");
+        let _ = writeln!(
+            o,
+            "{} runs, seed {seed}, {} distinct final states",
+            self.runs, self.distinct_outcomes
+        );
+        let _ = writeln!(
+            o,
+            "\nMissions at the end (share of runs by status; headcount mean, min-max)"
+        );
+        let _ = writeln!(
+            o,
+            "  {:<26} {:>8} {:>8} {:>10} {:>8} {:>9}   {:>7} {:>9}",
+            "mission", "active", "over-cap", "suspended", "closed", "not-open", "mean", "min-max"
+        );
+        for (id, by, mean, lo, hi) in &self.missions {
+            let _ = writeln!(
+                o,
+                "  {:<26} {:>7.1}% {:>7.1}% {:>9.1}% {:>7.1}% {:>8.1}%   {:>7.2} {:>9}",
+                id,
+                share(by[0], self.runs),
+                share(by[1], self.runs),
+                share(by[2], self.runs),
+                share(by[3], self.runs),
+                share(by[4], self.runs),
+                mean,
+                format!("{lo}-{hi}")
+            );
+        }
+        let _ = writeln!(o, "\nMost common answer sequences");
+        for (s, c) in &self.sequences {
+            let _ = writeln!(o, "  {:>6.2}%  {s}", share(*c, self.runs));
+        }
+        let _ = writeln!(
+            o,
+            "\nPer run: {:.2} answers drafted on average, {:.2} rejected by the core; mean conflict weight after the fork {:.2}",
+            self.mean_generated, self.mean_rejected, self.mean_escalation
+        );
+        o
+    }
+
+    pub fn json(&self, title: &str, seed: u64) -> Value {
+        json!({
+            "title": title,
+            "runs": self.runs,
+            "seed": seed,
+            "distinct_outcomes": self.distinct_outcomes,
+            "missions": self.missions.iter().map(|(id, by, mean, lo, hi)| {
+                let shares: serde_json::Map<String, Value> = STATUSES.iter().zip(by)
+                    .map(|(s, k)| (s.key().to_string(), json!(share(*k, self.runs) / 100.0))).collect();
+                json!({"id": id, "status_share": shares, "headcount": {"mean": mean, "min": lo, "max": hi}})
+            }).collect::<Vec<_>>(),
+            "sequences": self.sequences.iter().map(|(s, c)| json!({"sequence": s, "runs": c, "share": share(*c, self.runs) / 100.0})).collect::<Vec<_>>(),
+            "mean_generated": self.mean_generated,
+            "mean_rejected": self.mean_rejected,
+            "mean_escalation": self.mean_escalation,
+        })
+    }
+}
+
+/// One CSV row per run: index, seed, digest, answers, rejected, conflict weight, then status
+/// and headcount of every mission.
+pub fn csv(p: &Prepared, runs: &[RunSummary]) -> String {
+    let w = &p.base.world;
+    let mut o = String::from("run,seed,digest,answers,rejected,escalation,sequence");
+    for m in w.mission_ids() {
+        let k = &w.mission(m).key;
+        let _ = write!(o, ",{k}.status,{k}.headcount");
+    }
+    o.push('\n');
+    for (i, r) in runs.iter().enumerate() {
+        let _ = write!(
+            o,
+            "{i},{},{},{},{},{:.1},\"{}\"",
+            r.seed, r.digest, r.generated, r.rejected, r.escalation, r.sequence
+        );
+        for (s, h) in &r.missions {
+            let _ = write!(o, ",{},{h}", s.key());
+        }
+        o.push('\n');
+    }
+    o
+}

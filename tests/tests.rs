@@ -4,6 +4,7 @@ mod cli;
 mod export;
 mod golden;
 mod log;
+mod log_crash;
 mod props;
 mod rules;
 mod whatif;

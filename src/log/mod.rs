@@ -532,6 +532,30 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Writes `bytes` to a new file beside `log` named `<log>.<stem>` (or `<log>.<stem>-2`, `-3`...
+/// if taken: an earlier save is never overwritten), fsynced. Returns its path.
+fn save_new(log: &Path, stem: &str, bytes: &[u8]) -> Result<PathBuf, LogError> {
+    for n in 1u32.. {
+        let name = match n {
+            1 => format!("{}.{stem}", log.display()),
+            n => format!("{}.{stem}-{n}", log.display()),
+        };
+        let path = PathBuf::from(name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                f.write_all(bytes)
+                    .and_then(|()| f.sync_all())
+                    .map_err(io(&path, "cannot save the cut bytes"))?;
+                sync_dir(&path).map_err(io(&path, "cannot fsync the log's directory"))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(&path, "cannot save the cut bytes")(e)),
+        }
+    }
+    unreachable!("some name is free")
+}
+
 fn lock(file: &File, path: &Path, wait: Option<Duration>) -> Result<(), LogError> {
     let deadline = wait.map(|w| Instant::now() + w);
     loop {
@@ -577,9 +601,13 @@ impl Writer {
             world: scenario.world.clone(),
             initial: scenario.initial.clone(),
         };
-        let tmp = path.with_extension(format!(
-            "{}.partial",
-            path.extension().and_then(|e| e.to_str()).unwrap_or("log")
+        // A name of this process's own: two creates of one path never share a file.
+        static CREATES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = CREATES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = PathBuf::from(format!(
+            "{}.partial-{}-{n}",
+            path.display(),
+            std::process::id()
         ));
         let mut bytes = format::header().to_vec();
         format::write_frame(
@@ -588,7 +616,11 @@ impl Writer {
             &mut bytes,
         );
         {
-            let mut f = File::create(&tmp).map_err(io(&tmp, "cannot create the log"))?;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(io(&tmp, "cannot create the log"))?;
             f.write_all(&bytes)
                 .map_err(io(&tmp, "cannot write the log"))?;
             f.sync_all().map_err(io(&tmp, "cannot fsync the log"))?;
@@ -620,7 +652,20 @@ impl Writer {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
-        std::fs::rename(&tmp, path).map_err(io(path, "cannot rename the new log into place"))?;
+        // A hard link, unlike a rename, fails if the name was taken meanwhile: a log is never
+        // overwritten, even by a create racing this one.
+        let placed = std::fs::hard_link(&tmp, path);
+        let _ = std::fs::remove_file(&tmp);
+        match placed {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(LogError::Exists {
+                    path: path.to_path_buf(),
+                }
+                .into());
+            }
+            Err(e) => return Err(io(path, "cannot put the new log in place")(e).into()),
+        }
         sync_dir(path).map_err(io(path, "cannot fsync the log's directory"))?;
         w.path = path.to_path_buf();
         w.options = options;
@@ -657,12 +702,8 @@ impl Writer {
         }
         let mut recovered = None;
         if let LogEnd::Torn { offset, bytes, why } = &log.ending {
-            let saved_to = PathBuf::from(format!("{}.torn-{offset}", path.display()));
             let cut = &log.bytes[*offset as usize..];
-            std::fs::write(&saved_to, cut).map_err(io(&saved_to, "cannot save the torn tail"))?;
-            File::open(&saved_to)
-                .and_then(|f| f.sync_all())
-                .map_err(io(&saved_to, "cannot fsync the saved tail"))?;
+            let saved_to = save_new(path, &format!("torn-{offset}"), cut)?;
             file.set_len(*offset)
                 .map_err(io(path, "cannot cut the torn tail"))?;
             file.sync_all().map_err(io(path, "cannot fsync the log"))?;

@@ -104,3 +104,22 @@ mod tests {
         assert!(decode::<Vec<String>>(&v).is_err());
     }
 }
+
+/// The same values with varint integers, for the benchmark that justifies fixed-width ones
+/// (`cargo bench --bench replay -- codec`). Nothing stored uses this.
+#[doc(hidden)]
+pub mod varint {
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+        bincode::serde::encode_to_vec(value, bincode::config::standard())
+            .expect("encoding to memory cannot fail")
+    }
+
+    pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, super::DecodeError> {
+        bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+            .map(|(v, _)| v)
+            .map_err(|e| super::DecodeError(e.to_string()))
+    }
+}

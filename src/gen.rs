@@ -237,6 +237,12 @@ pub fn start_day() -> Day {
 
 /// Generates a whole scenario: [`cast`], then `cfg.events` events from [`Generator`].
 pub fn generate(cfg: &GenConfig) -> Generated {
+    generate_with_progress(cfg, &mut |_| {})
+}
+
+/// [`generate`], calling `progress` with the number of events made so far every 4096 events
+/// and at the end (for progress bars).
+pub fn generate_with_progress(cfg: &GenConfig, progress: &mut dyn FnMut(usize)) -> Generated {
     let (world, initial) = cast(cfg);
     let events = {
         let mut g = Generator::new(&world, cfg.seed);
@@ -249,7 +255,11 @@ pub fn generate(cfg: &GenConfig) -> Generated {
             #[cfg(debug_assertions)]
             state.check_invariants(&world);
             events.push(e);
+            if events.len() % 4096 == 0 {
+                progress(events.len());
+            }
         }
+        progress(events.len());
         events
     };
     Generated {

@@ -32,6 +32,7 @@
 //! assert_eq!(outcome.generated[0].id, "policy:russia:1");
 //! ```
 
+pub mod bench;
 pub mod codec;
 pub mod core;
 pub mod export;

@@ -136,10 +136,15 @@ pub fn best(
 /// before `count`, then replay. Returns the state and the snapshot used, if any.
 pub fn state_at_count(log: &Log, count: u64) -> Result<(State, Option<u64>), LogError> {
     let (snap, _) = best(log, |h, _| h.count <= count);
-    let (mut done, state, used) = match snap {
-        Some((c, s)) => (c, s, Some(c)),
-        None => (0, log.genesis.initial.clone(), None),
-    };
+    match snap {
+        Some((c, s)) => Ok((replay(log, c, s, count)?, Some(c))),
+        None => Ok((replay(log, 0, log.genesis.initial.clone(), count)?, None)),
+    }
+}
+
+/// Replays events `done + 1 ..= count` of `log` onto `state`, the state after the first `done`
+/// events. Decodes only the frames it needs; every event must be accepted.
+pub fn replay(log: &Log, mut done: u64, state: State, count: u64) -> Result<State, LogError> {
     let world = &log.genesis.world;
     let mut engine = Engine::new(world, state);
     for (i, f) in log.frames.iter().enumerate() {
@@ -175,7 +180,7 @@ pub fn state_at_count(log: &Log, count: u64) -> Result<(State, Option<u64>), Log
             done = seq + 1;
         }
     }
-    Ok((engine.state, used))
+    Ok(engine.state)
 }
 
 /// Replays the whole log and writes a snapshot at every frame end that falls on a multiple of

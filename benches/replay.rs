@@ -1,0 +1,243 @@
+//! Replay benchmarks: events per second of the in-memory fold and of decode + fold from a log
+//! file, each beside the naive baseline (JSON lines with string ids into `HashMap<String, _>`)
+//! on the same generated events; the latency of the state at a random point of a log with
+//! snapshots; append throughput with fsync per append and in batch mode; and the decode speed
+//! of fixed-width against varint integers that chose the log's bincode configuration.
+//!
+//! `cargo bench --bench replay` runs everything at 1 k, 100 k and 1 M events (a few minutes on
+//! two cores). `DEMARCHE_BENCH_SIZES=1000,100000,1000000,10000000` adds 10 M (generating it
+//! takes a minute or so, and 10 M events use about 6 GiB). Filter groups by name:
+//! `cargo bench --bench replay -- fold`. Figures are recorded in docs/benchmarks.md.
+
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use demarche::bench::{self, naive};
+use demarche::codec;
+use demarche::core::State;
+use demarche::r#gen::{Generator, Rng};
+use demarche::log::schema::Record;
+use demarche::log::{Durability, Log, NewEvent, Writer, WriterOptions, snapshot};
+use demarche::scenario::Scenario;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn sizes() -> Vec<usize> {
+    std::env::var("DEMARCHE_BENCH_SIZES")
+        .ok()
+        .map(|v| {
+            v.split(',')
+                .map(|n| n.trim().parse().expect("a size"))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1_000, 100_000, 1_000_000])
+}
+
+fn scratch() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("demarche-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn workload(n: usize) -> Scenario {
+    bench::workload(n, 1, &mut |_| {})
+}
+
+/// Writes `s` as a log (no fsync per frame; one at the end) with snapshots every `every`.
+fn write_log(s: &Scenario, name: &str, every: u32) -> PathBuf {
+    let path = scratch().join(name);
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(snapshot::dir(&path));
+    let options = WriterOptions {
+        durability: Durability::Batch,
+        ..WriterOptions::default()
+    };
+    Writer::create(&path, s, every, options).unwrap();
+    path
+}
+
+fn fold(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fold");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    for n in sizes() {
+        let s = workload(n);
+        let jsonl = naive::jsonl(&s);
+        g.throughput(Throughput::Elements(n as u64));
+        g.measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 5 }));
+        g.bench_with_input(BenchmarkId::new("demarche", n), &s, |b, s| {
+            b.iter_batched(
+                || s.initial.clone(),
+                |initial| black_box(bench::fold(&s.world, &initial, &s.events)),
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_with_input(BenchmarkId::new("naive-json-hashmap", n), &jsonl, |b, j| {
+            b.iter(|| black_box(naive::fold(j)))
+        });
+    }
+    g.finish();
+}
+
+fn decode_fold(c: &mut Criterion) {
+    let mut g = c.benchmark_group("decode_fold");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    for n in sizes() {
+        let s = workload(n);
+        let log = write_log(&s, &format!("decode-{n}.log"), 0);
+        let json_path = scratch().join(format!("decode-{n}.jsonl"));
+        std::fs::write(&json_path, naive::jsonl(&s)).unwrap();
+        let log_bytes = std::fs::metadata(&log).unwrap().len();
+        let json_bytes = std::fs::metadata(&json_path).unwrap().len();
+        eprintln!(
+            "decode_fold/{n}: log {log_bytes} bytes ({:.1} per event), JSON lines {json_bytes} bytes ({:.1} per event)",
+            log_bytes as f64 / n as f64,
+            json_bytes as f64 / n as f64
+        );
+        g.throughput(Throughput::Elements(n as u64));
+        g.measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 5 }));
+        g.bench_with_input(BenchmarkId::new("demarche", n), &log, |b, p| {
+            b.iter(|| black_box(bench::decode_fold(p).unwrap()))
+        });
+        g.bench_with_input(
+            BenchmarkId::new("naive-json-hashmap", n),
+            &json_path,
+            |b, p| b.iter(|| black_box(naive::fold(&std::fs::read(p).unwrap()))),
+        );
+    }
+    g.finish();
+}
+
+fn state_at(c: &mut Criterion) {
+    let mut g = c.benchmark_group("state_at");
+    g.sample_size(50).warm_up_time(Duration::from_secs(1));
+    let n = *sizes().iter().max().unwrap();
+    let s = workload(n);
+    for every in [10_000u32, 100_000] {
+        if every as usize > n {
+            continue;
+        }
+        let path = write_log(&s, &format!("state-{n}-{every}.log"), every);
+        let log = Log::open(&path).unwrap();
+        let snap_bytes: u64 = snapshot::list(&path)
+            .iter()
+            .map(|(p, _)| std::fs::metadata(p).unwrap().len())
+            .sum();
+        eprintln!(
+            "state_at/{n}/every {every}: {} snapshots, {snap_bytes} bytes",
+            snapshot::list(&path).len()
+        );
+        let mut rng = Rng::new(9);
+        g.bench_function(
+            BenchmarkId::new(format!("{n} events, snapshot every"), every),
+            |b| {
+                b.iter_batched(
+                    || rng.below(n as u32) as u64 + 1,
+                    |at| black_box(snapshot::state_at_count(&log, at).unwrap()),
+                    BatchSize::SmallInput,
+                )
+            },
+        );
+    }
+    g.finish();
+}
+
+/// Valid events continuing from `state`.
+fn continuation(s: &Scenario, state: &State, n: usize, tag: &str) -> Vec<NewEvent> {
+    let mut g = Generator::new(&s.world, 77);
+    let mut st = state.clone();
+    (0..n)
+        .map(|i| {
+            let e = g.next_event(&mut st);
+            st.apply(&s.world, &e, &mut ());
+            NewEvent {
+                id: format!("{tag}-{i}"),
+                source: "benchmark".into(),
+                summary: None,
+                note: None,
+                event: e,
+            }
+        })
+        .collect()
+}
+
+fn append(c: &mut Criterion) {
+    let mut g = c.benchmark_group("append");
+    g.sample_size(10).warm_up_time(Duration::from_millis(500));
+    g.throughput(Throughput::Elements(1));
+    let s = workload(1_000);
+    for (name, durability) in [("fsync", Durability::Fsync), ("batch", Durability::Batch)] {
+        let mut round = 0;
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                round += 1;
+                let path = write_log(&s, &format!("append-{name}-{round}.log"), 0);
+                let options = WriterOptions {
+                    durability,
+                    ..WriterOptions::default()
+                };
+                let (mut w, _) = Writer::open(&path, options).unwrap();
+                let events = continuation(&s, w.state(), iters as usize, name);
+                let t = Instant::now();
+                for e in &events {
+                    w.append(std::slice::from_ref(e), None).unwrap();
+                }
+                w.sync().unwrap();
+                let took = t.elapsed();
+                drop(w);
+                let _ = std::fs::remove_file(&path);
+                took
+            })
+        });
+    }
+    g.finish();
+}
+
+fn codec_choice(c: &mut Criterion) {
+    let mut g = c.benchmark_group("codec");
+    g.sample_size(20);
+    let s = workload(100_000);
+    let records: Vec<Record> = s
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Record {
+            id: i as u32,
+            source: (i % 7) as u32,
+            summary: None,
+            note: None,
+            event: e.clone(),
+        })
+        .collect();
+    let fixed = codec::encode(&records);
+    let varint = codec::varint::encode(&records);
+    eprintln!(
+        "codec: {} records, fixed-width {} bytes ({:.1} per record), varint {} bytes ({:.1} per record)",
+        records.len(),
+        fixed.len(),
+        fixed.len() as f64 / records.len() as f64,
+        varint.len(),
+        varint.len() as f64 / records.len() as f64
+    );
+    g.throughput(Throughput::Elements(records.len() as u64));
+    g.bench_function("decode fixed-width", |b| {
+        b.iter(|| black_box(codec::decode::<Vec<Record>>(&fixed).unwrap()))
+    });
+    g.bench_function("decode varint", |b| {
+        b.iter(|| black_box(codec::varint::decode::<Vec<Record>>(&varint).unwrap()))
+    });
+    g.finish();
+}
+
+fn cleanup(_: &mut Criterion) {
+    let _ = std::fs::remove_dir_all(scratch());
+}
+
+criterion_group!(
+    benches,
+    codec_choice,
+    fold,
+    decode_fold,
+    state_at,
+    append,
+    cleanup
+);
+criterion_main!(benches);

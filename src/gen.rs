@@ -48,7 +48,7 @@
 //! # Cost
 //!
 //! Generation is linear in the number of events: deciding a decision of several measures
-//! copies the state's missions, caps and pending effects (not its log) to check each measure
+//! copies the state's missions, caps and pending effects (not held proposals) to check each measure
 //! against the ones before it.
 //!
 //! # Example
@@ -1530,7 +1530,8 @@ impl<'w> Generator<'w> {
                 },
             )
         };
-        let actor = s.log[of.index()].actor;
+        let held = s.proposals.iter().find(|p| p.seq == of).map(|p| p.actor);
+        let actor = held.or_else(|| s.pending.iter().find(|p| p.cause == of).map(|p| p.actor))?;
         Some(Event {
             date,
             notified: None,

@@ -474,7 +474,7 @@ pub fn state_json(s: &Scenario, run: &Run) -> Value {
     json!({
         "at": st.clock.to_string(),
         "digest": st.digest(),
-        "events_applied": st.log.len(),
+        "events_applied": st.events,
         "missions": missions,
         "caps": caps,
         "channels": channels(w, st),

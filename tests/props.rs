@@ -135,7 +135,7 @@ proptest! {
             e.state.check_invariants(&g.world);
             check_properties(&g.world, &e.state)?;
         }
-        prop_assert_eq!(e.state.log.len(), g.events.len());
+        prop_assert_eq!(e.state.events as usize, g.events.len());
     }
 
     #[test]

@@ -412,7 +412,7 @@ fn a_signal_is_recorded_and_changes_no_mission() {
         ),
     );
     assert_eq!(e.state.missions, missions);
-    assert_eq!(e.state.log.len(), 2);
+    assert_eq!(e.state.events, 2);
 }
 
 #[test]

@@ -137,8 +137,9 @@ impl State {
                 Ok(())
             }
             Body::ProposalAdopted { proposal } => {
-                let author = self.author(*proposal)?;
-                if author != actor {
+                if let Some(author) = self.author(*proposal)?
+                    && author != actor
+                {
                     return Err(Reason::NotTheAuthor {
                         actor,
                         of: *proposal,
@@ -159,8 +160,9 @@ impl State {
                 self.check_measures(world, actor, event.date, &measures)
             }
             Body::MeasuresCancelled { of, .. } => {
-                let author = self.author(*of)?;
-                if author != actor {
+                if let Some(author) = self.author(*of)?
+                    && author != actor
+                {
                     return Err(Reason::NotTheAuthor {
                         actor,
                         of: *of,
@@ -180,14 +182,26 @@ impl State {
         }
     }
 
-    fn author(&self, seq: super::world::Seq) -> Result<ActorId, Reason> {
-        self.log
-            .get(seq.index())
-            .map(|l| l.actor)
-            .ok_or(Reason::ResponseNotEarlier {
+    /// Who announced event `seq`, if it still holds a proposal or a pending effect (the only
+    /// events adoption and cancellation can name); `None` for other earlier events.
+    fn author(&self, seq: super::world::Seq) -> Result<Option<ActorId>, Reason> {
+        if seq >= self.next_seq() {
+            return Err(Reason::ResponseNotEarlier {
                 target: seq,
                 next: self.next_seq(),
-            })
+            });
+        }
+        let held = self
+            .proposals
+            .iter()
+            .find(|p| p.seq == seq)
+            .map(|p| p.actor);
+        Ok(held.or_else(|| {
+            self.pending
+                .iter()
+                .find(|s| s.cause == seq)
+                .map(|s| s.actor)
+        }))
     }
 
     /// Checks measures announced together: each against the state left by those before it.
@@ -201,8 +215,7 @@ impl State {
         if let [one] = measures {
             return self.check_measure(world, actor, date, one);
         }
-        // Measures never read the log, so the scratch copy leaves it out: cloning it would make
-        // every decision cost as much as the history before it.
+        // Measures never read held proposals, so the scratch copy leaves them out.
         let mut scratch = State {
             clock: self.clock,
             missions: self.missions.clone(),
@@ -212,7 +225,7 @@ impl State {
             designated: self.designated.clone(),
             pending: self.pending.clone(),
             proposals: Vec::new(),
-            log: Vec::new(),
+            events: self.events,
         };
         let seq = self.next_seq();
         for m in measures {

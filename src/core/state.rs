@@ -208,14 +208,9 @@ pub(crate) struct At {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Proposal {
     pub seq: Seq,
-    pub measures: Vec<Measure>,
-}
-
-/// The author and date of every accepted event, by sequence.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct Logged {
+    /// Who proposed it (only they may adopt or cancel it).
     pub actor: ActorId,
-    pub date: Day,
+    pub measures: Vec<Measure>,
 }
 
 /// Everything the replay knows at a point in time.
@@ -232,7 +227,10 @@ pub struct State {
     /// Sorted by (day, cause, index).
     pub pending: Vec<Scheduled>,
     pub proposals: Vec<Proposal>,
-    pub log: Vec<Logged>,
+    /// Events accepted so far: the next event's sequence. (What the state needs of past events,
+    /// who announced a held proposal or a pending measure, is kept with those, so the state
+    /// does not grow with the log.)
+    pub events: u64,
 }
 
 /// A change made by an event or a scheduled effect, for timelines and reports.
@@ -412,7 +410,7 @@ impl State {
             designated: Vec::new(),
             pending: Vec::new(),
             proposals: Vec::new(),
-            log: Vec::new(),
+            events: 0,
         }
     }
 
@@ -422,7 +420,7 @@ impl State {
 
     /// The sequence the next accepted event gets.
     pub fn next_seq(&self) -> Seq {
-        Seq(self.log.len() as u32)
+        Seq(self.events as u32)
     }
 
     /// True when `scope` covers mission `m`.
@@ -693,14 +691,12 @@ impl State {
         let day = event.date;
         debug_assert!(day >= self.clock);
         self.clock = day;
-        self.log.push(Logged {
-            actor: event.actor,
-            date: day,
-        });
+        self.events += 1;
         match &event.body {
             Body::Measures { measures, .. } if event.proposed => {
                 self.proposals.push(Proposal {
                     seq,
+                    actor: event.actor,
                     measures: measures.clone(),
                 });
                 obs.change(
@@ -1409,11 +1405,12 @@ impl State {
         assert!(
             self.pending
                 .iter()
-                .all(|s| s.cause.index() < self.log.len())
+                .all(|s| (s.cause.index() as u64) < self.events)
         );
         assert!(
-            self.log.windows(2).all(|w| w[0].date <= w[1].date),
-            "log dates go backwards"
+            self.proposals
+                .iter()
+                .all(|p| (p.seq.index() as u64) < self.events)
         );
     }
 

@@ -19,6 +19,11 @@ pub const GENESIS_SCHEMA: u16 = 1;
 pub const RECORD_SCHEMA: u16 = 2;
 
 /// What a log starts from: the scenario's header, cast and starting state.
+///
+/// Genesis schema 1 was first written when `State` ended with a list of every accepted event's
+/// author and date (`Vec<Logged>`); that list became a count (`events: u64`). A starting state
+/// holds no events, and bincode writes an empty vector and a zero count as the same 8 zero
+/// bytes, so schema 1 genesis frames read unchanged (the golden logs prove it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Genesis {
     pub title: String,

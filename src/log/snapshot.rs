@@ -15,7 +15,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the layout of `State` changes, so older snapshots are ignored.
-pub const STATE_LAYOUT: u32 = 1;
+pub const STATE_LAYOUT: u32 = 2;
 
 /// The folder holding a log's snapshots.
 pub fn dir(log: &Path) -> PathBuf {

@@ -167,6 +167,10 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: CatalogueFormat,
     },
+    /// Measure replay speed: events per second folded in memory and read from a log, beside a
+    /// naive JSON baseline.
+    #[command(after_help = cli::bench::HELP)]
+    Bench(cli::bench::BenchArgs),
     /// Durable logs: import a scenario, append events, follow, verify, export, repair.
     #[command(subcommand)]
     Log(cli::log::LogCommand),
@@ -224,6 +228,7 @@ fn main() -> ExitCode {
             format,
         } => cmd_state(&file, at.as_deref(), after.as_deref(), no_snapshots, format),
         Command::Log(cmd) => cli::log::run_cmd(cmd),
+        Command::Bench(args) => cli::bench::run(args),
         Command::Validate { file, format } => cmd_validate(&file, format),
         Command::Whatif {
             file,
@@ -771,7 +776,7 @@ fn cmd_sweep(
 }
 
 /// Draws a progress bar on stderr until `done` reaches `total`.
-fn progress_bar(done: &AtomicUsize, total: usize) {
+pub(crate) fn progress_bar(done: &AtomicUsize, total: usize) {
     use std::io::Write;
     loop {
         let n = done.load(Ordering::Relaxed).min(total);

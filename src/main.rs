@@ -311,8 +311,8 @@ fn replay_loaded(l: &Loaded, until: Until, fresh: bool) -> Run {
         Until::Event(i) => count <= i as u64 + 1,
         Until::Date(_) => true,
     };
-    let (best, ignored) = snapshot::best(log, |h, st| {
-        last_needed(h.count) && !matches!(until, Until::Date(d) if st.clock > d)
+    let (best, ignored) = snapshot::best(log, |h| {
+        last_needed(h.count) && !matches!(until, Until::Date(d) if h.clock > d.0)
     });
     for i in ignored {
         eprintln!("note: snapshot {} not used: {}", i.path.display(), i.why);

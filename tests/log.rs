@@ -440,7 +440,7 @@ fn snapshots_of_another_or_rewritten_log_are_never_used() {
         std::fs::copy(&p, snapshot::dir(&b).join(p.file_name().unwrap())).unwrap();
     }
     let log = Log::open(&b).unwrap();
-    let (best, ignored) = snapshot::best(&log, |_, _| true);
+    let (best, ignored) = snapshot::best(&log, |_| true);
     // Only the snapshot at 100 covers a prefix the two logs share.
     assert_eq!(best.map(|(c, _)| c), Some(100));
     let whys: Vec<&str> = ignored.iter().map(|i| i.why.as_str()).collect();
@@ -457,7 +457,7 @@ fn snapshots_of_another_or_rewritten_log_are_never_used() {
     let n = bytes.len();
     bytes[n - 3] ^= 1;
     std::fs::write(&p, bytes).unwrap();
-    let (best, ignored) = snapshot::best(&log, |_, _| true);
+    let (best, ignored) = snapshot::best(&log, |_| true);
     assert!(best.is_none());
     assert!(
         ignored.iter().any(|i| i.why.contains("damaged")),

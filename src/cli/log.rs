@@ -340,8 +340,8 @@ fn verify(path: &Path, format: Format) -> ExitCode {
         }
         Err(e) => damage = Some(e.to_string()),
     }
-    let (_, ignored) = snapshot::best(&log, |_, _| false);
-    let snapshots = snapshot::list(path).len();
+    let snapshots = log.snapshots.len();
+    let ignored = snapshot::check_all(&log);
     let torn = match &log.ending {
         LogEnd::Torn { offset, bytes, why } => Some(format!(
             "an unfinished frame at byte {offset} ({bytes} bytes: {why}); `demarche log repair` cuts it"

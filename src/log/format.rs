@@ -303,10 +303,13 @@ pub struct SnapshotHeader {
     pub build: [u8; 16],
     pub state_crc: u32,
     pub state_len: u64,
+    /// The state's clock (day number): which `--at` dates the snapshot can serve, without
+    /// decoding it.
+    pub clock: i32,
 }
 
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"DEMSNAP1";
-pub const SNAPSHOT_HEADER_LEN: usize = 8 + 8 + 8 + 32 + 16 + 4 + 8;
+pub const SNAPSHOT_HEADER_LEN: usize = 8 + 8 + 8 + 32 + 16 + 4 + 8 + 4;
 
 impl SnapshotHeader {
     pub fn write(&self, out: &mut Vec<u8>) {
@@ -317,6 +320,7 @@ impl SnapshotHeader {
         out.extend_from_slice(&self.build);
         out.extend_from_slice(&self.state_crc.to_le_bytes());
         out.extend_from_slice(&self.state_len.to_le_bytes());
+        out.extend_from_slice(&self.clock.to_le_bytes());
     }
 
     pub fn read(bytes: &[u8]) -> Result<SnapshotHeader, String> {
@@ -331,6 +335,7 @@ impl SnapshotHeader {
             build: bytes[56..72].try_into().expect("16 bytes"),
             state_crc: u32::from_le_bytes(bytes[72..76].try_into().expect("4 bytes")),
             state_len: u64_at(76),
+            clock: i32::from_le_bytes(bytes[84..88].try_into().expect("4 bytes")),
         })
     }
 }

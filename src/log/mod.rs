@@ -162,6 +162,8 @@ pub struct Log {
     pub ending: LogEnd,
     /// Prefix fingerprints at the ends of frames that snapshots claim to cover.
     fingerprints: HashMap<u64, [u8; 32]>,
+    /// The snapshot files beside the log when it was opened, oldest first (not yet checked).
+    pub snapshots: Vec<(PathBuf, format::SnapshotHeader)>,
     fingerprint: Fingerprint,
 }
 
@@ -169,8 +171,11 @@ impl Log {
     /// Reads and checks a whole log, without locking it.
     pub fn open(path: &Path) -> Result<Log, LogError> {
         let bytes = std::fs::read(path).map_err(io(path, "cannot read the log"))?;
-        let wanted = snapshot::claimed_offsets(path);
-        Log::from_bytes(path, bytes, &wanted)
+        let snapshots = snapshot::list(path);
+        let wanted: Vec<u64> = snapshots.iter().map(|(_, h)| h.offset).collect();
+        let mut log = Log::from_bytes(path, bytes, &wanted)?;
+        log.snapshots = snapshots;
+        Ok(log)
     }
 
     /// True when the file at `path` starts like a log.
@@ -212,6 +217,7 @@ impl Log {
             end: genesis_frame.end as u64,
             ending: LogEnd::Clean,
             fingerprints: HashMap::new(),
+            snapshots: Vec::new(),
             fingerprint,
             bytes: Vec::new(),
         };

@@ -15,7 +15,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the layout of `State` changes, so older snapshots are ignored.
-pub const STATE_LAYOUT: u32 = 2;
+pub const STATE_LAYOUT: u32 = 3;
 
 /// The folder holding a log's snapshots.
 pub fn dir(log: &Path) -> PathBuf {
@@ -44,11 +44,6 @@ pub fn list(log: &Path) -> Vec<(PathBuf, SnapshotHeader)> {
     out
 }
 
-/// The log offsets snapshots claim to cover (where a reader should remember the fingerprint).
-pub fn claimed_offsets(log: &Path) -> Vec<u64> {
-    list(log).into_iter().map(|(_, h)| h.offset).collect()
-}
-
 /// Writes a snapshot of `state` after `count` events, the log ending at `offset` with prefix
 /// fingerprint `fingerprint`. Written to a temporary name then renamed, so a reader never sees
 /// half a snapshot.
@@ -69,6 +64,7 @@ pub fn write(
         build: build_tag(),
         state_crc: format::crc(&body),
         state_len: body.len() as u64,
+        clock: state.clock.0,
     };
     let mut bytes = Vec::with_capacity(format::SNAPSHOT_HEADER_LEN + body.len());
     header.write(&mut bytes);
@@ -109,13 +105,17 @@ fn load(log: &Log, path: &Path, h: &SnapshotHeader) -> Result<State, String> {
 }
 
 /// The newest valid snapshot whose header satisfies `usable`, and the snapshots passed over
-/// because they were invalid.
+/// because they were invalid. Only snapshots that are usable are loaded.
 pub fn best(
     log: &Log,
-    usable: impl Fn(&SnapshotHeader, &State) -> bool,
+    usable: impl Fn(&SnapshotHeader) -> bool,
 ) -> (Option<(u64, State)>, Vec<Ignored>) {
     let mut ignored = Vec::new();
-    for (path, h) in list(&log.path).into_iter().rev() {
+    for (path, h) in log.snapshots.iter().rev() {
+        let path = path.clone();
+        if !usable(h) {
+            continue;
+        }
         if h.count > log.count {
             ignored.push(Ignored {
                 path,
@@ -123,9 +123,8 @@ pub fn best(
             });
             continue;
         }
-        match load(log, &path, &h) {
-            Ok(state) if usable(&h, &state) => return (Some((h.count, state)), ignored),
-            Ok(_) => {}
+        match load(log, &path, h) {
+            Ok(state) => return (Some((h.count, state)), ignored),
             Err(why) => ignored.push(Ignored { path, why }),
         }
     }
@@ -135,7 +134,7 @@ pub fn best(
 /// The state after the first `count` events of `log`: from the newest valid snapshot at or
 /// before `count`, then replay. Returns the state and the snapshot used, if any.
 pub fn state_at_count(log: &Log, count: u64) -> Result<(State, Option<u64>), LogError> {
-    let (snap, _) = best(log, |h, _| h.count <= count);
+    let (snap, _) = best(log, |h| h.count <= count);
     match snap {
         Some((c, s)) => Ok((replay(log, c, s, count)?, Some(c))),
         None => Ok((replay(log, 0, log.genesis.initial.clone(), count)?, None)),
@@ -237,4 +236,22 @@ pub fn rebuild(log_path: &Path) -> Result<usize, LogError> {
         }
     }
     Ok(written)
+}
+
+/// Checks every snapshot beside `log`; returns those that would not be used, and why.
+pub fn check_all(log: &Log) -> Vec<Ignored> {
+    log.snapshots
+        .iter()
+        .filter_map(|(path, h)| {
+            let why = if h.count > log.count {
+                format!("covers {} events but the log holds {}", h.count, log.count)
+            } else {
+                load(log, path, h).err()?
+            };
+            Some(Ignored {
+                path: path.clone(),
+                why,
+            })
+        })
+        .collect()
 }

@@ -673,3 +673,63 @@ fn the_readme_log_session_is_what_the_commands_print() {
     }
     assert_eq!(checked, 3);
 }
+
+#[test]
+fn bench_measures_a_log_and_a_small_generated_workload() {
+    let d = scratch("bench");
+    let log = d.join("crisis.log");
+    let l = log.to_str().unwrap();
+    assert!(
+        demarche(&["log", "import", "scenarios/nato-russia-2021.toml", l])
+            .status
+            .success()
+    );
+    let o = demarche(&["bench", "--log", l, "--rounds", "1", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["events"], 13);
+    assert_eq!(v["log_bytes"], std::fs::metadata(&log).unwrap().len());
+    assert!(v["fold_events_per_second"].as_f64().unwrap() > 0.0);
+    assert!(v["decode_fold_events_per_second"].as_f64().unwrap() > 0.0);
+    assert!(v["baseline"]["fold_ratio"].as_f64().unwrap() > 0.0);
+    assert!(v["cores"].as_u64().unwrap() >= 1);
+    let o = demarche(&["bench", "--events", "40", "--rounds", "1", "--no-baseline"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("generated, seed 1: 40 events"), "{out}");
+    assert!(
+        out.contains("decode+fold") && !out.contains("baseline"),
+        "{out}"
+    );
+    let o = demarche(&["bench", "--events", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_branch_can_start_from_a_log() {
+    let d = scratch("whatif-log");
+    let log = d.join("crisis.log");
+    let l = log.to_str().unwrap();
+    assert!(
+        demarche(&["log", "import", "scenarios/nato-russia-2021.toml", l])
+            .status
+            .success()
+    );
+    let args = |base: &str| {
+        let o = demarche(&[
+            "whatif",
+            base,
+            "--drop",
+            "nato-expels-8-2021",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_object_mut()
+            .unwrap()
+            .retain(|k, _| k != "base" && k != "title");
+        v
+    };
+    assert_eq!(args(l), args("scenarios/nato-russia-2021.toml"));
+}

@@ -1077,6 +1077,11 @@ pub enum Input {
 
 /// Reads a branch file (with a `[branch]` table) and loads its base, or loads a base.
 pub fn load_input(path: &Path) -> Result<Input, BranchLoadError> {
+    if crate::log::Log::is_log(path) {
+        return load_base(path)
+            .map(Input::Base)
+            .map_err(BranchLoadError::Base);
+    }
     let text = std::fs::read_to_string(path).map_err(|e| BranchLoadError::Io {
         path: path.display().to_string(),
         error: e.to_string(),

@@ -6,9 +6,9 @@
 //! The configuration is little-endian with fixed-width integers. It is canonical (one encoding
 //! per value, which the digest needs) and it decodes faster than varint: an integer is one
 //! unaligned load instead of a tag byte and a branch. Measured on the 2-core development machine
-//! (see docs/log-format.md), decoding generated event records with fixed-width integers ran
-//! about 1.4x faster than with varint, for about 1.6x the bytes; the log checksums and
-//! page-cache reads are cheap beside the decode, so speed wins.
+//! (`cargo bench --bench replay -- codec`, docs/benchmarks.md), decoding generated event records
+//! with fixed-width integers ran 1.12x faster than with varint, for 2x the bytes; the log
+//! checksums and page-cache reads are cheap beside the decode, so speed wins.
 //!
 //! Decoding is bounded: every decode is limited to [`MAX_DECODE`] bytes of claimed
 //! allocation, so a corrupt or hostile length prefix inside a payload is an error, never a huge

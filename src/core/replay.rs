@@ -49,7 +49,7 @@ impl<'w> Engine<'w> {
         if event.date >= self.state.clock {
             self.advance_to(event.date, obs);
         }
-        self.state.decide(self.world, event)?;
+        self.state.decide_mut(self.world, event)?;
         let seq = self.state.next_seq();
         self.state.apply(self.world, event, obs);
         #[cfg(debug_assertions)]

@@ -446,11 +446,21 @@ impl State {
         }
     }
 
-    /// Caps in force covering mission `m`.
+    /// Caps in force covering mission `m`: at most one on the mission and one on all posts of
+    /// its sender in its receiver, found by binary search (caps are sorted by scope, one each).
     pub fn caps_on<'a>(&'a self, world: &'a World, m: MissionId) -> impl Iterator<Item = &'a Cap> {
-        self.caps
-            .iter()
-            .filter(move |c| Self::covers(world, &c.scope, m))
+        let d = world.mission(m);
+        let find = move |scope: CapScope| {
+            self.caps
+                .binary_search_by(|c| c.scope.cmp(&scope))
+                .ok()
+                .map(|i| &self.caps[i])
+        };
+        let posts = CapScope::Posts {
+            sender: d.sender,
+            host: d.receiver,
+        };
+        find(CapScope::Mission(m)).into_iter().chain(find(posts))
     }
 
     /// The tightest cap in force covering mission `m`, as its limit.

@@ -703,6 +703,14 @@ fn bench_measures_a_log_and_a_small_generated_workload() {
     );
     let o = demarche(&["bench", "--events", "0"]);
     assert_eq!(o.status.code(), Some(2));
+    // A saved workload is a log like any other.
+    let saved = d.join("w.log");
+    let w = saved.to_str().unwrap();
+    let o = demarche(&["bench", "--events", "30", "--rounds", "1", "--save", w]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = demarche(&["log", "verify", w]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("30 events"), "{}", text(&o.stdout));
 }
 
 #[test]

@@ -21,6 +21,10 @@ pub struct BenchArgs {
     /// Measure this log (or scenario file) instead of a generated workload.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// Keep the generated workload as a log at FILE (snapshots every 10,000 events), to replay,
+    /// query or benchmark again with --log.
+    #[arg(long, value_name = "FILE", conflicts_with = "log")]
+    save: Option<PathBuf>,
     /// Runs of each measurement; the best is reported.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
@@ -44,6 +48,7 @@ confidence intervals: cargo bench --bench replay (docs/benchmarks.md).
 Examples:
   demarche bench
   demarche bench --events 100000 --format json
+  demarche bench --events 10000000 --no-baseline --save big.log
   demarche bench --log crisis.log";
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
@@ -113,10 +118,21 @@ pub fn run(a: BenchArgs) -> ExitCode {
     if n == 0 {
         return fail(&"nothing to measure: no events");
     }
-    // A log to decode: the one given, or the workload written to a temporary file.
-    let log_path = match log_path {
-        Some(p) => p,
-        None => {
+    // A log to decode: the one given, the one to save, or the workload in a temporary file.
+    let log_path = match (log_path, &a.save) {
+        (Some(p), _) => p,
+        (None, Some(p)) => {
+            let options = WriterOptions {
+                durability: Durability::Batch,
+                ..WriterOptions::default()
+            };
+            if let Err(e) = Writer::create(p, &s, 10_000, options) {
+                return fail(&e);
+            }
+            eprintln!("saved the workload as {}", p.display());
+            p.clone()
+        }
+        (None, None) => {
             let _ = std::fs::create_dir_all(&scratch);
             let p = scratch.join("workload.log");
             let options = WriterOptions {
@@ -196,7 +212,7 @@ fn report(
             println!(
                 "decode+fold  {:>12.0} events/s   ({}: {log_bytes} bytes, {per_event:.1} per event)",
                 decode,
-                if a.log.is_some() {
+                if a.log.is_some() || a.save.is_some() {
                     log_path.display().to_string()
                 } else {
                     "temporary log".into()

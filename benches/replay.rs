@@ -17,8 +17,10 @@ use demarche::r#gen::{Generator, Rng};
 use demarche::log::schema::Record;
 use demarche::log::{Durability, Log, NewEvent, Writer, WriterOptions, snapshot};
 use demarche::scenario::Scenario;
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 fn sizes() -> Vec<usize> {
@@ -38,8 +40,27 @@ fn scratch() -> PathBuf {
     d
 }
 
-fn workload(n: usize) -> Scenario {
-    bench::workload(n, 1, &mut |_| {})
+type Cache<T> = OnceLock<Mutex<HashMap<usize, &'static T>>>;
+
+/// Memoises `make(n)` for the whole run: inputs are built only for the benchmarks criterion
+/// selects (a filter such as `-- state_at` skips the others' setup), and only once.
+fn cached<T: Send + Sync + 'static>(
+    cache: &'static Cache<T>,
+    n: usize,
+    make: impl FnOnce(usize) -> T,
+) -> &'static T {
+    let mut map = cache.get_or_init(Default::default).lock().unwrap();
+    map.entry(n).or_insert_with(|| Box::leak(Box::new(make(n))))
+}
+
+fn workload(n: usize) -> &'static Scenario {
+    static CACHE: Cache<Scenario> = OnceLock::new();
+    cached(&CACHE, n, |n| bench::workload(n, 1, &mut |_| {}))
+}
+
+fn jsonl(n: usize) -> &'static Vec<u8> {
+    static CACHE: Cache<Vec<u8>> = OnceLock::new();
+    cached(&CACHE, n, |n| naive::jsonl(workload(n)))
 }
 
 /// Writes `s` as a log (no fsync per frame; one at the end) with snapshots every `every`.
@@ -59,32 +80,31 @@ fn fold(c: &mut Criterion) {
     let mut g = c.benchmark_group("fold");
     g.sample_size(10).warm_up_time(Duration::from_secs(1));
     for n in sizes() {
-        let s = workload(n);
-        let jsonl = naive::jsonl(&s);
         g.throughput(Throughput::Elements(n as u64));
         g.measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 5 }));
-        g.bench_with_input(BenchmarkId::new("demarche", n), &s, |b, s| {
+        g.bench_function(BenchmarkId::new("demarche", n), |b| {
+            let s = workload(n);
             b.iter_batched(
                 || s.initial.clone(),
                 |initial| black_box(bench::fold(&s.world, &initial, &s.events)),
                 BatchSize::LargeInput,
             )
         });
-        g.bench_with_input(BenchmarkId::new("naive-json-hashmap", n), &jsonl, |b, j| {
+        g.bench_function(BenchmarkId::new("naive-json-hashmap", n), |b| {
+            let j = jsonl(n);
             b.iter(|| black_box(naive::fold(j)))
         });
     }
     g.finish();
 }
 
-fn decode_fold(c: &mut Criterion) {
-    let mut g = c.benchmark_group("decode_fold");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1));
-    for n in sizes() {
-        let s = workload(n);
-        let log = write_log(&s, &format!("decode-{n}.log"), 0);
+/// The workload of `n` events as a log file and as a JSON lines file, with their sizes printed.
+fn files(n: usize) -> &'static (PathBuf, PathBuf) {
+    static CACHE: Cache<(PathBuf, PathBuf)> = OnceLock::new();
+    cached(&CACHE, n, |n| {
+        let log = write_log(workload(n), &format!("decode-{n}.log"), 0);
         let json_path = scratch().join(format!("decode-{n}.jsonl"));
-        std::fs::write(&json_path, naive::jsonl(&s)).unwrap();
+        std::fs::write(&json_path, jsonl(n)).unwrap();
         let log_bytes = std::fs::metadata(&log).unwrap().len();
         let json_bytes = std::fs::metadata(&json_path).unwrap().len();
         eprintln!(
@@ -92,16 +112,24 @@ fn decode_fold(c: &mut Criterion) {
             log_bytes as f64 / n as f64,
             json_bytes as f64 / n as f64
         );
+        (log, json_path)
+    })
+}
+
+fn decode_fold(c: &mut Criterion) {
+    let mut g = c.benchmark_group("decode_fold");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    for n in sizes() {
         g.throughput(Throughput::Elements(n as u64));
         g.measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 5 }));
-        g.bench_with_input(BenchmarkId::new("demarche", n), &log, |b, p| {
-            b.iter(|| black_box(bench::decode_fold(p).unwrap()))
+        g.bench_function(BenchmarkId::new("demarche", n), |b| {
+            let (log, _) = files(n);
+            b.iter(|| black_box(bench::decode_fold(log).unwrap()))
         });
-        g.bench_with_input(
-            BenchmarkId::new("naive-json-hashmap", n),
-            &json_path,
-            |b, p| b.iter(|| black_box(naive::fold(&std::fs::read(p).unwrap()))),
-        );
+        g.bench_function(BenchmarkId::new("naive-json-hashmap", n), |b| {
+            let (_, json) = files(n);
+            b.iter(|| black_box(naive::fold(&std::fs::read(json).unwrap())))
+        });
     }
     g.finish();
 }
@@ -110,32 +138,34 @@ fn state_at(c: &mut Criterion) {
     let mut g = c.benchmark_group("state_at");
     g.sample_size(50).warm_up_time(Duration::from_secs(1));
     let n = *sizes().iter().max().unwrap();
-    let s = workload(n);
     for every in [10_000u32, 100_000] {
         if every as usize > n {
             continue;
         }
-        let path = write_log(&s, &format!("state-{n}-{every}.log"), every);
-        let log = Log::open(&path).unwrap();
-        let snap_bytes: u64 = snapshot::list(&path)
-            .iter()
-            .map(|(p, _)| std::fs::metadata(p).unwrap().len())
-            .sum();
-        eprintln!(
-            "state_at/{n}/every {every}: {} snapshots, {snap_bytes} bytes",
-            snapshot::list(&path).len()
-        );
         let mut rng = Rng::new(9);
-        g.bench_function(
-            BenchmarkId::new(format!("{n} events, snapshot every"), every),
-            |b| {
-                b.iter_batched(
-                    || rng.below(n as u32) as u64 + 1,
-                    |at| black_box(snapshot::state_at_count(&log, at).unwrap()),
-                    BatchSize::SmallInput,
-                )
-            },
-        );
+        let id = BenchmarkId::new(format!("{n} events, snapshot every"), every);
+        g.bench_function(id, |b| {
+            static CACHE: Cache<Log> = OnceLock::new();
+            let log = cached(&CACHE, every as usize, |every| {
+                let path = write_log(workload(n), &format!("state-{n}-{every}.log"), every as u32);
+                let log = Log::open(&path).unwrap();
+                let snap_bytes: u64 = log
+                    .snapshots
+                    .iter()
+                    .map(|(p, _)| std::fs::metadata(p).unwrap().len())
+                    .sum();
+                eprintln!(
+                    "state_at/{n}/every {every}: {} snapshots, {snap_bytes} bytes",
+                    log.snapshots.len()
+                );
+                log
+            });
+            b.iter_batched(
+                || rng.below(n as u32) as u64 + 1,
+                |at| black_box(snapshot::state_at_count(log, at).unwrap()),
+                BatchSize::SmallInput,
+            )
+        });
     }
     g.finish();
 }
@@ -163,19 +193,19 @@ fn append(c: &mut Criterion) {
     let mut g = c.benchmark_group("append");
     g.sample_size(10).warm_up_time(Duration::from_millis(500));
     g.throughput(Throughput::Elements(1));
-    let s = workload(1_000);
     for (name, durability) in [("fsync", Durability::Fsync), ("batch", Durability::Batch)] {
         let mut round = 0;
         g.bench_function(name, |b| {
             b.iter_custom(|iters| {
+                let s = workload(1_000);
                 round += 1;
-                let path = write_log(&s, &format!("append-{name}-{round}.log"), 0);
+                let path = write_log(s, &format!("append-{name}-{round}.log"), 0);
                 let options = WriterOptions {
                     durability,
                     ..WriterOptions::default()
                 };
                 let (mut w, _) = Writer::open(&path, options).unwrap();
-                let events = continuation(&s, w.state(), iters as usize, name);
+                let events = continuation(s, w.state(), iters as usize, name);
                 let t = Instant::now();
                 for e in &events {
                     w.append(std::slice::from_ref(e), None).unwrap();
@@ -194,7 +224,24 @@ fn append(c: &mut Criterion) {
 fn codec_choice(c: &mut Criterion) {
     let mut g = c.benchmark_group("codec");
     g.sample_size(20);
-    let s = workload(100_000);
+    g.throughput(Throughput::Elements(100_000));
+    let encoded = || {
+        static CACHE: Cache<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+        cached(&CACHE, 100_000, |n| encode_both(workload(n)))
+    };
+    g.bench_function("decode fixed-width", |b| {
+        let (fixed, _) = encoded();
+        b.iter(|| black_box(codec::decode::<Vec<Record>>(fixed).unwrap()))
+    });
+    g.bench_function("decode varint", |b| {
+        let (_, varint) = encoded();
+        b.iter(|| black_box(codec::varint::decode::<Vec<Record>>(varint).unwrap()))
+    });
+    g.finish();
+}
+
+/// The workload's events as records, encoded with fixed-width and with varint integers.
+fn encode_both(s: &Scenario) -> (Vec<u8>, Vec<u8>) {
     let records: Vec<Record> = s
         .events
         .iter()
@@ -217,14 +264,7 @@ fn codec_choice(c: &mut Criterion) {
         varint.len(),
         varint.len() as f64 / records.len() as f64
     );
-    g.throughput(Throughput::Elements(records.len() as u64));
-    g.bench_function("decode fixed-width", |b| {
-        b.iter(|| black_box(codec::decode::<Vec<Record>>(&fixed).unwrap()))
-    });
-    g.bench_function("decode varint", |b| {
-        b.iter(|| black_box(codec::varint::decode::<Vec<Record>>(&varint).unwrap()))
-    });
-    g.finish();
+    (fixed, varint)
 }
 
 fn cleanup(_: &mut Criterion) {

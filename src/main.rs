@@ -341,7 +341,7 @@ fn report_damage(l: &Loaded) -> bool {
 }
 
 /// Loads a scenario, or prints its problems and returns the exit code.
-fn load(file: &Path, format: Format) -> Result<Scenario, ExitCode> {
+pub(crate) fn load(file: &Path, format: Format) -> Result<Scenario, ExitCode> {
     match scenario::load(file) {
         Ok(s) => Ok(s),
         Err(LoadError::Io { path, error }) => {

@@ -52,6 +52,17 @@ fn create(path: &Path, s: &Scenario, every: u32) -> Writer {
     Writer::create(path, s, every, WriterOptions::default()).unwrap()
 }
 
+/// A generated scenario (ids `g-1`...) over `actors` actors and `missions` missions.
+fn generated(seed: u64, actors: usize, missions: usize, events: usize) -> Scenario {
+    generate(&GenConfig {
+        seed,
+        actors,
+        missions,
+        events,
+    })
+    .into_scenario("generated")
+}
+
 fn digest_at_end(s: &Scenario) -> String {
     let r = run(s, Until::End, false);
     assert!(r.problems.is_empty(), "{:?}", r.problems);
@@ -378,13 +389,7 @@ proptest! {
 
 #[test]
 fn snapshot_plus_the_rest_equals_a_full_replay_at_many_points() {
-    let g = generate(&GenConfig {
-        seed: 11,
-        actors: 8,
-        missions: 30,
-        events: 1500,
-    });
-    let s = g.into_scenario("snap");
+    let s = generated(11, 8, 30, 1500);
     let d = scratch("snap");
     let path = d.join("s.log");
     create(&path, &s, 100);
@@ -410,13 +415,7 @@ fn snapshot_plus_the_rest_equals_a_full_replay_at_many_points() {
 
 #[test]
 fn snapshots_of_another_or_rewritten_log_are_never_used() {
-    let g = generate(&GenConfig {
-        seed: 5,
-        actors: 6,
-        missions: 20,
-        events: 300,
-    });
-    let s = g.into_scenario("a");
+    let s = generated(5, 6, 20, 300);
     let d = scratch("rewrite");
     let a = d.join("a.log");
     create(&a, &s, 100);
@@ -514,13 +513,7 @@ fn import_then_replay_and_state_give_what_the_scenario_gives() {
 
 #[test]
 fn state_from_a_snapshot_equals_state_from_the_first_event() {
-    let g = generate(&GenConfig {
-        seed: 21,
-        actors: 6,
-        missions: 20,
-        events: 600,
-    });
-    let s = g.into_scenario("cli-snap");
+    let s = generated(21, 6, 20, 600);
     let last = s.events.last().unwrap().date;
     let d = scratch("cli-snap");
     let path = d.join("g.log");

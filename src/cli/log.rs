@@ -7,7 +7,7 @@ use demarche::log::{
     AppendError, Durability, Log, LogEnd, NewEvent, Writer, WriterOptions, snapshot,
 };
 use demarche::run::{Until, run};
-use demarche::scenario::{self, LoadError, Problem};
+use demarche::scenario::{self, Problem};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -138,18 +138,9 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
 }
 
 fn import(scenario_path: &Path, log: &Path, every: u32) -> ExitCode {
-    let s = match scenario::load(scenario_path) {
+    let s = match crate::load(scenario_path, Format::Text) {
         Ok(s) => s,
-        Err(LoadError::Io { path, error }) => return fail(&format!("cannot read {path}: {error}")),
-        Err(LoadError::Invalid {
-            name,
-            text,
-            problems,
-            ..
-        }) => {
-            print_problems(&name, &text, &problems, Format::Text);
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     // Every rule problem, with file and line, before anything is written.
     let r = run(&s, Until::End, true);

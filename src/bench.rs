@@ -52,6 +52,34 @@ pub fn decode_fold(path: &std::path::Path) -> Result<State, LogError> {
     snapshot::replay(&log, 0, log.genesis.initial.clone(), log.count)
 }
 
+/// Times `samples` queries of the state after a random number of events (seeded), from the
+/// nearest snapshot; returns the latencies sorted, shortest first.
+pub fn state_at_latencies(
+    log: &Log,
+    samples: usize,
+    seed: u64,
+) -> Result<Vec<std::time::Duration>, LogError> {
+    let mut rng = crate::r#gen::Rng::new(seed);
+    let mut out = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let at = rng.below(log.count.max(1) as u32) as u64 + 1;
+        let t = Instant::now();
+        std::hint::black_box(snapshot::state_at_count(log, at.min(log.count))?);
+        out.push(t.elapsed());
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The `q` quantile (0 to 1) of sorted durations.
+pub fn quantile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
+    if sorted.is_empty() {
+        return std::time::Duration::ZERO;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i]
+}
+
 /// Events per second of `f` over `events` events: the best of `rounds` runs (the least
 /// disturbed by other work on the machine).
 pub fn rate(events: usize, rounds: usize, mut f: impl FnMut()) -> f64 {

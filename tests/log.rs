@@ -686,6 +686,25 @@ fn bench_measures_a_log_and_a_small_generated_workload() {
     assert!(v["decode_fold_events_per_second"].as_f64().unwrap() > 0.0);
     assert!(v["baseline"]["fold_ratio"].as_f64().unwrap() > 0.0);
     assert!(v["cores"].as_u64().unwrap() >= 1);
+    assert!(v["state_at"].is_null(), "the log has no snapshots");
+    // With snapshots, the state at random points is timed too.
+    let snapped = d.join("snapped.log");
+    create(&snapped, &generated(3, 4, 10, 120), 20);
+    let o = demarche(&[
+        "bench",
+        "--log",
+        snapped.to_str().unwrap(),
+        "--rounds",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["state_at"]["snapshots"], 6);
+    assert!(
+        v["state_at"]["median_ms"].as_f64().unwrap() <= v["state_at"]["p99_ms"].as_f64().unwrap()
+    );
     let o = demarche(&["bench", "--events", "40", "--rounds", "1", "--no-baseline"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);

@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -40,6 +41,8 @@ Generates a workload (200 actors, 1,000 missions, crises of expulsions, caps, su
 statements answering each other; valid under the state machine) or reads yours, then measures:
   fold         events per second folded in memory (decide + apply each event)
   decode+fold  events per second read from a log file (page cache warm), checked and folded
+  state at     with --log on a log with snapshots: median and p99 time to the state after a
+               random number of events (nearest snapshot, then replay)
   baseline     the same events as JSON lines folded into HashMap<String, _> state, the design
                most event-sourcing libraries use (it checks no rules), and our ratio to it
 Each measurement runs --rounds times; the best run is reported. Criterion benchmarks with
@@ -166,24 +169,56 @@ pub fn run(a: BenchArgs) -> ExitCode {
         });
         (rate, jsonl.len())
     });
+    // Snapshots: the state at random points, if the log has any.
+    let state_at = match Log::open(&log_path) {
+        Ok(log) if !log.snapshots.is_empty() => {
+            match bench::state_at_latencies(&log, 200, a.seed) {
+                Ok(l) => Some((
+                    log.snapshots.len(),
+                    bench::quantile(&l, 0.5),
+                    bench::quantile(&l, 0.99),
+                )),
+                Err(e) => return fail(&e),
+            }
+        }
+        _ => None,
+    };
     let _ = std::fs::remove_dir_all(&scratch);
-    report(
-        &a, &source, n, cores, fold, decode, log_bytes, &log_path, baseline,
-    )
+    let measured = Measured {
+        n,
+        cores,
+        fold,
+        decode,
+        log_bytes,
+        baseline,
+        state_at,
+    };
+    report(&a, &source, &measured, &log_path)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn report(
-    a: &BenchArgs,
-    source: &str,
+struct Measured {
     n: usize,
     cores: usize,
     fold: f64,
     decode: f64,
     log_bytes: u64,
-    log_path: &Path,
+    /// Events per second and JSON bytes.
     baseline: Option<(f64, usize)>,
-) -> ExitCode {
+    /// Snapshots, median and p99 latency of the state at a random point.
+    state_at: Option<(usize, Duration, Duration)>,
+}
+
+fn report(a: &BenchArgs, source: &str, m: &Measured, log_path: &Path) -> ExitCode {
+    let Measured {
+        n,
+        cores,
+        fold,
+        decode,
+        log_bytes,
+        baseline,
+        state_at,
+    } = *m;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let per_event = log_bytes as f64 / n as f64;
     match a.format {
         Format::Json => {
@@ -196,6 +231,12 @@ fn report(
                 "decode_fold_events_per_second": decode.round(),
                 "log_bytes": log_bytes,
                 "log_bytes_per_event": (per_event * 10.0).round() / 10.0,
+                "state_at": state_at.map(|(snaps, p50, p99)| serde_json::json!({
+                    "snapshots": snaps,
+                    "samples": 200,
+                    "median_ms": (ms(p50) * 1000.0).round() / 1000.0,
+                    "p99_ms": (ms(p99) * 1000.0).round() / 1000.0,
+                })),
                 "baseline": baseline.map(|(r, bytes)| serde_json::json!({
                     "what": "JSON lines, string ids, HashMap<String, _> state, no rules",
                     "events_per_second": r.round(),
@@ -218,6 +259,13 @@ fn report(
                     "temporary log".into()
                 }
             );
+            if let Some((snaps, p50, p99)) = state_at {
+                println!(
+                    "state at     median {:.3} ms, p99 {:.3} ms   (200 random points, {snaps} snapshots)",
+                    ms(p50),
+                    ms(p99)
+                );
+            }
             if let Some((r, bytes)) = baseline {
                 println!(
                     "baseline     {:>12.0} events/s   (JSON lines, {:.1} bytes per event, into HashMap<String, _>; no rules checked)",

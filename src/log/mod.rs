@@ -114,14 +114,64 @@ fn io<'a>(path: &'a Path, doing: &'static str) -> impl FnOnce(std::io::Error) ->
     }
 }
 
+/// Reads an events frame's header, checks it starts at sequence `next_seq` and holds events,
+/// and decodes the strings it adds to the table. Returns the header, those strings and the
+/// records' bytes. Readers of whole logs and followers share it.
+pub(crate) fn open_events(
+    payload: &[u8],
+    next_seq: u64,
+) -> Result<(EventsHeader, Vec<String>, &[u8]), String> {
+    let (header, strings, records) = EventsHeader::read(payload)?;
+    if header.first_seq != next_seq {
+        return Err(format!(
+            "the frame starts at sequence {} where {next_seq} was expected",
+            header.first_seq
+        ));
+    }
+    if header.count == 0 {
+        return Err("an events frame with no events".into());
+    }
+    let new: Vec<String> =
+        codec::decode(strings).map_err(|e| format!("its strings do not decode: {e}"))?;
+    Ok((header, new, records))
+}
+
+/// Decodes the records of an events frame (any schema, upcast to the current one), checking
+/// their number against the header and that every string they name is among the `strings`
+/// the table holds.
+pub(crate) fn decode_events(
+    header: &EventsHeader,
+    records: &[u8],
+    strings: usize,
+) -> Result<Vec<Record>, String> {
+    let records = schema::decode_records(header.schema, records)
+        .map_err(|e| format!("its events do not decode: {e}"))?;
+    if records.len() != header.count as usize {
+        return Err(format!(
+            "the frame declares {} events and holds {}",
+            header.count,
+            records.len()
+        ));
+    }
+    let n = strings as u32;
+    for r in &records {
+        let optional = [r.summary, r.note].into_iter().flatten();
+        if r.id >= n || r.source >= n || optional.into_iter().any(|s| s >= n) {
+            return Err("an event names a string the log does not hold".into());
+        }
+    }
+    Ok(records)
+}
+
 /// An events frame found in a log.
 #[derive(Clone, Debug)]
 pub struct EventsFrame {
     pub offset: u64,
     pub end: u64,
     pub header: EventsHeader,
-    /// The first string id this frame introduces.
-    pub first_string: u32,
+    /// The frame's stored length and body checksum (what the prefix fingerprint chains).
+    pub len: u32,
+    pub crc: u32,
 }
 
 /// The running fingerprint of a log prefix: SHA-256 over the header bytes, then over each
@@ -162,6 +212,8 @@ pub struct Log {
     pub ending: LogEnd,
     /// Prefix fingerprints at the ends of frames that snapshots claim to cover.
     fingerprints: HashMap<u64, [u8; 32]>,
+    /// The genesis frame's stored length and body checksum, first in the prefix fingerprint.
+    pub genesis_frame: (u32, u32),
     /// The snapshot files beside the log when it was opened, oldest first (not yet checked).
     pub snapshots: Vec<(PathBuf, format::SnapshotHeader)>,
     fingerprint: Fingerprint,
@@ -217,6 +269,7 @@ impl Log {
             end: genesis_frame.end as u64,
             ending: LogEnd::Clean,
             fingerprints: HashMap::new(),
+            genesis_frame: (genesis_frame.len, genesis_frame.crc),
             snapshots: Vec::new(),
             fingerprint,
             bytes: Vec::new(),
@@ -264,26 +317,14 @@ impl Log {
         if f.kind != FrameKind::Events {
             return Err("a second genesis frame".into());
         }
-        let (header, strings, _) = EventsHeader::read(f.payload)?;
-        if header.first_seq != self.count + 1 {
-            return Err(format!(
-                "the frame starts at sequence {} where {} was expected",
-                header.first_seq,
-                self.count + 1
-            ));
-        }
-        if header.count == 0 {
-            return Err("an events frame with no events".into());
-        }
-        let new: Vec<String> =
-            codec::decode(strings).map_err(|e| format!("its strings do not decode: {e}"))?;
-        let first_string = self.strings.len() as u32;
+        let (header, new, _) = open_events(f.payload, self.count + 1)?;
         self.strings.extend(new);
         self.frames.push(EventsFrame {
             offset: f.offset as u64,
             end: f.end as u64,
             header,
-            first_string,
+            len: f.len,
+            crc: f.crc,
         });
         self.count += u64::from(header.count);
         self.fingerprint.add(f.len, f.crc);
@@ -315,25 +356,7 @@ impl Log {
         let body = &self.bytes[f.offset as usize..f.end as usize];
         let payload = &body[format::FRAME_HEADER_LEN + 1..];
         let (h, _, records) = EventsHeader::read(payload).map_err(damaged)?;
-        let records = schema::decode_records(h.schema, records)
-            .map_err(|e| damaged(format!("its events do not decode: {e}")))?;
-        if records.len() != h.count as usize {
-            return Err(damaged(format!(
-                "the frame declares {} events and holds {}",
-                h.count,
-                records.len()
-            )));
-        }
-        let n = self.strings.len() as u32;
-        for r in &records {
-            let optional = [r.summary, r.note].into_iter().flatten();
-            if r.id >= n || r.source >= n || optional.into_iter().any(|s| s >= n) {
-                return Err(damaged(
-                    "an event names a string the log does not hold".into(),
-                ));
-            }
-        }
-        Ok(records)
+        decode_events(&h, records, self.strings.len()).map_err(damaged)
     }
 
     /// The prefix fingerprint at byte `offset`, if it was computed (the ends of frames that
@@ -519,6 +542,10 @@ pub struct Writer {
     options: WriterOptions,
     poisoned: Option<String>,
     unsynced: bool,
+    /// While a new log is loaded under a temporary name: keep snapshots here instead of
+    /// writing them beside that name.
+    holding: bool,
+    held_snapshots: Vec<(u64, u64, [u8; 32], State)>,
 }
 
 /// The build tag snapshots carry: a snapshot is only read by the build that wrote it.
@@ -583,7 +610,7 @@ fn lock(file: &File, path: &Path, wait: Option<Duration>) -> Result<(), LogError
 impl Writer {
     /// Creates a new log at `path` holding `scenario`'s cast, starting state and events (every
     /// event decided by the core first: the first rejection is returned and no file is left).
-    /// The file is written beside its final name, fsynced, then renamed into place, so a crash
+    /// The file is written beside its final name, fsynced, then linked into place, so a crash
     /// leaves either no log or the whole one.
     pub fn create(
         path: &Path,
@@ -631,14 +658,16 @@ impl Writer {
                 .map_err(io(&tmp, "cannot write the log"))?;
             f.sync_all().map_err(io(&tmp, "cannot fsync the log"))?;
         }
-        // Bulk load without per-frame fsync or snapshots; one fsync before the rename, and
-        // snapshots once the log has its final name.
+        // Bulk load without per-frame fsync; one fsync before the link. Snapshots are taken
+        // as the load passes each multiple of the interval, and written once the log has its
+        // final name.
         let bulk = WriterOptions {
             durability: Durability::Batch,
             wait: None,
             snapshots: false,
         };
         let mut w = Writer::attach(&tmp, bulk, None)?.0;
+        w.holding = options.snapshots;
         let events: Vec<NewEvent> = scenario
             .events
             .iter()
@@ -675,8 +704,14 @@ impl Writer {
         sync_dir(path).map_err(io(path, "cannot fsync the log's directory"))?;
         w.path = path.to_path_buf();
         w.options = options;
-        if options.snapshots && snapshot_every > 0 {
-            snapshot::rebuild(path)?;
+        if options.snapshots {
+            // Snapshots left beside this name belong to a log that no longer exists.
+            for (stale, _) in snapshot::list(path) {
+                let _ = std::fs::remove_file(stale);
+            }
+            for (count, offset, fingerprint, state) in std::mem::take(&mut w.held_snapshots) {
+                snapshot::write(path, count, offset, fingerprint, &state)?;
+            }
         }
         Ok(w)
     }
@@ -749,6 +784,8 @@ impl Writer {
                 options,
                 poisoned: None,
                 unsynced: false,
+                holding: false,
+                held_snapshots: Vec::new(),
             },
             recovered,
         ))
@@ -933,8 +970,14 @@ impl Writer {
 
     fn after_frame(&mut self) -> Result<(), LogError> {
         let every = u64::from(self.genesis.snapshot_every);
-        if self.options.snapshots && every > 0 && self.count.is_multiple_of(every) && !self.unsynced
-        {
+        if every == 0 || !self.count.is_multiple_of(every) {
+            return Ok(());
+        }
+        if self.holding {
+            let at = (self.count, self.end, self.fingerprint.value());
+            self.held_snapshots
+                .push((at.0, at.1, at.2, self.state.clone()));
+        } else if self.options.snapshots && !self.unsynced {
             snapshot::write(
                 &self.path,
                 self.count,

@@ -7,9 +7,9 @@
 //! rebuilt by replay. Deleting the folder is always safe.
 
 use super::format::{self, SnapshotHeader};
-use super::{Log, LogError, build_tag, io};
+use super::{EventsFrame, Log, LogError, build_tag, io};
 use crate::codec;
-use crate::core::{Engine, State};
+use crate::core::{Engine, Event, State};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -163,23 +163,36 @@ pub fn replay(log: &Log, mut done: u64, state: State, count: u64) -> Result<Stat
             if seq >= count {
                 break;
             }
-            engine
-                .step(&r.event, &mut ())
-                .map_err(|reason| LogError::Damaged {
-                    path: log.path.clone(),
-                    offset: f.offset,
-                    last_good: seq,
-                    why: format!(
-                        "event {} is rejected by this build's rules: E{:03} {}",
-                        seq + 1,
-                        reason.code(),
-                        reason.describe(world)
-                    ),
-                })?;
+            step(&mut engine, log, f, seq, &r.event)?;
             done = seq + 1;
         }
     }
     Ok(engine.state)
+}
+
+/// Steps the event at core sequence `seq` of `log` (in frame `f`). A rejection means this build's
+/// rules no longer accept what was appended: reported as damage at that frame.
+fn step(
+    engine: &mut Engine<'_>,
+    log: &Log,
+    f: &EventsFrame,
+    seq: u64,
+    event: &Event,
+) -> Result<(), LogError> {
+    engine
+        .step(event, &mut ())
+        .map(drop)
+        .map_err(|reason| LogError::Damaged {
+            path: log.path.clone(),
+            offset: f.offset,
+            last_good: seq,
+            why: format!(
+                "event {} is rejected by this build's rules: E{:03} {}",
+                seq + 1,
+                reason.code(),
+                reason.describe(&log.genesis.world)
+            ),
+        })
 }
 
 /// Replays the whole log and writes a snapshot at every frame end that falls on a multiple of
@@ -190,46 +203,26 @@ pub fn rebuild(log_path: &Path) -> Result<usize, LogError> {
     if let Some(e) = log.damage() {
         return Err(e);
     }
-    for (path, h) in list(log_path) {
-        if load(&log, &path, &h).is_err() {
-            let _ = std::fs::remove_file(&path);
+    for (path, h) in &log.snapshots {
+        if load(&log, path, h).is_err() {
+            let _ = std::fs::remove_file(path);
         }
     }
     let every = u64::from(log.genesis.snapshot_every);
     if every == 0 {
         return Ok(0);
     }
-    let world = &log.genesis.world;
-    let mut engine = Engine::new(world, log.genesis.initial.clone());
+    let mut engine = Engine::new(&log.genesis.world, log.genesis.initial.clone());
     let mut fingerprint = super::Fingerprint::new(&format::header());
-    // The genesis frame's length and checksum come first in the chain.
-    let genesis_end = log.frames.first().map_or(log.end, |f| f.offset);
-    let g = match format::next_frame(&log.bytes[..genesis_end as usize], format::HEADER_LEN) {
-        format::Next::Frame(g) => g,
-        _ => unreachable!("Log::open checked the genesis frame"),
-    };
-    fingerprint.add(g.len, g.crc);
+    fingerprint.add(log.genesis_frame.0, log.genesis_frame.1);
     let mut written = 0;
     for (i, f) in log.frames.iter().enumerate() {
-        for r in log.records(i)? {
-            engine
-                .step(&r.event, &mut ())
-                .map_err(|reason| LogError::Damaged {
-                    path: log.path.clone(),
-                    offset: f.offset,
-                    last_good: engine.state.next_seq().0 as u64,
-                    why: format!(
-                        "an event is rejected by this build's rules: E{:03} {}",
-                        reason.code(),
-                        reason.describe(world)
-                    ),
-                })?;
+        let first = f.header.first_seq - 1;
+        for (k, r) in log.records(i)?.into_iter().enumerate() {
+            step(&mut engine, &log, f, first + k as u64, &r.event)?;
         }
-        let format::Next::Frame(fr) = format::next_frame(&log.bytes, f.offset as usize) else {
-            unreachable!("Log::open checked every indexed frame");
-        };
-        fingerprint.add(fr.len, fr.crc);
-        let count = f.header.first_seq - 1 + u64::from(f.header.count);
+        fingerprint.add(f.len, f.crc);
+        let count = first + u64::from(f.header.count);
         if count % every == 0 {
             write(log_path, count, f.end, fingerprint.value(), &engine.state)?;
             written += 1;

@@ -7,10 +7,9 @@
 //! unfinished frame at the end (an append in progress) is read again on the next poll; a damaged
 //! frame is an error.
 
-use super::format::{self, EventsHeader, FrameKind, Next};
+use super::format::{self, FrameKind, Next};
 use super::schema::{self, Genesis};
-use super::{LogError, io};
-use crate::codec;
+use super::{LogError, decode_events, io, open_events};
 use crate::core::Event;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -157,37 +156,17 @@ impl Follow {
     }
 
     fn decode(&mut self, payload: &[u8]) -> Result<Vec<LogEvent>, String> {
-        let (h, strings, records) = EventsHeader::read(payload)?;
-        if h.first_seq != self.next_seq {
-            return Err(format!(
-                "the frame starts at sequence {} where {} was expected",
-                h.first_seq, self.next_seq
-            ));
-        }
-        let new: Vec<String> =
-            codec::decode(strings).map_err(|e| format!("its strings do not decode: {e}"))?;
+        let (h, new, records) = open_events(payload, self.next_seq)?;
         self.strings.extend(new);
-        let records = schema::decode_records(h.schema, records)
-            .map_err(|e| format!("its events do not decode: {e}"))?;
-        if records.len() != h.count as usize {
-            return Err(format!(
-                "the frame declares {} events and holds {}",
-                h.count,
-                records.len()
-            ));
-        }
+        let records = decode_events(&h, records, self.strings.len())?;
         let mut out = Vec::new();
         for (k, r) in records.into_iter().enumerate() {
             let seq = h.first_seq + k as u64;
-            let text = |i: u32| self.strings.get(i as usize).cloned();
-            let (Some(id), Some(source)) = (text(r.id), text(r.source)) else {
-                return Err("an event names a string the log does not hold".into());
-            };
             if seq >= self.from {
                 out.push(LogEvent {
                     seq,
-                    id,
-                    source,
+                    id: self.strings[r.id as usize].clone(),
+                    source: self.strings[r.source as usize].clone(),
                     event: r.event,
                 });
             }

@@ -147,23 +147,40 @@ fn schema_1_records_upcast_to_the_current_schema() {
 
 // ---- hostile and damaged bytes ----
 
-/// A log whose only events frame has `payload` (with a valid checksum: a hostile writer).
-fn log_with_payload(payload: &[u8]) -> Vec<u8> {
+/// The bytes of the nato cast and starting state as a log without events.
+fn genesis_only() -> Vec<u8> {
     let s = nato();
     let d = scratch("hostile");
     let path = d.join("base.log");
-    create(
-        &path,
-        &Scenario {
-            events: vec![],
-            meta: vec![],
-            ..s
-        },
-        0,
-    );
-    let mut bytes = std::fs::read(&path).unwrap();
+    let empty = Scenario {
+        events: vec![],
+        meta: vec![],
+        ..s
+    };
+    create(&path, &empty, 0);
+    std::fs::read(&path).unwrap()
+}
+
+/// A log whose only events frame has `payload` (with a valid checksum: a hostile writer).
+fn log_with_payload(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = genesis_only();
     format::write_frame(FrameKind::Events, payload, &mut bytes);
     bytes
+}
+
+/// An events payload for sequence 1 holding one event, with `strings` then `records` bytes.
+fn events_payload(strings: &[u8], records: &[u8]) -> Vec<u8> {
+    let mut payload = Vec::new();
+    EventsHeader {
+        schema: schema::RECORD_SCHEMA,
+        first_seq: 1,
+        count: 1,
+        strings_len: strings.len() as u32,
+    }
+    .write(&mut payload);
+    payload.extend_from_slice(strings);
+    payload.extend_from_slice(records);
+    payload
 }
 
 fn open_bytes(bytes: &[u8]) -> Result<Log, LogError> {
@@ -178,16 +195,7 @@ fn hostile_lengths_inside_a_valid_frame_are_errors_not_allocations() {
     // Strings section claiming 2^60 strings.
     let mut strings = (1u64 << 60).to_le_bytes().to_vec();
     strings.extend_from_slice(b"xx");
-    let mut payload = Vec::new();
-    EventsHeader {
-        schema: schema::RECORD_SCHEMA,
-        first_seq: 1,
-        count: 1,
-        strings_len: strings.len() as u32,
-    }
-    .write(&mut payload);
-    payload.extend_from_slice(&strings);
-    let log = open_bytes(&log_with_payload(&payload)).unwrap();
+    let log = open_bytes(&log_with_payload(&events_payload(&strings, &[]))).unwrap();
     match &log.ending {
         LogEnd::Damaged { why, .. } => assert!(why.contains("strings do not decode"), "{why}"),
         other => panic!("{other:?}"),
@@ -196,17 +204,8 @@ fn hostile_lengths_inside_a_valid_frame_are_errors_not_allocations() {
 
     // Records claiming 2^40 of them, after an empty string section.
     let strings = codec::encode(&Vec::<String>::new());
-    let mut payload = Vec::new();
-    EventsHeader {
-        schema: schema::RECORD_SCHEMA,
-        first_seq: 1,
-        count: 1,
-        strings_len: strings.len() as u32,
-    }
-    .write(&mut payload);
-    payload.extend_from_slice(&strings);
-    payload.extend_from_slice(&(1u64 << 40).to_le_bytes());
-    let log = open_bytes(&log_with_payload(&payload)).unwrap();
+    let records = (1u64 << 40).to_le_bytes();
+    let log = open_bytes(&log_with_payload(&events_payload(&strings, &records))).unwrap();
     assert_eq!(log.ending, LogEnd::Clean, "the frame itself checks out");
     let err = log.scenario().unwrap_err();
     assert!(
@@ -217,22 +216,28 @@ fn hostile_lengths_inside_a_valid_frame_are_errors_not_allocations() {
 
 #[test]
 fn a_frame_length_beyond_the_limit_is_damage_even_with_a_valid_length_checksum() {
-    let mut bytes = log_with_payload(b"whatever");
-    let mut tail = Vec::new();
+    // Right after the genesis frame, a frame header claiming 4 GiB, its length checksum
+    // valid, followed by more bytes than a header but far fewer than claimed.
+    let mut bytes = genesis_only();
+    let at = bytes.len() as u64;
     let len = u32::MAX.to_le_bytes();
-    tail.extend_from_slice(&len);
-    tail.extend_from_slice(&format::crc(&len).to_le_bytes());
-    tail.extend_from_slice(&[0; 4]);
-    bytes.extend_from_slice(&tail);
+    bytes.extend_from_slice(&len);
+    bytes.extend_from_slice(&format::crc(&len).to_le_bytes());
+    bytes.extend_from_slice(&[0; 4]);
     bytes.extend_from_slice(&[7; 64]);
-    let log = open_bytes(&bytes);
-    // The first events frame ("whatever") does not parse either: damage, at its offset.
-    let log = log.unwrap();
-    assert!(
-        matches!(log.ending, LogEnd::Damaged { .. }),
-        "{:?}",
-        log.ending
-    );
+    let log = open_bytes(&bytes).unwrap();
+    assert_eq!(log.count, 0);
+    match &log.ending {
+        LogEnd::Damaged { offset, why } => {
+            assert_eq!(*offset, at);
+            assert!(
+                why.contains(&format!("declares {} bytes", u32::MAX)),
+                "{why}"
+            );
+        }
+        // Taking it for a torn tail would let a writer cut what follows.
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -394,6 +399,23 @@ fn snapshot_plus_the_rest_equals_a_full_replay_at_many_points() {
     let path = d.join("s.log");
     create(&path, &s, 100);
     assert_eq!(snapshot::list(&path).len(), 15);
+    // `log snapshot` rebuilds the very files the import took during its load.
+    let taken: Vec<Vec<u8>> = snapshot::list(&path)
+        .iter()
+        .map(|(p, _)| std::fs::read(p).unwrap())
+        .collect();
+    std::fs::remove_dir_all(snapshot::dir(&path)).unwrap();
+    let o = demarche(&["log", "snapshot", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("15 snapshot(s) written"));
+    let rebuilt: Vec<Vec<u8>> = snapshot::list(&path)
+        .iter()
+        .map(|(p, _)| std::fs::read(p).unwrap())
+        .collect();
+    assert!(
+        taken == rebuilt,
+        "rebuilt snapshots differ from those taken at import"
+    );
     let log = Log::open(&path).unwrap();
     let scen = log.scenario().unwrap();
     let mut from_snapshot = 0;

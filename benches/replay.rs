@@ -177,7 +177,6 @@ fn continuation(s: &Scenario, state: &State, n: usize, tag: &str) -> Vec<NewEven
     (0..n)
         .map(|i| {
             let e = g.next_event(&mut st);
-            st.apply(&s.world, &e, &mut ());
             NewEvent {
                 id: format!("{tag}-{i}"),
                 source: "benchmark".into(),

@@ -249,9 +249,8 @@ pub fn generate_with_progress(cfg: &GenConfig, progress: &mut dyn FnMut(usize)) 
         let mut state = initial.clone();
         let mut events = Vec::with_capacity(cfg.events);
         for _ in 0..cfg.events {
+            // `next_event` decided `e` against `state` as advanced to its date, and applied it.
             let e = g.next_event(&mut state);
-            // `next_event` decided `e` against `state` as advanced to its date.
-            state.apply(&world, &e, &mut ());
             #[cfg(debug_assertions)]
             state.check_invariants(&world);
             events.push(e);
@@ -572,6 +571,8 @@ pub struct Generator<'w> {
     /// Missions whose staff were told to leave, and the last day they may stay.
     leaving: Vec<(MissionId, Day)>,
     stats: Stats,
+    /// Scratch for the facts of deciding drafts.
+    facts: Vec<crate::core::Fact>,
 }
 
 impl<'w> Generator<'w> {
@@ -619,6 +620,7 @@ impl<'w> Generator<'w> {
             last_request: vec![None; world.missions.len()],
             leaving: Vec::new(),
             stats: Stats::new(),
+            facts: Vec::new(),
         };
         g.refocus();
         g
@@ -629,15 +631,16 @@ impl<'w> Generator<'w> {
         &self.stats
     }
 
-    /// Moves `state` to the next event's date and returns an event `state` accepts.
+    /// Moves `state` to the next event's date, drafts an event `state` accepts, and applies it.
     ///
     /// The clock moves forward by 0 to a few days and scheduled effects due by then are applied,
-    /// exactly as [`crate::core::Engine::step`] does before deciding (so stepping an engine
-    /// whose state was passed here, or applying the event to `state`, both work). The event is
-    /// not applied.
+    /// exactly as [`crate::core::Engine::step`] does before deciding, so stepping an engine
+    /// holding the state as it was before this call with the returned event reaches the same
+    /// state.
     pub fn next_event(&mut self, state: &mut State) -> Event {
         let date = state.clock.plus(self.gap());
-        state.advance_to(self.world, date, &mut ());
+        self.facts.clear();
+        state.advance(self.world, date, &mut self.facts);
         let seq = state.next_seq();
         for _ in 0..ATTEMPTS {
             self.current = None;
@@ -645,8 +648,9 @@ impl<'w> Generator<'w> {
                 continue;
             };
             self.stats.drafts += 1;
-            match state.decide(self.world, &e) {
-                Ok(()) => {
+            self.facts.clear();
+            match state.decide_apply(self.world, &e, &mut self.facts) {
+                Ok(_) => {
                     self.note(&e, seq);
                     return e;
                 }
@@ -678,7 +682,9 @@ impl<'w> Generator<'w> {
                 tone,
             },
         };
-        debug_assert_eq!(state.decide(self.world, &e), Ok(()));
+        self.facts.clear();
+        let accepted = state.decide_apply(self.world, &e, &mut self.facts);
+        debug_assert_eq!(accepted, Ok(seq), "a statement is always accepted");
         self.note(&e, seq);
         e
     }
@@ -1625,10 +1631,12 @@ mod tests {
         let g = generate(&cfg);
         let mut generator = Generator::new(&g.world, cfg.seed);
         let mut engine = Engine::new(&g.world, g.initial.clone());
+        let mut state = g.initial.clone();
         for e in &g.events {
-            let mine = generator.next_event(&mut engine.state);
+            let mine = generator.next_event(&mut state);
             assert_eq!(&mine, e);
             engine.step(&mine, &mut ()).expect("accepted");
+            assert_eq!(engine.state, state);
         }
         assert_eq!(generator.stats().events, 600);
     }
@@ -1664,7 +1672,6 @@ mod tests {
         for _ in 0..cfg.events {
             let e = generator.next_event(&mut state);
             responses += usize::from(!e.in_response_to.is_empty());
-            state.apply(&world, &e, &mut ());
         }
         let st = generator.stats();
         let seen = |k: Kind| st.kinds.iter().find(|x| x.0 == k).unwrap().1;

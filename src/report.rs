@@ -3,8 +3,9 @@
 //! Text is for reading in a terminal; JSON field names are stable and documented in
 //! docs/scenario-format.md. Nothing here changes a state.
 
+use crate::core::Change;
 use crate::core::event::{Action, Body, CapScope, Category, Event, Kind};
-use crate::core::state::{Change, Effect, Lifecycle, State};
+use crate::core::state::{Effect, Lifecycle, State};
 use crate::core::world::{ActorId, MissionId, World};
 use crate::run::{Entry, Origin, Run};
 use crate::scenario::Scenario;
@@ -377,7 +378,8 @@ fn pending(s: &Scenario, run: &Run) -> Vec<Value> {
     let mut out = Vec::new();
     for p in &st.pending {
         let what = match &p.effect {
-            Effect::Measure { action, .. } => {
+            Effect::Measure(planned) => {
+                let action = &planned.action;
                 let target = action
                     .mission()
                     .map(|x| format!(" {}", m(w, x)))

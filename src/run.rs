@@ -2,8 +2,9 @@
 //! what every event and scheduled effect changed, and turns rejections into [`Problem`]s that
 //! point at the event's table in the file.
 
+use crate::core::Change;
 use crate::core::event::{Body, Event};
-use crate::core::state::{Change, State};
+use crate::core::state::State;
 use crate::core::{Day, Engine, Seq};
 use crate::scenario::{Problem, Scenario};
 

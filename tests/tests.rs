@@ -2,6 +2,7 @@
 
 mod cli;
 mod export;
+mod facts;
 mod golden;
 mod log;
 mod log_crash;

@@ -1,20 +1,32 @@
-//! The pure core: actors and missions, events, the rules that accept or reject them, and the
-//! state they fold into.
+//! The pure core: actors and missions, commands (events as announced), the rules that accept
+//! or reject them, the facts an accepted command resolves into, and the state facts fold into.
+//!
+//! The data path: command -> [`State::decide_apply`] (rules, then every choice) -> facts ->
+//! [`State::apply`] (infallible, no choice) -> state. Time passing is decided the same way
+//! ([`State::advance`]).
 //!
 //! Architecture invariant: no I/O, no clock, no threads, no async, no randomness. Everything
 //! here is a function of its inputs, so the same events give the same state on any machine.
 
+pub mod apply;
+pub mod change;
+pub mod clock;
 pub mod day;
+pub mod decide;
 pub mod event;
+pub mod fact;
+pub mod invariants;
 pub mod reject;
 pub mod replay;
 pub mod rules;
 pub mod state;
 pub mod world;
 
+pub use change::{Change, Observe};
 pub use day::Day;
 pub use event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who};
+pub use fact::{Decided, Fact};
 pub use reject::Reason;
 pub use replay::{Engine, Rejection, Step};
-pub use state::{Change, Lifecycle, State, Status};
+pub use state::{Lifecycle, State, Status};
 pub use world::{ActorId, MissionId, PersonId, Seq, World};

@@ -1,17 +1,17 @@
-//! The decide step: every rule the model enforces, in one place.
+//! The rules: every check a command must pass, in one place. Nothing here changes the state.
 //!
-//! [`State::decide`] accepts or rejects an event against the state as of its date (after
-//! [`State::advance_to`]) and changes nothing. Rules follow the Vienna Conventions as listed in
-//! shared sources (vienna-rules.md): R1, R3, R4 (by scheduled lapse), R5, R6 (announced and
-//! notified kept apart), R8, R9, R12, plus the model's own: counts never exceed what exists, the
-//! sender alone ends its mission, the receiving side alone accredits and caps, dates never go
-//! backwards, causes point backwards.
+//! Rules follow the Vienna Conventions as docs/rules.md restates them: R1, R3, R4 (by scheduled
+//! lapse), R5, R6 (announced and notified kept apart), R8, R9, R12, plus the model's own:
+//! counts never exceed what exists, the sender alone ends its mission, the receiving side alone
+//! accredits and caps, dates never go backwards, causes point backwards.
+//! [`super::decide`] runs these checks and then resolves what an accepted command does into
+//! facts.
 
 use super::day::Day;
 use super::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Who};
 use super::reject::Reason;
 use super::state::{Effect, Lifecycle, State, free_staff, pair, take_staff};
-use super::world::{ActorId, MissionId, World};
+use super::world::{ActorId, MissionId, Seq, World};
 
 /// Kinds that may still act on a closed mission: departures can never be blocked (R8), seizure
 /// is the explicit breach of protection (R9), and reopening needs consent first.
@@ -49,105 +49,7 @@ fn lifecycle_name(l: Lifecycle) -> &'static str {
         Lifecycle::Closed => "closed",
     }
 }
-
-/// The missions enacting `action` (announced by `actor`) may change: its mission, the missions a
-/// cap scope covers, and for measures between two actors every mission either sends to or
-/// hosts for the other. A superset is fine; a mission missing here would be a defect, which
-/// [`State::decide_mut`] catches in debug builds.
-fn touched(world: &World, actor: ActorId, action: &Action, out: &mut Vec<MissionId>) {
-    let pair_of = |with: ActorId, out: &mut Vec<MissionId>| {
-        for (i, d) in world.missions.iter().enumerate() {
-            let sides = [d.sender, d.receiver, d.territory];
-            if sides.contains(&actor) && sides.contains(&with) {
-                out.push(MissionId(i as u32));
-            }
-        }
-    };
-    match *action {
-        Action::StaffCapSet { scope, .. } | Action::CapLifted { scope } => {
-            for i in 0..world.missions.len() {
-                let m = MissionId(i as u32);
-                if State::covers(world, &scope, m) {
-                    out.push(m);
-                }
-            }
-        }
-        Action::RelationsBroken { with, .. }
-        | Action::RelationsEstablished { with }
-        | Action::ContactsFrozen { with }
-        | Action::ChannelDesignated { with, .. } => pair_of(with, out),
-        _ => {}
-    }
-    if let Some(m) = action.mission() {
-        out.push(m);
-    }
-}
-
 impl State {
-    /// [`State::decide`], faster for decisions bundling several measures: instead of checking
-    /// them on a copy of the whole state, it enacts them on this state one by one, checking each
-    /// against what the ones before it left, and then puts back what they changed (the missions
-    /// they touch and the small tables). The state is unchanged on return, accepted or not; in
-    /// debug builds both the result and the state are compared with [`State::decide`]'s.
-    pub fn decide_mut(&mut self, world: &World, event: &Event) -> Result<(), Reason> {
-        let Body::Measures { measures, .. } = &event.body else {
-            return self.decide(world, event);
-        };
-        if event.proposed || measures.len() < 2 {
-            return self.decide(world, event);
-        }
-        #[cfg(debug_assertions)]
-        let (before, expected) = (self.clone(), self.decide(world, event));
-        let result = self.decide_common(event).and_then(|()| {
-            let mut ids = Vec::new();
-            for m in measures {
-                touched(world, event.actor, &m.action, &mut ids);
-            }
-            ids.sort();
-            ids.dedup();
-            let saved: Vec<_> = ids
-                .iter()
-                .map(|&m| (m, self.missions[m.index()].clone()))
-                .collect();
-            let tables = (
-                self.person_at.clone(),
-                self.caps.clone(),
-                self.relations.clone(),
-                self.designated.clone(),
-                self.pending.clone(),
-            );
-            let (clock, events) = (self.clock, self.events);
-            let proposals = std::mem::take(&mut self.proposals);
-            let seq = self.next_seq();
-            let mut result = Ok(());
-            for m in measures {
-                result = self.check_measure(world, event.actor, event.date, m);
-                if result.is_err() {
-                    break;
-                }
-                self.enact_one(world, event.date, seq, event.actor, m);
-            }
-            for (m, ms) in saved {
-                self.missions[m.index()] = ms;
-            }
-            (
-                self.person_at,
-                self.caps,
-                self.relations,
-                self.designated,
-                self.pending,
-            ) = tables;
-            (self.clock, self.events, self.proposals) = (clock, events, proposals);
-            result
-        });
-        #[cfg(debug_assertions)]
-        {
-            assert_eq!(result, expected, "decide_mut and decide disagree");
-            assert!(*self == before, "decide_mut left the state changed");
-        }
-        result
-    }
-
     /// The checks every event passes first: dates never go backwards, causes point backwards.
     fn decide_common(&self, event: &Event) -> Result<(), Reason> {
         if event.date < self.clock {
@@ -163,8 +65,11 @@ impl State {
         Ok(())
     }
 
-    /// Accepts or rejects `event`. Call after [`State::advance_to`] the event's date.
-    pub fn decide(&self, world: &World, event: &Event) -> Result<(), Reason> {
+    /// The checks of a command that are not checks of its measures: a statement's target, a
+    /// staff report, an adoption's or cancellation's author and object, and what a proposal
+    /// can be checked for when announced. Measures are checked one by one with
+    /// [`State::check_measure`], each against what the ones before it left.
+    pub(crate) fn check_command(&self, world: &World, event: &Event) -> Result<(), Reason> {
         self.decide_common(event)?;
         let actor = event.actor;
         match &event.body {
@@ -184,9 +89,8 @@ impl State {
                         }
                         self.check_authority(world, actor, &m.action)?;
                     }
-                    return Ok(());
                 }
-                self.check_measures(world, actor, event.date, measures)
+                Ok(())
             }
             Body::Signal {
                 kind,
@@ -249,18 +153,10 @@ impl State {
                         author,
                     });
                 }
-                let Some(p) = self.proposals.iter().find(|p| p.seq == *proposal) else {
+                if !self.proposals.iter().any(|p| p.seq == *proposal) {
                     return Err(Reason::NotAProposal { of: *proposal });
-                };
-                let measures: Vec<Measure> = p
-                    .measures
-                    .iter()
-                    .map(|m| Measure {
-                        effective: m.effective.max(event.date),
-                        ..m.clone()
-                    })
-                    .collect();
-                self.check_measures(world, actor, event.date, &measures)
+                }
+                Ok(())
             }
             Body::MeasuresCancelled { of, .. } => {
                 if let Some(author) = self.author(*of)?
@@ -276,7 +172,7 @@ impl State {
                 let pending = self
                     .pending
                     .iter()
-                    .any(|s| s.cause == *of && matches!(s.effect, Effect::Measure { .. }));
+                    .any(|s| s.cause == *of && matches!(s.effect, Effect::Measure(_)));
                 if !held && !pending {
                     return Err(Reason::NothingToCancel { of: *of });
                 }
@@ -287,7 +183,7 @@ impl State {
 
     /// Who announced event `seq`, if it still holds a proposal or a pending effect (the only
     /// events adoption and cancellation can name); `None` for other earlier events.
-    fn author(&self, seq: super::world::Seq) -> Result<Option<ActorId>, Reason> {
+    fn author(&self, seq: Seq) -> Result<Option<ActorId>, Reason> {
         if seq >= self.next_seq() {
             return Err(Reason::ResponseNotEarlier {
                 target: seq,
@@ -308,36 +204,6 @@ impl State {
     }
 
     /// Checks measures announced together: each against the state left by those before it.
-    fn check_measures(
-        &self,
-        world: &World,
-        actor: ActorId,
-        date: Day,
-        measures: &[Measure],
-    ) -> Result<(), Reason> {
-        if let [one] = measures {
-            return self.check_measure(world, actor, date, one);
-        }
-        // Measures never read held proposals, so the scratch copy leaves them out.
-        let mut scratch = State {
-            clock: self.clock,
-            missions: self.missions.clone(),
-            person_at: self.person_at.clone(),
-            caps: self.caps.clone(),
-            relations: self.relations.clone(),
-            designated: self.designated.clone(),
-            pending: self.pending.clone(),
-            proposals: Vec::new(),
-            events: self.events,
-        };
-        let seq = self.next_seq();
-        for m in measures {
-            scratch.check_measure(world, actor, date, m)?;
-            scratch.enact_one(world, date, seq, actor, m);
-        }
-        Ok(())
-    }
-
     /// Who may issue this measure: the sender, the receiving side or the territorial state.
     fn check_authority(
         &self,
@@ -431,27 +297,30 @@ impl State {
         mission: MissionId,
     ) -> impl Iterator<Item = (Day, Lifecycle)> + 'a {
         let d = world.mission(mission);
-        self.pending.iter().filter_map(move |s| match &s.effect {
-            Effect::Measure { action, .. } if ends(action) && action.mission() == Some(mission) => {
-                let to = match action {
-                    Action::MissionSuspended { .. } => Lifecycle::Suspended,
-                    _ => Lifecycle::Closed,
-                };
-                Some((s.day, to))
+        self.pending.iter().filter_map(move |s| {
+            let Effect::Measure(planned) = &s.effect else {
+                return None;
+            };
+            match &planned.action {
+                action if ends(action) && action.mission() == Some(mission) => {
+                    let to = match action {
+                        Action::MissionSuspended { .. } => Lifecycle::Suspended,
+                        _ => Lifecycle::Closed,
+                    };
+                    Some((s.day, to))
+                }
+                Action::RelationsBroken { with, .. }
+                    if d.kind != super::world::MissionKind::InterestsSection
+                        && pair(s.actor, *with) == pair(d.sender, d.receiver) =>
+                {
+                    Some((s.day, Lifecycle::Closed))
+                }
+                _ => None,
             }
-            Effect::Measure {
-                action: Action::RelationsBroken { with, .. },
-                ..
-            } if d.kind != super::world::MissionKind::InterestsSection
-                && pair(s.actor, *with) == pair(d.sender, d.receiver) =>
-            {
-                Some((s.day, Lifecycle::Closed))
-            }
-            _ => None,
         })
     }
 
-    fn check_measure(
+    pub(crate) fn check_measure(
         &self,
         world: &World,
         actor: ActorId,
@@ -828,15 +697,12 @@ impl State {
             .map(|c| (c.scope, c.limit))
             .collect();
         for s in &self.pending {
-            if let Effect::Measure {
-                action:
-                    Action::StaffCapSet {
-                        scope,
-                        limit: Limit::Absolute(limit),
-                        comply_by: None,
-                    },
-                ..
-            } = &s.effect
+            if let Effect::Measure(planned) = &s.effect
+                && let Action::StaffCapSet {
+                    scope,
+                    limit: Limit::Absolute(limit),
+                    comply_by: None,
+                } = &planned.action
                 && State::covers(world, scope, m)
             {
                 out.push((*scope, *limit));

@@ -16,8 +16,9 @@ pub mod file;
 pub mod policy;
 pub mod sweep;
 
+use crate::core::Change;
 use crate::core::event::{Action, Body, Event, Measure, Who};
-use crate::core::state::{Change, State};
+use crate::core::state::State;
 use crate::core::{ActorId, Day, Engine, Reason, Seq};
 use crate::r#gen::Rng;
 use crate::scenario::{self, EventMeta, LoadError, Scenario};

@@ -11,6 +11,87 @@ use crate::scenario::Scenario;
 use serde_json::{Value, json};
 use std::fmt::Write;
 
+/// How a column of a [`Table`] lines its cells up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A text table whose columns are as wide as their widest cell, so that ids of any length
+/// stay in their column. The first row added is usually the header.
+#[derive(Clone, Debug)]
+pub struct Table {
+    aligns: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+/// Spaces between two columns of a [`Table`].
+pub const GAP: usize = 2;
+
+impl Table {
+    pub fn new(aligns: &[Align]) -> Table {
+        Table {
+            aligns: aligns.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; missing cells are empty.
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) -> &mut Table {
+        self.rows.push(cells.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The width of every column, in characters.
+    pub fn widths(&self) -> Vec<usize> {
+        let mut w = vec![0; self.aligns.len()];
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                if i >= w.len() {
+                    w.push(0);
+                }
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        w
+    }
+
+    /// The column where column `i` starts, after `indent` characters.
+    pub fn offset(&self, indent: usize, i: usize) -> usize {
+        indent + self.widths()[..i].iter().map(|w| w + GAP).sum::<usize>()
+    }
+
+    /// Every row on its own line, each prefixed with `indent`, without trailing spaces.
+    pub fn render(&self, indent: &str) -> String {
+        let widths = self.widths();
+        let mut out = String::new();
+        for r in &self.rows {
+            let mut line = String::from(indent);
+            for (i, width) in widths.iter().enumerate() {
+                let cell = r.get(i).map_or("", String::as_str);
+                let pad = width - cell.chars().count();
+                if i > 0 {
+                    line.push_str(&" ".repeat(GAP));
+                }
+                match self.aligns.get(i).copied().unwrap_or(Align::Left) {
+                    Align::Left => {
+                        line.push_str(cell);
+                        line.push_str(&" ".repeat(pad));
+                    }
+                    Align::Right => {
+                        line.push_str(&" ".repeat(pad));
+                        line.push_str(cell);
+                    }
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
 fn a(w: &World, id: ActorId) -> &str {
     &w.actor(id).key
 }
@@ -258,28 +339,42 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
     let w = &s.world;
     let mut out = String::new();
     let _ = writeln!(out, "State on {}", st.clock);
-    let _ = writeln!(
-        out,
-        "  {:<28} {:<25} {:<22} {:<10} {:>8} {:>6} {:>7} {:>8}",
-        "mission", "kind", "sender -> receiver", "status", "in post", "cap", "vacant", "leaving"
-    );
+    let mut t = Table::new(&[
+        Align::Left,
+        Align::Left,
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+    ]);
+    t.row([
+        "mission",
+        "kind",
+        "sender -> receiver",
+        "status",
+        "in post",
+        "cap",
+        "vacant",
+        "leaving",
+    ]);
     for id in w.mission_ids() {
         let d = w.mission(id);
         let ms = st.mission(id);
         let cap = st.cap_of(w, id).map_or("-".to_string(), |c| c.to_string());
-        let _ = writeln!(
-            out,
-            "  {:<28} {:<25} {:<22} {:<10} {:>8} {:>6} {:>7} {:>8}",
-            d.key,
-            d.kind.key(),
+        t.row([
+            d.key.clone(),
+            d.kind.key().to_string(),
             format!("{} -> {}", a(w, d.sender), a(w, d.receiver)),
-            st.status(w, id).key(),
-            ms.headcount(),
+            st.status(w, id).key().to_string(),
+            ms.headcount().to_string(),
             cap,
-            ms.vacant,
-            ms.leaving_count()
-        );
+            ms.vacant.to_string(),
+            ms.leaving_count().to_string(),
+        ]);
     }
+    out.push_str(&t.render("  "));
     let open: Vec<String> = channels(w, st)
         .into_iter()
         .filter(|c| c["open"] == true)

@@ -200,3 +200,133 @@ fn replay_json_gives_each_effect_as_data_with_scenario_ids() {
         && e["mission"] == "nato-mlm-moscow"
         && e["to"] == "closed"));
 }
+
+/// A copy of the founding example whose actor and mission ids are as long as real ones can be,
+/// written to a fresh temporary directory; returns its path.
+fn long_ids_scenario(name: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nato-russia-2021.toml"),
+    )
+    .unwrap()
+    .replace(
+        "\"ru-mission-nato\"",
+        "\"permanent-mission-of-the-russian-federation-to-nato\"",
+    )
+    .replace("\"russia\"", "\"russian-federation\"")
+    .replace("\"nato\"", "\"north-atlantic-treaty-organization\"");
+    let dir = std::env::temp_dir().join(format!("demarche-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("long-ids.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The cells of a table line: runs of text parted by two spaces or more, with the character
+/// columns where each starts and ends.
+fn cells(line: &str) -> Vec<(usize, usize, String)> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == ' ' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && !(chars[i] == ' ' && chars.get(i + 1).is_none_or(|c| *c == ' ')) {
+            i += 1;
+        }
+        out.push((start, i, chars[start..i].iter().collect()));
+    }
+    out
+}
+
+/// Asserts that every line has one cell per column, each column's cells starting (`L`) or
+/// ending (`R`) at the same character.
+fn assert_columns(lines: &[&str], aligns: &str) {
+    let rows: Vec<_> = lines.iter().map(|l| cells(l)).collect();
+    for (l, r) in lines.iter().zip(&rows) {
+        assert_eq!(r.len(), aligns.len(), "cells run together in {l:?}");
+    }
+    for (k, a) in aligns.chars().enumerate() {
+        let edge = |r: &Vec<(usize, usize, String)>| if a == 'L' { r[k].0 } else { r[k].1 };
+        for (l, r) in lines.iter().zip(&rows) {
+            assert_eq!(edge(r), edge(&rows[0]), "column {k} misaligned in {l:?}");
+        }
+    }
+}
+
+#[test]
+fn state_table_columns_fit_long_ids() {
+    let path = long_ids_scenario("state");
+    let o = demarche(&["state", path.to_str().unwrap(), "--at", "2021-11-02"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let table: Vec<&str> = out.lines().skip(1).take(6).collect();
+    assert!(table[1].contains("permanent-mission-of-the-russian-federation-to-nato"));
+    assert!(table[1].contains("russian-federation -> north-atlantic-treaty-organization"));
+    assert_columns(&table, "LLLLRRRR");
+}
+
+#[test]
+fn whatif_tables_keep_whole_actor_names_in_their_columns() {
+    let path = long_ids_scenario("whatif");
+    let o = demarche(&[
+        "whatif",
+        path.to_str().unwrap(),
+        "--set",
+        "nato-expels-8-2021.count=2",
+        "--policy",
+        "russian-federation=reciprocal,delay=12",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = |title: &str| lines.iter().position(|l| l.starts_with(title)).unwrap();
+    // Missions side by side: a mark column, then the table.
+    let m = at("Missions on");
+    let missions: Vec<&str> = lines[m + 1..m + 7].iter().map(|l| &l[4..]).collect();
+    assert!(missions[1].starts_with("permanent-mission-of-the-russian-federation-to-nato  "));
+    assert_columns(&missions, "LLLLLL");
+    // Escalation: day, then per side every actor and the total, parted by a bar.
+    let e = at("Escalation since the fork");
+    let esc: Vec<&str> = lines[e + 2..]
+        .iter()
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    assert!(esc.len() >= 3, "{out}");
+    let head = cells(esc[0]);
+    assert!(
+        head.iter()
+            .any(|c| c.2 == "north-atlantic-treaty-organization"),
+        "{}",
+        esc[0]
+    );
+    let n = head.len() / 2 - 1;
+    let aligns = format!("L{}L{}", "R".repeat(n), "R".repeat(n));
+    assert_columns(&esc, &aligns);
+    let bar = |l: &str| l.chars().position(|c| c == '|');
+    assert_eq!(bar(lines[e + 1]), bar(esc[0]), "{}", lines[e + 1]);
+}
+
+#[test]
+fn sweep_table_columns_fit_long_ids() {
+    let path = long_ids_scenario("sweep");
+    let o = demarche(&[
+        "sweep",
+        path.to_str().unwrap(),
+        "--policy",
+        "russian-federation=reciprocal,delay=12",
+        "--runs",
+        "20",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let m = lines
+        .iter()
+        .position(|l| l.starts_with("Missions at the end"))
+        .unwrap();
+    assert_columns(&lines[m + 1..m + 7], "LRRRRRRR");
+}

@@ -8,6 +8,7 @@ use super::compare::facts;
 use super::{Outcome, Prepared};
 use crate::core::state::Status;
 use crate::r#gen::Rng;
+use crate::report::{Align, Table};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -207,25 +208,40 @@ impl Distribution {
             o,
             "\nMissions at the end (share of runs by status; headcount mean, min-max)"
         );
-        let _ = writeln!(
-            o,
-            "  {:<26} {:>8} {:>8} {:>10} {:>8} {:>9}   {:>7} {:>9}",
-            "mission", "active", "over-cap", "suspended", "closed", "not-open", "mean", "min-max"
-        );
+        let mut t = Table::new(&[
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ]);
+        t.row([
+            "mission",
+            "active",
+            "over-cap",
+            "suspended",
+            "closed",
+            "not-open",
+            "mean",
+            "min-max",
+        ]);
         for (id, by, mean, lo, hi) in &self.missions {
-            let _ = writeln!(
-                o,
-                "  {:<26} {:>7.1}% {:>7.1}% {:>9.1}% {:>7.1}% {:>8.1}%   {:>7.2} {:>9}",
-                id,
-                share(by[0], self.runs),
-                share(by[1], self.runs),
-                share(by[2], self.runs),
-                share(by[3], self.runs),
-                share(by[4], self.runs),
-                mean,
-                format!("{lo}-{hi}")
-            );
+            let pct = |k: usize| format!("{:.1}%", share(by[k], self.runs));
+            t.row([
+                id.clone(),
+                pct(0),
+                pct(1),
+                pct(2),
+                pct(3),
+                pct(4),
+                format!("{mean:.2}"),
+                format!("{lo}-{hi}"),
+            ]);
         }
+        o += &t.render("  ");
         let _ = writeln!(o, "\nMost common answer sequences");
         for (s, c) in &self.sequences {
             let _ = writeln!(o, "  {:>6.2}%  {s}", share(*c, self.runs));

@@ -607,7 +607,7 @@ pub fn run_json(s: &Scenario, run: &Run) -> Value {
                         .collect::<Vec<_>>()
                 );
                 v["cameo"] = json!(ev.cameo());
-                v["goldstein"] = json!(ev.goldstein());
+                v["goldstein"] = json!(ev.goldstein().map(|g| round4(f64::from(g))));
                 v["notified"] = json!(ev.notified.map(|d| d.to_string()));
                 v["source"] = json!(s.meta[i].source);
             }
@@ -676,27 +676,89 @@ pub fn change_json(s: &Scenario, run: &Run, c: &Change) -> Value {
 
 /// Problems as JSON objects with file, line and column.
 pub fn problems_json(s: &Scenario, problems: &[crate::scenario::Problem]) -> Vec<Value> {
+    let lines = LineIndex::new(&s.text);
     problems
         .iter()
-        .map(|p| problem_json(&s.name, &s.text, p))
+        .map(|p| problem_json_at(&s.name, &lines, p))
         .collect()
 }
 
+/// One problem as a JSON object with file, line and column.
 pub fn problem_json(name: &str, text: &str, p: &crate::scenario::Problem) -> Value {
+    problem_json_at(name, &LineIndex::new(text), p)
+}
+
+/// One problem as a JSON object, its line and column found in `lines` (built once per file).
+pub fn problem_json_at(name: &str, lines: &LineIndex, p: &crate::scenario::Problem) -> Value {
     let (line, column) = p.span.as_ref().map_or((None, None), |r| {
-        let (l, c) = crate::scenario::line_col(text, r.start);
+        let (l, c) = lines.line_col(r.start);
         (Some(l), Some(c))
     });
+    let (rule, refs) = p.rule.as_deref().map_or((None, Vec::new()), split_rule);
     json!({
         "file": name,
         "line": line,
         "column": column,
         "event": p.event,
         "code": p.code,
-        "rule": p.rule,
+        "rule": rule,
+        "refs": refs,
         "message": p.message,
         "help": p.help,
     })
+}
+
+/// A problem's rule, `CountExceedsStaff, rule R3 R5`, as its name and the rules it enforces.
+pub fn split_rule(rule: &str) -> (Option<&str>, Vec<&str>) {
+    match rule.split_once(", rule ") {
+        Some((name, refs)) => (Some(name), refs.split_whitespace().collect()),
+        None => (Some(rule), Vec::new()),
+    }
+}
+
+/// A number for JSON output, rounded to 4 decimals: shares, means and conflict weights are
+/// sums of binary fractions, and `0.9829000000000001` says nothing `0.9829` does not.
+pub fn round4(x: f64) -> f64 {
+    let r = (x * 10_000.0).round() / 10_000.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// The start of every line of a text, so that each byte offset finds its line and column in
+/// O(log lines) instead of a scan from the start of the text.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        LineIndex {
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+            len: text.len(),
+        }
+    }
+
+    /// The line (from 1) and byte column (from 1) of `offset`, as [`crate::scenario::line_col`].
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let o = offset.min(self.len);
+        let line = self.starts.partition_point(|&s| s <= o);
+        (line, o - self.starts[line - 1] + 1)
+    }
+
+    /// How many lines the text has (a final line without a newline counts).
+    pub fn lines(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The byte range of line `line0` (from 0), without its newline.
+    pub fn range(&self, line0: usize) -> std::ops::Range<usize> {
+        let start = self.starts[line0];
+        let end = self.starts.get(line0 + 1).map_or(self.len, |next| next - 1);
+        start..end
+    }
 }
 
 /// The catalogue of event kinds and rejection codes as Markdown (docs/events.md).
@@ -741,7 +803,7 @@ pub fn catalogue_json() -> Value {
         .map(|k| {
             let i = k.info();
             json!({
-                "kind": i.key, "measure": k.is_measure(), "cameo": i.cameo, "goldstein": i.goldstein,
+                "kind": i.key, "measure": k.is_measure(), "cameo": i.cameo, "goldstein": i.goldstein.map(|g| round4(f64::from(g))),
                 "plover": i.plover, "mapped_by_project": i.mapped_by_project,
                 "issuer": i.issuer.describe(), "fields": i.fields, "effect": i.effect,
             })

@@ -56,6 +56,11 @@ fn validate_json_lists_every_problem_with_line_and_column() {
     assert_eq!(problems[0]["code"], "E005");
     assert_eq!(problems[0]["line"], 34);
     assert_eq!(problems[2]["event"], "abolish-too-many");
+    // The rule's name and the rules it enforces are separate fields.
+    assert_eq!(problems[0]["rule"], "NotReceivingSide");
+    assert_eq!(problems[0]["refs"], serde_json::json!(["R3", "R5", "R12"]));
+    assert_eq!(problems[1]["rule"], "ResponseNotEarlier");
+    assert_eq!(problems[1]["refs"], serde_json::json!(["causality"]));
 }
 
 #[test]
@@ -329,4 +334,65 @@ fn sweep_table_columns_fit_long_ids() {
         .position(|l| l.starts_with("Missions at the end"))
         .unwrap();
     assert_columns(&lines[m + 1..m + 7], "LRRRRRRR");
+}
+
+/// Every number in `v` that is not an integer, with where it is.
+fn fractions(v: &serde_json::Value, at: &str, out: &mut Vec<(String, f64)>) {
+    match v {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            out.push((at.to_string(), n.as_f64().unwrap()));
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                fractions(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                fractions(x, &format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Asserts that the JSON on stdout has fractions, all of them with at most 4 decimals.
+fn assert_rounded(o: &Output) {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut found = Vec::new();
+    fractions(&v, "", &mut found);
+    assert!(!found.is_empty(), "no fraction to check");
+    for (at, x) in found {
+        let text = x.to_string();
+        let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+        assert!(decimals <= 4, "{at} = {text}");
+    }
+}
+
+#[test]
+fn json_fractions_are_rounded_to_4_decimals() {
+    assert_rounded(&demarche(&[
+        "whatif",
+        "scenarios/whatif/nato-expels-two.toml",
+        "--format",
+        "json",
+    ]));
+    assert_rounded(&demarche(&[
+        "sweep",
+        "scenarios/whatif/nato-expels-two.toml",
+        "--runs",
+        "30",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]));
+    assert_rounded(&demarche(&[
+        "replay",
+        "scenarios/nato-russia-2021.toml",
+        "--format",
+        "json",
+    ]));
+    assert_rounded(&demarche(&["events", "--format", "json"]));
 }

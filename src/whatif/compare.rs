@@ -493,7 +493,7 @@ impl Comparison<'_, '_> {
                 json!({"id": g.id, "date": g.event.date.to_string(), "actor": w.actor(g.event.actor).key,
                        "kind": g.event.kind().key(), "answers": p.id_of(b, g.answers),
                        "respond": g.respond.name(), "misjudged": g.misjudged.map(|m| m.key()),
-                       "goldstein": g.event.goldstein(),
+                       "goldstein": g.event.goldstein().map(|x| report::round4(f64::from(x))),
                        "rejected": g.rejected.as_ref().map(|r| json!({"code": format!("E{:03}", r.code()), "message": r.describe(w)}))})
             })
             .collect();
@@ -517,7 +517,7 @@ impl Comparison<'_, '_> {
                     e.actors
                         .iter()
                         .zip(v)
-                        .map(|(&x, y)| (w.actor(x).key.clone(), json!(y)))
+                        .map(|(&x, y)| (w.actor(x).key.clone(), json!(report::round4(*y))))
                         .collect::<serde_json::Map<_, _>>()
                         .into()
                 };

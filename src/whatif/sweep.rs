@@ -8,7 +8,7 @@ use super::compare::facts;
 use super::{Outcome, Prepared};
 use crate::core::state::Status;
 use crate::r#gen::Rng;
-use crate::report::{Align, Table};
+use crate::report::{Align, Table, round4};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -262,13 +262,13 @@ impl Distribution {
             "distinct_outcomes": self.distinct_outcomes,
             "missions": self.missions.iter().map(|(id, by, mean, lo, hi)| {
                 let shares: serde_json::Map<String, Value> = STATUSES.iter().zip(by)
-                    .map(|(s, k)| (s.key().to_string(), json!(share(*k, self.runs) / 100.0))).collect();
-                json!({"id": id, "status_share": shares, "headcount": {"mean": mean, "min": lo, "max": hi}})
+                    .map(|(s, k)| (s.key().to_string(), json!(round4(share(*k, self.runs) / 100.0)))).collect();
+                json!({"id": id, "status_share": shares, "headcount": {"mean": round4(*mean), "min": lo, "max": hi}})
             }).collect::<Vec<_>>(),
-            "sequences": self.sequences.iter().map(|(s, c)| json!({"sequence": s, "runs": c, "share": share(*c, self.runs) / 100.0})).collect::<Vec<_>>(),
-            "mean_generated": self.mean_generated,
-            "mean_rejected": self.mean_rejected,
-            "mean_escalation": self.mean_escalation,
+            "sequences": self.sequences.iter().map(|(s, c)| json!({"sequence": s, "runs": c, "share": round4(share(*c, self.runs) / 100.0)})).collect::<Vec<_>>(),
+            "mean_generated": round4(self.mean_generated),
+            "mean_rejected": round4(self.mean_rejected),
+            "mean_escalation": round4(self.mean_escalation),
         })
     }
 }

@@ -34,6 +34,15 @@ docs/counterfactuals.md (branches, policies, sweeps).";
 #[derive(Parser)]
 #[command(name = "demarche", version, about = ABOUT, long_about = LONG_ABOUT)]
 struct Cli {
+    /// When to colour errors on stderr.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    color: cli::problems::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,7 +81,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let cli: Cli = cli::common::parse();
+    cli::problems::set_color(cli.color);
+    match cli.command {
         Command::Replay(a) => cli::replay::run(a),
         Command::State(a) => cli::state::run(a),
         Command::Validate(a) => cli::validate::run(a),

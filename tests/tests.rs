@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod cli;
+mod cli_errors;
 mod export;
 mod golden;
 mod log;

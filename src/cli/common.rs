@@ -3,21 +3,33 @@
 
 use clap::ValueEnum;
 use demarche::log::{Log, LogEnd, snapshot};
-use demarche::report;
 use demarche::run::{Run, Until, run, run_from};
-use demarche::scenario::{self, LoadError, Problem, Scenario};
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
-use std::io::IsTerminal;
+use demarche::scenario::{self, LoadError, Scenario};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use super::problems::{DEFAULT_MAX_PROBLEMS, print_problems, print_problems_limited};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+}
+
+/// Parses the command line, clap's own help and errors coloured as `--color` and NO_COLOR say.
+pub fn parse<P: clap::Parser>() -> P {
+    use super::problems::{ColorChoice, color_arg};
+    let color = match color_arg(std::env::args_os().skip(1)) {
+        Some(ColorChoice::Always) => clap::ColorChoice::Always,
+        Some(ColorChoice::Never) => clap::ColorChoice::Never,
+        _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            clap::ColorChoice::Never
+        }
+        _ => clap::ColorChoice::Auto,
+    };
+    let matches = P::command().color(color).get_matches();
+    P::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 pub fn usage(msg: &str) -> ExitCode {
@@ -36,8 +48,13 @@ pub struct Loaded {
 /// returns the exit code. A torn log tail is reported and ignored; damage is reported by the
 /// caller once the readable prefix has been used.
 pub fn load_any(file: &Path, format: Format) -> Result<Loaded, ExitCode> {
+    load_any_listing(file, format, DEFAULT_MAX_PROBLEMS)
+}
+
+/// [`load_any`], listing at most `max` problems of the file (0: all).
+pub fn load_any_listing(file: &Path, format: Format, max: usize) -> Result<Loaded, ExitCode> {
     if !Log::is_log(file) {
-        return load(file, format).map(|scenario| Loaded {
+        return load_listing(file, format, max).map(|scenario| Loaded {
             scenario,
             log: None,
         });
@@ -106,6 +123,11 @@ pub fn report_damage(l: &Loaded) -> bool {
 
 /// Loads a scenario, or prints its problems and returns the exit code.
 pub fn load(file: &Path, format: Format) -> Result<Scenario, ExitCode> {
+    load_listing(file, format, DEFAULT_MAX_PROBLEMS)
+}
+
+/// [`load`], listing at most `max` problems (0: all).
+pub fn load_listing(file: &Path, format: Format, max: usize) -> Result<Scenario, ExitCode> {
     match scenario::load(file) {
         Ok(s) => Ok(s),
         Err(LoadError::Io { path, error }) => {
@@ -118,108 +140,9 @@ pub fn load(file: &Path, format: Format) -> Result<Scenario, ExitCode> {
             problems,
             ..
         }) => {
-            print_problems(&name, &text, &problems, format);
+            print_problems_limited(&name, &text, &problems, format, max);
             Err(ExitCode::from(1))
         }
-    }
-}
-
-pub fn print_problems(name: &str, text: &str, problems: &[Problem], format: Format) {
-    match format {
-        Format::Json => {
-            let v: Vec<_> = problems
-                .iter()
-                .map(|p| report::problem_json(name, text, p))
-                .collect();
-            println!(
-                "{:#}",
-                serde_json::json!({"file": name, "valid": false, "problems": v})
-            );
-        }
-        Format::Text => {
-            let theme = if std::io::stderr().is_terminal() {
-                GraphicalTheme::unicode()
-            } else {
-                GraphicalTheme::unicode_nocolor()
-            };
-            let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
-            for p in problems {
-                let (line, col) = p
-                    .span
-                    .as_ref()
-                    .map_or((0, 0), |r| scenario::line_col(text, r.start));
-                let event = p
-                    .event
-                    .as_deref()
-                    .map(|e| format!(" event `{e}`:"))
-                    .unwrap_or_default();
-                eprintln!(
-                    "error[{}]: {name}:{line}:{col}:{event} {}",
-                    p.code, p.message
-                );
-                let diag = ProblemDiagnostic {
-                    problem: p.clone(),
-                    src: NamedSource::new(name, text.to_string()),
-                };
-                let mut out = String::new();
-                if handler.render_report(&mut out, &diag).is_ok() {
-                    eprintln!("{out}");
-                }
-            }
-            eprintln!("{name}: {} problem(s)", problems.len());
-        }
-    }
-}
-
-#[derive(Debug)]
-struct ProblemDiagnostic {
-    problem: Problem,
-    src: NamedSource<String>,
-}
-
-impl std::fmt::Display for ProblemDiagnostic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.problem.rule {
-            Some(rule) => write!(f, "{} ({rule})", self.problem.message),
-            None => write!(f, "{}", self.problem.message),
-        }
-    }
-}
-
-impl std::error::Error for ProblemDiagnostic {}
-
-impl Diagnostic for ProblemDiagnostic {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(&self.problem.code))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.problem
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.src)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.problem.span.clone()?;
-        let label = match &self.problem.event {
-            Some(e) => format!("event `{e}`"),
-            None => "here".to_string(),
-        };
-        // Point at the first line of the span: a whole event table is too long to underline.
-        let text = self.src.inner();
-        let end = text[span.start..span.end.min(text.len())]
-            .find('\n')
-            .map_or(span.end, |n| span.start + n);
-        Some(Box::new(std::iter::once(LabeledSpan::new(
-            Some(label),
-            span.start,
-            end.saturating_sub(span.start),
-        ))))
     }
 }
 

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod common;
 pub mod events;
 pub mod log;
+pub mod problems;
 pub mod replay;
 pub mod state;
 pub mod sweep;

@@ -1,6 +1,8 @@
 //! `demarche validate`: every problem in a file and every rejected event, or a one-line summary.
 
-use super::common::{Format, load_any, print_problems, report_damage};
+use super::common::{
+    DEFAULT_MAX_PROBLEMS, Format, load_any_listing, print_problems_limited, report_damage,
+};
 use clap::Args;
 use demarche::run::{Until, run as run_scenario};
 use std::path::PathBuf;
@@ -14,11 +16,14 @@ pub struct ValidateArgs {
     file: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// List at most N problems, then say how many more there are (0: list them all).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PROBLEMS)]
+    max_problems: usize,
 }
 
 pub fn run(a: ValidateArgs) -> ExitCode {
     let format = a.format;
-    let l = match load_any(&a.file, format) {
+    let l = match load_any_listing(&a.file, format, a.max_problems) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -47,7 +52,7 @@ pub fn run(a: ValidateArgs) -> ExitCode {
         }
         ExitCode::SUCCESS
     } else {
-        print_problems(&s.name, &s.text, &r.problems, format);
+        print_problems_limited(&s.name, &s.text, &r.problems, format, a.max_problems);
         ExitCode::from(1)
     }
 }

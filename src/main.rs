@@ -8,31 +8,15 @@ mod cli;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-const ABOUT: &str =
-    "Replay diplomatic crises event by event, and ask what state every mission was in on any date.";
-
-const LONG_ABOUT: &str = "\
-demarche replays a scenario (a TOML file of actors, missions and dated diplomatic events) through a
-state machine that enforces the rules missions follow (Vienna Conventions: who may expel, who may cap
-staff, deadlines, compliance dates...). Events that break a rule are rejected with the file, line,
-event and rule; nothing from a rejected event is applied.
-
-Examples:
-  demarche replay scenarios/nato-russia-2021.toml
-  demarche replay scenarios/nato-russia-2021.toml --until 2021-10-07
-  demarche state scenarios/nato-russia-2021.toml --at 2021-11-02 --format json
-  demarche state scenarios/nato-russia-2021.toml --after ru-countermeasures-2021
-  demarche validate scenarios/uk-russia-2018.toml
-  demarche events
-  demarche whatif scenarios/whatif/nato-expels-two.toml
-  demarche sweep scenarios/whatif/nato-expels-two.toml --runs 10000 --seed 7
-
-Exit codes: 0 ok, 1 rejected or invalid input, 2 usage.
-Docs: docs/scenario-format.md (writing scenarios), docs/events.md (event kinds, rejection codes),
-docs/counterfactuals.md (branches, policies, sweeps).";
-
 #[derive(Parser)]
-#[command(name = "demarche", version, about = ABOUT, long_about = LONG_ABOUT)]
+#[command(
+    name = "demarche",
+    version,
+    about = cli::ABOUT,
+    long_about = cli::LONG_ABOUT,
+    after_help = cli::AFTER_HELP,
+    help_template = cli::TEMPLATE
+)]
 struct Cli {
     /// When to colour errors on stderr.
     #[arg(
@@ -51,17 +35,18 @@ struct Cli {
 enum Command {
     /// Replay a scenario: a dated timeline of what each event did to each mission, then every
     /// mission's state and the state digest.
-    #[command(after_help = cli::replay::HELP)]
+    #[command(help_template = cli::replay::TEMPLATE)]
     Replay(cli::replay::ReplayArgs),
     /// Show the state at a date or after an event: every mission's status, headcount and cap,
     /// open channels, relations, and what is still pending.
-    #[command(after_help = cli::state::HELP)]
+    #[command(help_template = cli::state::TEMPLATE)]
     State(cli::state::StateArgs),
     /// Check a scenario: every problem in the file and every rejected event, not just the first.
-    #[command(after_help = cli::validate::HELP)]
+    #[command(after_help = cli::validate::HELP, help_template = cli::validate::TEMPLATE)]
     Validate(cli::validate::ValidateArgs),
     /// The event catalogue: every kind, its fields, who may issue it, its CAMEO and PLOVER
     /// codes; and the rejection codes.
+    #[command(help_template = cli::events::TEMPLATE)]
     Events(cli::events::EventsArgs),
     /// Measure replay speed: events per second folded in memory and read from a log, beside a
     /// naive JSON baseline.
@@ -73,10 +58,10 @@ enum Command {
     /// Run a counterfactual branch: where it diverges, which recorded events no longer happen
     /// and why, what response policies did instead, and every mission side by side with the
     /// base, with an escalation score over time.
-    #[command(after_help = cli::whatif::HELP)]
+    #[command(after_help = cli::whatif::HELP, help_template = cli::whatif::TEMPLATE)]
     Whatif(cli::whatif::WhatifArgs),
     /// Run many seeded branches on all cores and print the distribution of outcomes.
-    #[command(after_help = cli::sweep::HELP)]
+    #[command(after_help = cli::sweep::HELP, help_template = cli::sweep::TEMPLATE)]
     Sweep(cli::sweep::SweepArgs),
 }
 

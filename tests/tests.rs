@@ -2,6 +2,7 @@
 
 mod cli;
 mod cli_errors;
+mod cli_help;
 mod export;
 mod golden;
 mod log;

@@ -4,6 +4,12 @@ use clap::{Args, ValueEnum};
 use demarche::report;
 use std::process::ExitCode;
 
+pub const TEMPLATE: &str = help_template!(
+    "demarche events",
+    "demarche events --format json",
+    "demarche events --format markdown > docs/events.md",
+);
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum CatalogueFormat {
     Text,
@@ -13,6 +19,7 @@ enum CatalogueFormat {
 
 #[derive(Args)]
 pub struct EventsArgs {
+    /// Output format: text for people, json for programs, markdown as in docs/events.md.
     #[arg(long, value_enum, default_value = "text")]
     format: CatalogueFormat,
 }

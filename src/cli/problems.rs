@@ -21,7 +21,7 @@ use super::common::Format;
 /// When to colour what is printed on stderr.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum ColorChoice {
-    /// Colour on a terminal, unless the NO_COLOR environment variable is set (and not empty).
+    /// Colour on a terminal, unless NO_COLOR is set (to anything but nothing).
     Auto,
     /// Always colour.
     Always,

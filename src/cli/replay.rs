@@ -8,11 +8,15 @@ use demarche::scenario::{self, Scenario};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub const HELP: &str = "Examples:\n  demarche replay scenarios/nato-russia-2021.toml\n  demarche replay scenarios/nato-russia-2021.toml --until nato-expels-8-2021\n  demarche replay scenarios/nato-russia-2021.toml --until 2021-10-31 --format json";
+pub const TEMPLATE: &str = help_template!(
+    "demarche replay scenarios/nato-russia-2021.toml",
+    "demarche replay scenarios/nato-russia-2021.toml --until nato-expels-8-2021",
+    "demarche replay scenarios/nato-russia-2021.toml --until 2021-10-31 --format json",
+);
 
 #[derive(Args)]
 pub struct ReplayArgs {
-    /// The scenario file (TOML).
+    /// A scenario file (TOML), or a log.
     file: PathBuf,
     /// Stop after this event id, or at the end of this date (YYYY-MM-DD; effects due by
     /// then are applied).
@@ -21,6 +25,7 @@ pub struct ReplayArgs {
     /// For a log: replay from the first event, not from the nearest snapshot.
     #[arg(long)]
     no_snapshots: bool,
+    /// Output format: text for people, json for programs.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }

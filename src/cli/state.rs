@@ -8,12 +8,17 @@ use demarche::scenario;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub const HELP: &str = "Examples:\n  demarche state scenarios/nato-russia-2021.toml --at 2021-10-07\n  demarche state scenarios/nato-russia-2021.toml --after ru-countermeasures-2021 --format json";
+pub const TEMPLATE: &str = help_template!(
+    "demarche state scenarios/nato-russia-2021.toml --at 2021-10-07",
+    "demarche state scenarios/nato-russia-2021.toml --after ru-countermeasures-2021 --format json",
+    "demarche state scenarios/uk-russia-2018.toml",
+);
 
 #[derive(Args)]
 pub struct StateArgs {
+    /// A scenario file (TOML), or a log.
     file: PathBuf,
-    /// The state at the end of this date (YYYY-MM-DD).
+    /// The state at the end of this date (YYYY-MM-DD); without --at or --after, at the end.
     #[arg(long, value_name = "DATE", conflicts_with = "after")]
     at: Option<String>,
     /// The state right after this event (by id).
@@ -22,6 +27,7 @@ pub struct StateArgs {
     /// For a log: replay from the first event, not from the nearest snapshot.
     #[arg(long)]
     no_snapshots: bool,
+    /// Output format: text for people, json for programs.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }

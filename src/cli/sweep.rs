@@ -11,13 +11,13 @@ use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 pub const HELP: &str = "\
-Examples:
-  demarche sweep scenarios/whatif/nato-expels-two.toml --runs 10000 --seed 7
-  demarche sweep scenarios/whatif/nato-expels-two.toml --runs 1000 --format csv > runs.csv
-  demarche sweep scenarios/nato-russia-2021.toml --policy russia=0.5:reciprocal+0.5:escalate,from=2021-10-06 --runs 500
+Run i uses a seed derived from --seed and i only, so results do not depend on --threads. Branches per second are reported on stderr. Edits and policies are given as to `demarche whatif` (see `demarche whatif --help`).";
 
-Run i uses a seed derived from --seed and i only, so results do not depend on --threads.
-Branches per second are reported on stderr.";
+pub const TEMPLATE: &str = help_template!(
+    "demarche sweep scenarios/whatif/nato-expels-two.toml --runs 10000 --seed 7",
+    "demarche sweep scenarios/whatif/nato-expels-two.toml --runs 1000 --format csv > runs.csv",
+    "demarche sweep scenarios/nato-russia-2021.toml --policy russia=0.5:reciprocal+0.5:escalate,from=2021-10-06 --runs 500",
+);
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum SweepFormat {
@@ -32,8 +32,10 @@ pub struct SweepArgs {
     file: PathBuf,
     #[command(flatten)]
     edits: EditArgs,
-    #[arg(long, default_value_t = 1000)]
+    /// How many branches to run.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
     runs: usize,
+    /// Seed of the sweep: run i draws from a seed derived from it and i.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Threads (default: every core).
@@ -42,6 +44,7 @@ pub struct SweepArgs {
     /// How many of the most common answer sequences to list.
     #[arg(long, default_value_t = 5)]
     top: usize,
+    /// Output format: text for people, json for programs, csv for one row per run.
     #[arg(long, value_enum, default_value = "text")]
     format: SweepFormat,
 }

@@ -11,9 +11,18 @@ use std::process::ExitCode;
 pub const HELP: &str =
     "Exit code 0 and a one-line summary when valid; otherwise the problems and exit code 1.";
 
+pub const TEMPLATE: &str = help_template!(
+    "demarche validate scenarios/uk-russia-2018.toml",
+    "demarche validate scenarios/nato-russia-2021.toml --format json",
+    "demarche validate scenarios/invalid/rejected-then-more.toml   # exits 1: three problems",
+    "demarche validate scenarios/invalid/many-problems.toml --max-problems 2   # exits 1",
+);
+
 #[derive(Args)]
 pub struct ValidateArgs {
+    /// A scenario file (TOML), or a log.
     file: PathBuf,
+    /// Output format: text for people, json for programs.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// List at most N problems, then say how many more there are (0: list them all).

@@ -9,18 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub const HELP: &str = "\
-Examples:
-  demarche whatif scenarios/whatif/nato-expels-two.toml
-  demarche whatif scenarios/nato-russia-2021.toml --drop nato-expels-8-2021
-  demarche whatif scenarios/nato-russia-2021.toml --set nato-expels-8-2021.count=2 \\
-      --drop nato-expels-8-2021.staff-cap-set --policy russia=reciprocal,delay=12
-  demarche whatif scenarios/nato-russia-2021.toml --insert-after ru-mission-size-2021 extra.toml
-  demarche whatif scenarios/whatif/russia-absorbs.toml --format json
+Policies (--policy ACTOR=RESPONSE[,key=value...]): RESPONSE is reciprocal, proportional(K), parity, escalate, absorb or none, or a mixture such as 0.6:reciprocal+0.3:escalate (the rest: no answer).
+Keys: delay=DAYS or MIN-MAX (at most 3650 days), from=DATE, against=ACTOR, answers=measures|any, mission=ID, noise=P, leave_within=DAYS. See docs/counterfactuals.md.";
 
-Policies (--policy ACTOR=RESPONSE[,key=value...]): RESPONSE is reciprocal, proportional(K), parity,
-escalate, absorb or none, or a mixture such as 0.6:reciprocal+0.3:escalate (the rest: no answer).
-Keys: delay=DAYS or MIN-MAX, from=DATE, against=ACTOR, answers=measures|any, mission=ID, noise=P,
-leave_within=DAYS. See docs/counterfactuals.md.";
+pub const TEMPLATE: &str = help_template!(
+    "demarche whatif scenarios/whatif/nato-expels-two.toml",
+    "demarche whatif scenarios/nato-russia-2021.toml --drop nato-expels-8-2021",
+    "demarche whatif scenarios/nato-russia-2021.toml --set nato-expels-8-2021.count=2 --drop nato-expels-8-2021.staff-cap-set --policy russia=reciprocal,delay=12",
+    "demarche whatif scenarios/nato-russia-2021.toml --insert-after ru-mission-size-2021 docs/examples/russia-warns.toml",
+    "demarche whatif scenarios/whatif/russia-absorbs.toml --format json",
+);
 
 /// Edits given on the command line, applied after those of a branch file.
 #[derive(Args, Clone, Default)]
@@ -34,7 +32,7 @@ pub struct EditArgs {
     /// Insert the [[events]] of a TOML file after an event.
     #[arg(long, num_args = 2, value_names = ["EVENT_ID", "FILE"])]
     insert_after: Vec<String>,
-    /// A response policy: ACTOR=RESPONSE[,key=value...].
+    /// A response policy: ACTOR=RESPONSE[,key=value...] (see below).
     #[arg(long, value_name = "ACTOR=RESPONSE")]
     policy: Vec<String>,
     /// The last day simulated (default: the base's end).
@@ -51,6 +49,7 @@ pub struct WhatifArgs {
     /// Seed of the policies' random draws (default: the branch file's, else 0).
     #[arg(long)]
     seed: Option<u64>,
+    /// Output format: text for people, json for programs.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }

@@ -12,6 +12,87 @@ use crate::scenario::Scenario;
 use serde_json::{Value, json};
 use std::fmt::Write;
 
+/// How a column of a [`Table`] lines its cells up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A text table whose columns are as wide as their widest cell, so that ids of any length
+/// stay in their column. The first row added is usually the header.
+#[derive(Clone, Debug)]
+pub struct Table {
+    aligns: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+/// Spaces between two columns of a [`Table`].
+pub const GAP: usize = 2;
+
+impl Table {
+    pub fn new(aligns: &[Align]) -> Table {
+        Table {
+            aligns: aligns.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; missing cells are empty.
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) -> &mut Table {
+        self.rows.push(cells.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The width of every column, in characters.
+    pub fn widths(&self) -> Vec<usize> {
+        let mut w = vec![0; self.aligns.len()];
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                if i >= w.len() {
+                    w.push(0);
+                }
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        w
+    }
+
+    /// The column where column `i` starts, after `indent` characters.
+    pub fn offset(&self, indent: usize, i: usize) -> usize {
+        indent + self.widths()[..i].iter().map(|w| w + GAP).sum::<usize>()
+    }
+
+    /// Every row on its own line, each prefixed with `indent`, without trailing spaces.
+    pub fn render(&self, indent: &str) -> String {
+        let widths = self.widths();
+        let mut out = String::new();
+        for r in &self.rows {
+            let mut line = String::from(indent);
+            for (i, width) in widths.iter().enumerate() {
+                let cell = r.get(i).map_or("", String::as_str);
+                let pad = width - cell.chars().count();
+                if i > 0 {
+                    line.push_str(&" ".repeat(GAP));
+                }
+                match self.aligns.get(i).copied().unwrap_or(Align::Left) {
+                    Align::Left => {
+                        line.push_str(cell);
+                        line.push_str(&" ".repeat(pad));
+                    }
+                    Align::Right => {
+                        line.push_str(&" ".repeat(pad));
+                        line.push_str(cell);
+                    }
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
 fn a(w: &World, id: ActorId) -> &str {
     &w.actor(id).key
 }
@@ -259,28 +340,42 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
     let w = &s.world;
     let mut out = String::new();
     let _ = writeln!(out, "State on {}", st.clock);
-    let _ = writeln!(
-        out,
-        "  {:<28} {:<25} {:<22} {:<10} {:>8} {:>6} {:>7} {:>8}",
-        "mission", "kind", "sender -> receiver", "status", "in post", "cap", "vacant", "leaving"
-    );
+    let mut t = Table::new(&[
+        Align::Left,
+        Align::Left,
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+    ]);
+    t.row([
+        "mission",
+        "kind",
+        "sender -> receiver",
+        "status",
+        "in post",
+        "cap",
+        "vacant",
+        "leaving",
+    ]);
     for id in w.mission_ids() {
         let d = w.mission(id);
         let ms = st.mission(id);
         let cap = st.cap_of(w, id).map_or("-".to_string(), |c| c.to_string());
-        let _ = writeln!(
-            out,
-            "  {:<28} {:<25} {:<22} {:<10} {:>8} {:>6} {:>7} {:>8}",
-            d.key,
-            d.kind.key(),
+        t.row([
+            d.key.clone(),
+            d.kind.key().to_string(),
             format!("{} -> {}", a(w, d.sender), a(w, d.receiver)),
-            st.status(w, id).key(),
-            ms.headcount(),
+            st.status(w, id).key().to_string(),
+            ms.headcount().to_string(),
             cap,
-            ms.vacant,
-            ms.leaving_count()
-        );
+            ms.vacant.to_string(),
+            ms.leaving_count().to_string(),
+        ]);
     }
+    out.push_str(&t.render("  "));
     let open: Vec<String> = channels(w, st)
         .into_iter()
         .filter(|c| c["open"] == true)
@@ -514,7 +609,7 @@ pub fn run_json(s: &Scenario, run: &Run) -> Value {
                         .collect::<Vec<_>>()
                 );
                 v["cameo"] = json!(ev.cameo());
-                v["goldstein"] = json!(ev.goldstein());
+                v["goldstein"] = json!(ev.goldstein().map(|g| round4(f64::from(g))));
                 v["notified"] = json!(ev.notified.map(|d| d.to_string()));
                 v["source"] = json!(s.meta[i].source);
             }
@@ -583,27 +678,89 @@ pub fn change_json(s: &Scenario, run: &Run, c: &Change) -> Value {
 
 /// Problems as JSON objects with file, line and column.
 pub fn problems_json(s: &Scenario, problems: &[crate::scenario::Problem]) -> Vec<Value> {
+    let lines = LineIndex::new(&s.text);
     problems
         .iter()
-        .map(|p| problem_json(&s.name, &s.text, p))
+        .map(|p| problem_json_at(&s.name, &lines, p))
         .collect()
 }
 
+/// One problem as a JSON object with file, line and column.
 pub fn problem_json(name: &str, text: &str, p: &crate::scenario::Problem) -> Value {
+    problem_json_at(name, &LineIndex::new(text), p)
+}
+
+/// One problem as a JSON object, its line and column found in `lines` (built once per file).
+pub fn problem_json_at(name: &str, lines: &LineIndex, p: &crate::scenario::Problem) -> Value {
     let (line, column) = p.span.as_ref().map_or((None, None), |r| {
-        let (l, c) = crate::scenario::line_col(text, r.start);
+        let (l, c) = lines.line_col(r.start);
         (Some(l), Some(c))
     });
+    let (rule, refs) = p.rule.as_deref().map_or((None, Vec::new()), split_rule);
     json!({
         "file": name,
         "line": line,
         "column": column,
         "event": p.event,
         "code": p.code,
-        "rule": p.rule,
+        "rule": rule,
+        "refs": refs,
         "message": p.message,
         "help": p.help,
     })
+}
+
+/// A problem's rule, `CountExceedsStaff, rule R3 R5`, as its name and the rules it enforces.
+pub fn split_rule(rule: &str) -> (Option<&str>, Vec<&str>) {
+    match rule.split_once(", rule ") {
+        Some((name, refs)) => (Some(name), refs.split_whitespace().collect()),
+        None => (Some(rule), Vec::new()),
+    }
+}
+
+/// A number for JSON output, rounded to 4 decimals: shares, means and conflict weights are
+/// sums of binary fractions, and `0.9829000000000001` says nothing `0.9829` does not.
+pub fn round4(x: f64) -> f64 {
+    let r = (x * 10_000.0).round() / 10_000.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// The start of every line of a text, so that each byte offset finds its line and column in
+/// O(log lines) instead of a scan from the start of the text.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        LineIndex {
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+            len: text.len(),
+        }
+    }
+
+    /// The line (from 1) and byte column (from 1) of `offset`, as [`crate::scenario::line_col`].
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let o = offset.min(self.len);
+        let line = self.starts.partition_point(|&s| s <= o);
+        (line, o - self.starts[line - 1] + 1)
+    }
+
+    /// How many lines the text has (a final line without a newline counts).
+    pub fn lines(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The byte range of line `line0` (from 0), without its newline.
+    pub fn range(&self, line0: usize) -> std::ops::Range<usize> {
+        let start = self.starts[line0];
+        let end = self.starts.get(line0 + 1).map_or(self.len, |next| next - 1);
+        start..end
+    }
 }
 
 /// The catalogue of event kinds and rejection codes as Markdown (docs/events.md).
@@ -648,7 +805,7 @@ pub fn catalogue_json() -> Value {
         .map(|k| {
             let i = k.info();
             json!({
-                "kind": i.key, "measure": k.is_measure(), "cameo": i.cameo, "goldstein": i.goldstein,
+                "kind": i.key, "measure": k.is_measure(), "cameo": i.cameo, "goldstein": i.goldstein.map(|g| round4(f64::from(g))),
                 "plover": i.plover, "mapped_by_project": i.mapped_by_project,
                 "issuer": i.issuer.describe(), "fields": i.fields, "effect": i.effect,
             })

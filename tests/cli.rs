@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-fn demarche(args: &[&str]) -> Output {
+pub(crate) fn demarche(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_demarche"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -10,11 +10,11 @@ fn demarche(args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -56,6 +56,11 @@ fn validate_json_lists_every_problem_with_line_and_column() {
     assert_eq!(problems[0]["code"], "E005");
     assert_eq!(problems[0]["line"], 34);
     assert_eq!(problems[2]["event"], "abolish-too-many");
+    // The rule's name and the rules it enforces are separate fields.
+    assert_eq!(problems[0]["rule"], "NotReceivingSide");
+    assert_eq!(problems[0]["refs"], serde_json::json!(["R3", "R5", "R12"]));
+    assert_eq!(problems[1]["rule"], "ResponseNotEarlier");
+    assert_eq!(problems[1]["refs"], serde_json::json!(["causality"]));
 }
 
 #[test]
@@ -199,4 +204,195 @@ fn replay_json_gives_each_effect_as_data_with_scenario_ids() {
     assert!(effects.iter().any(|e| e["change"] == "Lifecycle"
         && e["mission"] == "nato-mlm-moscow"
         && e["to"] == "closed"));
+}
+
+/// A copy of the founding example whose actor and mission ids are as long as real ones can be,
+/// written to a fresh temporary directory; returns its path.
+fn long_ids_scenario(name: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nato-russia-2021.toml"),
+    )
+    .unwrap()
+    .replace(
+        "\"ru-mission-nato\"",
+        "\"permanent-mission-of-the-russian-federation-to-nato\"",
+    )
+    .replace("\"russia\"", "\"russian-federation\"")
+    .replace("\"nato\"", "\"north-atlantic-treaty-organization\"");
+    let dir = std::env::temp_dir().join(format!("demarche-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("long-ids.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The cells of a table line: runs of text parted by two spaces or more, with the character
+/// columns where each starts and ends.
+fn cells(line: &str) -> Vec<(usize, usize, String)> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == ' ' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && !(chars[i] == ' ' && chars.get(i + 1).is_none_or(|c| *c == ' ')) {
+            i += 1;
+        }
+        out.push((start, i, chars[start..i].iter().collect()));
+    }
+    out
+}
+
+/// Asserts that every line has one cell per column, each column's cells starting (`L`) or
+/// ending (`R`) at the same character.
+fn assert_columns(lines: &[&str], aligns: &str) {
+    let rows: Vec<_> = lines.iter().map(|l| cells(l)).collect();
+    for (l, r) in lines.iter().zip(&rows) {
+        assert_eq!(r.len(), aligns.len(), "cells run together in {l:?}");
+    }
+    for (k, a) in aligns.chars().enumerate() {
+        let edge = |r: &Vec<(usize, usize, String)>| if a == 'L' { r[k].0 } else { r[k].1 };
+        for (l, r) in lines.iter().zip(&rows) {
+            assert_eq!(edge(r), edge(&rows[0]), "column {k} misaligned in {l:?}");
+        }
+    }
+}
+
+#[test]
+fn state_table_columns_fit_long_ids() {
+    let path = long_ids_scenario("state");
+    let o = demarche(&["state", path.to_str().unwrap(), "--at", "2021-11-02"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let table: Vec<&str> = out.lines().skip(1).take(6).collect();
+    assert!(table[1].contains("permanent-mission-of-the-russian-federation-to-nato"));
+    assert!(table[1].contains("russian-federation -> north-atlantic-treaty-organization"));
+    assert_columns(&table, "LLLLRRRR");
+}
+
+#[test]
+fn whatif_tables_keep_whole_actor_names_in_their_columns() {
+    let path = long_ids_scenario("whatif");
+    let o = demarche(&[
+        "whatif",
+        path.to_str().unwrap(),
+        "--set",
+        "nato-expels-8-2021.count=2",
+        "--policy",
+        "russian-federation=reciprocal,delay=12",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = |title: &str| lines.iter().position(|l| l.starts_with(title)).unwrap();
+    // Missions side by side: a mark column, then the table.
+    let m = at("Missions on");
+    let missions: Vec<&str> = lines[m + 1..m + 7].iter().map(|l| &l[4..]).collect();
+    assert!(missions[1].starts_with("permanent-mission-of-the-russian-federation-to-nato  "));
+    assert_columns(&missions, "LLLLLL");
+    // Escalation: day, then per side every actor and the total, parted by a bar.
+    let e = at("Escalation since the fork");
+    let esc: Vec<&str> = lines[e + 2..]
+        .iter()
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    assert!(esc.len() >= 3, "{out}");
+    let head = cells(esc[0]);
+    assert!(
+        head.iter()
+            .any(|c| c.2 == "north-atlantic-treaty-organization"),
+        "{}",
+        esc[0]
+    );
+    let n = head.len() / 2 - 1;
+    let aligns = format!("L{}L{}", "R".repeat(n), "R".repeat(n));
+    assert_columns(&esc, &aligns);
+    let bar = |l: &str| l.chars().position(|c| c == '|');
+    assert_eq!(bar(lines[e + 1]), bar(esc[0]), "{}", lines[e + 1]);
+}
+
+#[test]
+fn sweep_table_columns_fit_long_ids() {
+    let path = long_ids_scenario("sweep");
+    let o = demarche(&[
+        "sweep",
+        path.to_str().unwrap(),
+        "--policy",
+        "russian-federation=reciprocal,delay=12",
+        "--runs",
+        "20",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let m = lines
+        .iter()
+        .position(|l| l.starts_with("Missions at the end"))
+        .unwrap();
+    assert_columns(&lines[m + 1..m + 7], "LRRRRRRR");
+}
+
+/// Every number in `v` that is not an integer, with where it is.
+fn fractions(v: &serde_json::Value, at: &str, out: &mut Vec<(String, f64)>) {
+    match v {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            out.push((at.to_string(), n.as_f64().unwrap()));
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                fractions(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                fractions(x, &format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Asserts that the JSON on stdout has fractions, all of them with at most 4 decimals.
+fn assert_rounded(o: &Output) {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut found = Vec::new();
+    fractions(&v, "", &mut found);
+    assert!(!found.is_empty(), "no fraction to check");
+    for (at, x) in found {
+        let text = x.to_string();
+        let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+        assert!(decimals <= 4, "{at} = {text}");
+    }
+}
+
+#[test]
+fn json_fractions_are_rounded_to_4_decimals() {
+    assert_rounded(&demarche(&[
+        "whatif",
+        "scenarios/whatif/nato-expels-two.toml",
+        "--format",
+        "json",
+    ]));
+    assert_rounded(&demarche(&[
+        "sweep",
+        "scenarios/whatif/nato-expels-two.toml",
+        "--runs",
+        "30",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]));
+    assert_rounded(&demarche(&[
+        "replay",
+        "scenarios/nato-russia-2021.toml",
+        "--format",
+        "json",
+    ]));
+    assert_rounded(&demarche(&["events", "--format", "json"]));
 }

@@ -1,6 +1,8 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod cli;
+mod cli_errors;
+mod cli_help;
 mod export;
 mod facts;
 mod golden;

@@ -1,6 +1,6 @@
 //! `demarche bench`: how fast this machine replays, on a generated workload or on a log.
 
-use crate::{Format, progress_bar};
+use super::common::{Format, progress_bar};
 use clap::Args;
 use demarche::bench::{self, naive};
 use demarche::log::{Durability, Log, Writer, WriterOptions};
@@ -104,7 +104,7 @@ pub fn run(a: BenchArgs) -> ExitCode {
         }
         None => {
             if a.events == 0 {
-                return crate::usage("--events must be at least 1");
+                return super::common::usage("--events must be at least 1");
             }
             eprintln!(
                 "generating {} events over 200 actors and 1,000 missions (seed {})...",

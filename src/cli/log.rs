@@ -1,6 +1,6 @@
 //! `demarche log ...`: durable logs from the command line.
 
-use crate::{Format, print_problems, usage};
+use super::common::{Format, print_problems, usage};
 use clap::{Subcommand, ValueEnum};
 use demarche::log::tail::Follow;
 use demarche::log::{
@@ -138,7 +138,7 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
 }
 
 fn import(scenario_path: &Path, log: &Path, every: u32) -> ExitCode {
-    let s = match crate::load(scenario_path, Format::Text) {
+    let s = match super::common::load(scenario_path, Format::Text) {
         Ok(s) => s,
         Err(code) => return code,
     };

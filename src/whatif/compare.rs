@@ -362,11 +362,10 @@ impl Comparison<'_, '_> {
             "\nMissions on {} (base | branch where they differ, marked *)",
             sb.clock
         );
-        let head = format!(
-            "    {:<26} {:<22} {:<10} {:<10} {:<8} {:<8}",
-            "mission", "status", "in post", "cap", "vacant", "leaving"
-        );
-        let _ = writeln!(o, "{}", head.trim_end());
+        // The mark of a differing mission sits before the table, which starts at column 4.
+        let mut t = report::Table::new(&[report::Align::Left; 6]);
+        t.row(["mission", "status", "in post", "cap", "vacant", "leaving"]);
+        let mut marks = vec![' '];
         for m in w.mission_ids() {
             let (fa, fb) = (facts(w, sa, m), facts(w, sb, m));
             let (st, d1) = status_cell(fa.status.key(), fb.status.key());
@@ -374,12 +373,11 @@ impl Comparison<'_, '_> {
             let (cap, d3) = status_cell(cap_text(fa.cap), cap_text(fb.cap));
             let (vac, d4) = status_cell(fa.vacant, fb.vacant);
             let (lv, d5) = status_cell(fa.leaving, fb.leaving);
-            let mark = if d1 || d2 || d3 || d4 || d5 { '*' } else { ' ' };
-            let line = format!(
-                "  {mark} {:<26} {st:<22} {hc:<10} {cap:<10} {vac:<8} {lv:<8}",
-                w.mission(m).key
-            );
-            let _ = writeln!(o, "{}", line.trim_end());
+            marks.push(if d1 || d2 || d3 || d4 || d5 { '*' } else { ' ' });
+            t.row([w.mission(m).key.clone(), st, hc, cap, vac, lv]);
+        }
+        for (mark, line) in marks.iter().zip(t.render("").lines()) {
+            let _ = writeln!(o, "  {mark} {line}");
         }
         let (ca, cb) = (channels(w, sa), channels(w, sb));
         let _ = writeln!(o, "Open channels");
@@ -416,24 +414,38 @@ impl Comparison<'_, '_> {
             return o;
         }
         let names: Vec<&str> = e.actors.iter().map(|&a| w.actor(a).key.as_str()).collect();
-        let head = |side: &str| -> String {
-            names
-                .iter()
-                .map(|n| format!("{:>8}", truncate(n, 8)))
-                .collect::<Vec<_>>()
-                .join("")
-                + &format!("{:>8}", side)
+        // day, then per side every actor and the total, the two sides parted by a bar.
+        let n = names.len() + 1;
+        let mut aligns = vec![report::Align::Left];
+        aligns.extend(std::iter::repeat_n(report::Align::Right, n));
+        aligns.push(report::Align::Left);
+        aligns.extend(std::iter::repeat_n(report::Align::Right, n));
+        let mut t = report::Table::new(&aligns);
+        let head = || names.iter().map(|s| s.to_string()).chain(["total".into()]);
+        t.row(
+            std::iter::once("day".to_string())
+                .chain(head())
+                .chain(["|".into()])
+                .chain(head()),
+        );
+        let row = |v: &[f64]| -> Vec<String> {
+            v.iter()
+                .map(|x| format!("{x:.1}"))
+                .chain([format!("{:.1}", v.iter().sum::<f64>())])
+                .collect()
         };
-        let width = 8 * (names.len() + 1);
-        let _ = writeln!(o, "  {:<10}  {:<width$}   | branch", "", "base");
-        let _ = writeln!(o, "  {:<10}  {}   |{}", "day", head("total"), head("total"));
         for (d, a, b) in &e.rows {
-            let row = |v: &[f64]| -> String {
-                v.iter().map(|x| format!("{x:>8.1}")).collect::<String>()
-                    + &format!("{:>8.1}", v.iter().sum::<f64>())
-            };
-            let _ = writeln!(o, "  {d:<10}  {}   |{}", row(a), row(b));
+            t.row(
+                std::iter::once(d.to_string())
+                    .chain(row(a))
+                    .chain(["|".into()])
+                    .chain(row(b)),
+            );
         }
+        // "base" over the first actor column, "| branch" from the bar.
+        let (first, bar) = (t.offset(2, 1), t.offset(2, n + 1));
+        let _ = writeln!(o, "{:first$}{:<w$}| branch", "", "base", w = bar - first);
+        o += &t.render("  ");
         o
     }
 
@@ -481,7 +493,7 @@ impl Comparison<'_, '_> {
                 json!({"id": g.id, "date": g.event.date.to_string(), "actor": w.actor(g.event.actor).key,
                        "kind": g.event.kind().key(), "answers": p.id_of(b, g.answers),
                        "respond": g.respond.name(), "misjudged": g.misjudged.map(|m| m.key()),
-                       "goldstein": g.event.goldstein(),
+                       "goldstein": g.event.goldstein().map(|x| report::round4(f64::from(x))),
                        "rejected": g.rejected.as_ref().map(|r| json!({"code": format!("E{:03}", r.code()), "message": r.describe(w)}))})
             })
             .collect();
@@ -505,7 +517,7 @@ impl Comparison<'_, '_> {
                     e.actors
                         .iter()
                         .zip(v)
-                        .map(|(&x, y)| (w.actor(x).key.clone(), json!(y)))
+                        .map(|(&x, y)| (w.actor(x).key.clone(), json!(report::round4(*y))))
                         .collect::<serde_json::Map<_, _>>()
                         .into()
                 };
@@ -529,12 +541,5 @@ impl Comparison<'_, '_> {
             "escalation": esc,
             "digest": {"base": self.base.digest(), "branch": b.digest()},
         })
-    }
-}
-
-fn truncate(s: &str, n: usize) -> &str {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }

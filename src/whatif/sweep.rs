@@ -8,6 +8,7 @@ use super::compare::facts;
 use super::{Outcome, Prepared};
 use crate::core::state::Status;
 use crate::r#gen::Rng;
+use crate::report::{Align, Table, round4};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -207,25 +208,40 @@ impl Distribution {
             o,
             "\nMissions at the end (share of runs by status; headcount mean, min-max)"
         );
-        let _ = writeln!(
-            o,
-            "  {:<26} {:>8} {:>8} {:>10} {:>8} {:>9}   {:>7} {:>9}",
-            "mission", "active", "over-cap", "suspended", "closed", "not-open", "mean", "min-max"
-        );
+        let mut t = Table::new(&[
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ]);
+        t.row([
+            "mission",
+            "active",
+            "over-cap",
+            "suspended",
+            "closed",
+            "not-open",
+            "mean",
+            "min-max",
+        ]);
         for (id, by, mean, lo, hi) in &self.missions {
-            let _ = writeln!(
-                o,
-                "  {:<26} {:>7.1}% {:>7.1}% {:>9.1}% {:>7.1}% {:>8.1}%   {:>7.2} {:>9}",
-                id,
-                share(by[0], self.runs),
-                share(by[1], self.runs),
-                share(by[2], self.runs),
-                share(by[3], self.runs),
-                share(by[4], self.runs),
-                mean,
-                format!("{lo}-{hi}")
-            );
+            let pct = |k: usize| format!("{:.1}%", share(by[k], self.runs));
+            t.row([
+                id.clone(),
+                pct(0),
+                pct(1),
+                pct(2),
+                pct(3),
+                pct(4),
+                format!("{mean:.2}"),
+                format!("{lo}-{hi}"),
+            ]);
         }
+        o += &t.render("  ");
         let _ = writeln!(o, "\nMost common answer sequences");
         for (s, c) in &self.sequences {
             let _ = writeln!(o, "  {:>6.2}%  {s}", share(*c, self.runs));
@@ -246,13 +262,13 @@ impl Distribution {
             "distinct_outcomes": self.distinct_outcomes,
             "missions": self.missions.iter().map(|(id, by, mean, lo, hi)| {
                 let shares: serde_json::Map<String, Value> = STATUSES.iter().zip(by)
-                    .map(|(s, k)| (s.key().to_string(), json!(share(*k, self.runs) / 100.0))).collect();
-                json!({"id": id, "status_share": shares, "headcount": {"mean": mean, "min": lo, "max": hi}})
+                    .map(|(s, k)| (s.key().to_string(), json!(round4(share(*k, self.runs) / 100.0)))).collect();
+                json!({"id": id, "status_share": shares, "headcount": {"mean": round4(*mean), "min": lo, "max": hi}})
             }).collect::<Vec<_>>(),
-            "sequences": self.sequences.iter().map(|(s, c)| json!({"sequence": s, "runs": c, "share": share(*c, self.runs) / 100.0})).collect::<Vec<_>>(),
-            "mean_generated": self.mean_generated,
-            "mean_rejected": self.mean_rejected,
-            "mean_escalation": self.mean_escalation,
+            "sequences": self.sequences.iter().map(|(s, c)| json!({"sequence": s, "runs": c, "share": round4(share(*c, self.runs) / 100.0)})).collect::<Vec<_>>(),
+            "mean_generated": round4(self.mean_generated),
+            "mean_rejected": round4(self.mean_rejected),
+            "mean_escalation": round4(self.mean_escalation),
         })
     }
 }

@@ -1,0 +1,81 @@
+//! `demarche replay`: the timeline of a scenario or log, then every mission's state and the digest.
+
+use super::common::{Format, load_any, print_problems, replay_loaded, report_damage, usage};
+use clap::Args;
+use demarche::report;
+use demarche::run::Until;
+use demarche::scenario::{self, Scenario};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const TEMPLATE: &str = help_template!(
+    "demarche replay scenarios/nato-russia-2021.toml",
+    "demarche replay scenarios/nato-russia-2021.toml --until nato-expels-8-2021",
+    "demarche replay scenarios/nato-russia-2021.toml --until 2021-10-31 --format json",
+);
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// A scenario file (TOML), or a log.
+    file: PathBuf,
+    /// Stop after this event id, or at the end of this date (YYYY-MM-DD; effects due by
+    /// then are applied).
+    #[arg(long, value_name = "EVENT_ID|DATE")]
+    until: Option<String>,
+    /// For a log: replay from the first event, not from the nearest snapshot.
+    #[arg(long)]
+    no_snapshots: bool,
+    /// Output format: text for people, json for programs.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+fn parse_until(s: &Scenario, arg: &str) -> Result<Until, String> {
+    if let Some(i) = s.event_index(arg) {
+        return Ok(Until::Event(i));
+    }
+    if let Ok(d) = scenario::parse_date(arg)
+        && d < s.start
+    {
+        return Err(format!("{d} is before {} starts, on {}", s.name, s.start));
+    }
+    scenario::parse_date(arg).map(Until::Date).map_err(|_| {
+        format!(
+            "`{arg}` is neither an event id in {} nor a date (YYYY-MM-DD)",
+            s.name
+        )
+    })
+}
+
+pub fn run(a: ReplayArgs) -> ExitCode {
+    let format = a.format;
+    let l = match load_any(&a.file, format) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let s = &l.scenario;
+    let until = match a.until.as_deref().map(|u| parse_until(s, u)).transpose() {
+        Ok(u) => u.unwrap_or(Until::End),
+        Err(msg) => return usage(&msg),
+    };
+    let r = replay_loaded(&l, until, a.no_snapshots);
+    let s = &l.scenario;
+    match format {
+        Format::Text => print!("{}", report::run_text(s, &r)),
+        Format::Json => println!("{:#}", report::run_json(s, &r)),
+    }
+    if report_damage(&l) {
+        return ExitCode::from(1);
+    }
+    if r.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        if format == Format::Text {
+            eprintln!(
+                "replay stopped at the first rejected event; the state above is as before it"
+            );
+            print_problems(&s.name, &s.text, &r.problems, format);
+        }
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,69 @@
+//! `demarche state`: the state at a date or right after an event.
+
+use super::common::{Format, load_any, print_problems, replay_loaded, report_damage, usage};
+use clap::Args;
+use demarche::report;
+use demarche::run::Until;
+use demarche::scenario;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const TEMPLATE: &str = help_template!(
+    "demarche state scenarios/nato-russia-2021.toml --at 2021-10-07",
+    "demarche state scenarios/nato-russia-2021.toml --after ru-countermeasures-2021 --format json",
+    "demarche state scenarios/uk-russia-2018.toml",
+);
+
+#[derive(Args)]
+pub struct StateArgs {
+    /// A scenario file (TOML), or a log.
+    file: PathBuf,
+    /// The state at the end of this date (YYYY-MM-DD); without --at or --after, at the end.
+    #[arg(long, value_name = "DATE", conflicts_with = "after")]
+    at: Option<String>,
+    /// The state right after this event (by id).
+    #[arg(long, value_name = "EVENT_ID")]
+    after: Option<String>,
+    /// For a log: replay from the first event, not from the nearest snapshot.
+    #[arg(long)]
+    no_snapshots: bool,
+    /// Output format: text for people, json for programs.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+pub fn run(a: StateArgs) -> ExitCode {
+    let format = a.format;
+    let l = match load_any(&a.file, format) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let s = &l.scenario;
+    let until = match (a.at.as_deref(), a.after.as_deref()) {
+        (Some(d), None) => match scenario::parse_date(d) {
+            Ok(d) if d < s.start => {
+                return usage(&format!("{d} is before {} starts, on {}", s.name, s.start));
+            }
+            Ok(d) => Until::Date(d),
+            Err(msg) => return usage(&msg),
+        },
+        (None, Some(id)) => match s.event_index(id) {
+            Some(i) => Until::Event(i),
+            None => return usage(&format!("no event has the id `{id}` in {}", s.name)),
+        },
+        _ => Until::End,
+    };
+    let r = replay_loaded(&l, until, a.no_snapshots);
+    if !r.problems.is_empty() {
+        print_problems(&s.name, &s.text, &r.problems, format);
+        return ExitCode::from(1);
+    }
+    match format {
+        Format::Text => print!("{}", report::state_text(s, &r)),
+        Format::Json => println!("{:#}", report::state_json(s, &r)),
+    }
+    if report_damage(&l) {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}

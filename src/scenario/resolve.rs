@@ -1,9 +1,11 @@
-//! Scenario files: human-written TOML in, a [`World`], an initial [`State`] and events out.
-//!
-//! This is an edge: it reads text, resolves the ids people write into dense ids, and reports
-//! every problem with the byte span of the offending table or value, so that errors can name
-//! the file, line and column. The format is documented in docs/scenario-format.md.
+//! Resolution: the ids and events people write, checked and turned into core types.
 
+use super::EventMeta;
+use super::problems::Problem;
+use super::toml::{
+    EventTable, RawActor, RawEvent, RawFields, RawFile, RawMission, RawPerson, RawStaff,
+};
+use crate::core::Day;
 use crate::core::event::{
     Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who,
 };
@@ -11,363 +13,9 @@ use crate::core::state::{Cap, Designated, Lifecycle, Relation, State};
 use crate::core::world::{
     Actor, ActorId, ActorKind, MissionDef, MissionId, MissionKind, Person, PersonId, Seq, World,
 };
-use crate::core::{Day, Reason};
-use serde::Deserialize;
+use ::toml::Spanned;
 use std::collections::BTreeMap;
 use std::ops::Range;
-use toml::Spanned;
-
-/// A problem found in a scenario: where, which event, which rule, and what to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// Byte range in the source, when known.
-    pub span: Option<Range<usize>>,
-    /// The id of the event concerned, if any.
-    pub event: Option<String>,
-    /// `E` and the rejection code for a rule (`E012`), or a word for a file problem
-    /// (`syntax`, `field`, `reference`, `setup`).
-    pub code: String,
-    /// The rejection's name and rule (`CountExceedsStaff, counts`), for rule problems.
-    pub rule: Option<String>,
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl Problem {
-    fn file(code: &str, span: Option<Range<usize>>, message: String) -> Problem {
-        Problem {
-            span,
-            event: None,
-            code: code.to_string(),
-            rule: None,
-            message,
-            help: None,
-        }
-    }
-
-    fn with_help(mut self, help: &str) -> Problem {
-        self.help = Some(help.to_string());
-        self
-    }
-
-    /// A rule rejection of the event `id` whose table spans `span`.
-    pub fn rejected(reason: &Reason, world: &World, id: &str, span: Range<usize>) -> Problem {
-        Problem {
-            span: Some(span),
-            event: Some(id.to_string()),
-            code: format!("E{:03}", reason.code()),
-            rule: Some(format!("{}, rule {}", reason.name(), reason.rule())),
-            message: reason.describe(world),
-            help: None,
-        }
-    }
-}
-
-/// Text that goes with an event but not into the core.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventMeta {
-    pub id: String,
-    pub span: Range<usize>,
-    pub source: String,
-    pub summary: Option<String>,
-    pub note: Option<String>,
-}
-
-/// A loaded scenario. Events refer to each other by position in `events` (as [`Seq`]); the
-/// runner maps positions to log sequences as events are accepted.
-#[derive(Clone, Debug)]
-pub struct Scenario {
-    pub name: String,
-    pub text: String,
-    pub title: String,
-    pub summary: Option<String>,
-    pub start: Day,
-    /// The last day the scenario covers; a full replay moves the clock here after the last
-    /// event, so that measures scheduled up to it take effect.
-    pub end: Option<Day>,
-    /// General sources of the whole scenario, as listed in its header.
-    pub sources: Vec<String>,
-    pub world: World,
-    pub initial: State,
-    pub events: Vec<Event>,
-    pub meta: Vec<EventMeta>,
-}
-
-impl Scenario {
-    /// The position of the event with this id.
-    pub fn event_index(&self, id: &str) -> Option<usize> {
-        self.meta.iter().position(|m| m.id == id)
-    }
-
-    /// Line and column (from 1) of a byte offset in the source.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        line_col(&self.text, offset)
-    }
-}
-
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |i| before.len() - i - 1)
-        + 1;
-    (line, col)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    scenario: RawMeta,
-    #[serde(default)]
-    actors: Vec<Spanned<RawActor>>,
-    #[serde(default)]
-    missions: Vec<Spanned<RawMission>>,
-    #[serde(default)]
-    persons: Vec<Spanned<RawPerson>>,
-    #[serde(default)]
-    caps: Vec<Spanned<RawCap>>,
-    #[serde(default)]
-    relations: Vec<Spanned<RawRelation>>,
-    #[serde(default)]
-    channels: Vec<Spanned<RawChannel>>,
-    #[serde(default)]
-    events: Vec<Spanned<RawEvent>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMeta {
-    title: String,
-    #[serde(default)]
-    summary: Option<String>,
-    start: Spanned<String>,
-    #[serde(default)]
-    end: Option<Spanned<String>>,
-    #[serde(default)]
-    sources: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawActor {
-    id: Spanned<String>,
-    name: String,
-    kind: Spanned<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPerson {
-    id: Spanned<String>,
-    #[serde(default)]
-    category: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-enum RawStaff {
-    Total(u32),
-    ByCategory(BTreeMap<String, u32>),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMission {
-    id: Spanned<String>,
-    name: String,
-    kind: Spanned<String>,
-    sender: Spanned<String>,
-    receiver: Spanned<String>,
-    #[serde(default)]
-    territory: Option<Spanned<String>>,
-    city: String,
-    #[serde(default)]
-    hosted_by: Option<Spanned<String>>,
-    #[serde(default)]
-    status: Option<Spanned<String>>,
-    #[serde(default)]
-    staff: Option<Spanned<RawStaff>>,
-    #[serde(default)]
-    members: Vec<Spanned<String>>,
-    #[serde(default)]
-    vacant: u32,
-    #[serde(default)]
-    requested: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCap {
-    #[serde(default)]
-    mission: Option<Spanned<String>>,
-    #[serde(default)]
-    sender: Option<Spanned<String>>,
-    #[serde(default)]
-    host: Option<Spanned<String>>,
-    limit: u32,
-    set_by: Spanned<String>,
-    #[serde(default)]
-    since: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRelation {
-    between: Vec<Spanned<String>>,
-    #[serde(default)]
-    broken: bool,
-    #[serde(default)]
-    contacts_frozen: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChannel {
-    between: Vec<Spanned<String>>,
-    via: Spanned<String>,
-    #[serde(default)]
-    since: Option<Spanned<String>>,
-}
-
-/// Declares a raw table type holding `$extra` fields plus every field a measure may carry, and
-/// its conversion into [`RawFields`]. One list serves events, measures and `RawFields`, because
-/// serde's `flatten` would lose the spans errors point at.
-macro_rules! with_measure_fields {
-    ($name:ident { $($(#[$m:meta])* $extra:ident : $ety:ty),* $(,)? }) => {
-        #[derive(Deserialize, Clone)]
-        #[serde(deny_unknown_fields)]
-        struct $name {
-            $($(#[$m])* $extra: $ety,)*
-            #[serde(default)] mission: Option<Spanned<String>>,
-            #[serde(default)] count: Option<Spanned<u32>>,
-            #[serde(default)] category: Option<Spanned<String>>,
-            #[serde(default)] persons: Option<Vec<Spanned<String>>>,
-            #[serde(default)] all: Option<Spanned<bool>>,
-            #[serde(default)] depart_by: Option<Spanned<String>>,
-            #[serde(default)] limit: Option<Spanned<u32>>,
-            #[serde(default)] reduce_by: Option<Spanned<u32>>,
-            #[serde(default)] comply_by: Option<Spanned<String>>,
-            #[serde(default)] sender: Option<Spanned<String>>,
-            #[serde(default)] host: Option<Spanned<String>>,
-            #[serde(default)] with: Option<Spanned<String>>,
-            #[serde(default)] via: Option<Spanned<String>>,
-            #[serde(default)] target: Option<Spanned<String>>,
-            #[serde(default)] tone: Option<Spanned<String>>,
-            #[serde(default)] in_post: Option<Spanned<RawStaff>>,
-            #[serde(default)] vacant: Option<Spanned<u32>>,
-            #[serde(default)] proposal: Option<Spanned<String>>,
-            #[serde(default)] of: Option<Spanned<String>>,
-            #[serde(default)] how: Option<Spanned<String>>,
-        }
-
-        impl $name {
-            #[allow(dead_code)]
-            fn fields(&self) -> RawFields {
-                RawFields {
-                    mission: self.mission.clone(),
-                    count: self.count.clone(),
-                    category: self.category.clone(),
-                    persons: self.persons.clone(),
-                    all: self.all.clone(),
-                    depart_by: self.depart_by.clone(),
-                    limit: self.limit.clone(),
-                    reduce_by: self.reduce_by.clone(),
-                    comply_by: self.comply_by.clone(),
-                    sender: self.sender.clone(),
-                    host: self.host.clone(),
-                    with: self.with.clone(),
-                    via: self.via.clone(),
-                    target: self.target.clone(),
-                    tone: self.tone.clone(),
-                    in_post: self.in_post.clone(),
-                    vacant: self.vacant.clone(),
-                    proposal: self.proposal.clone(),
-                    of: self.of.clone(),
-                    how: self.how.clone(),
-                }
-            }
-        }
-    };
-}
-
-// The fields a measure may carry. Which apply depends on the kind; a field set where it does
-// not apply is an error, never ignored.
-with_measure_fields!(RawFields {});
-
-with_measure_fields!(RawMeasure {
-    kind: Spanned<String>,
-    #[serde(default)]
-    effective: Option<Spanned<String>>,
-});
-
-with_measure_fields!(RawEvent {
-    id: Spanned<String>,
-    date: Spanned<String>,
-    kind: Spanned<String>,
-    actor: Spanned<String>,
-    #[serde(default)]
-    effective: Option<Spanned<String>>,
-    #[serde(default)]
-    notified: Option<Spanned<String>>,
-    #[serde(default)]
-    in_response_to: Vec<Spanned<String>>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    summary: Option<String>,
-    #[serde(default)]
-    note: Option<String>,
-    #[serde(default)]
-    proposed: bool,
-    #[serde(default)]
-    measures: Vec<Spanned<RawMeasure>>,
-});
-
-/// An `[[events]]` table as written, not yet resolved against a cast. Branch files (see
-/// `crate::whatif`) embed such tables to insert or replace events in a scenario.
-#[derive(Deserialize, Clone)]
-#[serde(transparent)]
-pub struct EventTable(Spanned<RawEvent>);
-
-impl EventTable {
-    /// The id written in the table.
-    pub fn id(&self) -> &str {
-        self.0.get_ref().id.get_ref()
-    }
-
-    /// Byte range of the table in its file.
-    pub fn span(&self) -> Range<usize> {
-        self.0.span()
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEventsFile {
-    events: Vec<EventTable>,
-}
-
-/// Parses a file of `[[events]]` tables (and nothing else) to append after `earlier`, the ids
-/// of the events already in a log, in order; events may refer to those by id. `start` is the
-/// day the log starts. On failure returns every problem found.
-pub fn parse_events(
-    text: &str,
-    world: &World,
-    start: Day,
-    earlier: &[String],
-) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
-    let raw: RawEventsFile = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let p = Problem::file("syntax", e.span(), e.message().to_string())
-                .with_help("an event file holds [[events]] tables only, as in a scenario");
-            return Err(vec![p]);
-        }
-    };
-    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
-    resolve_events(world, start, &earlier, &raw.events)
-}
 
 /// Resolves event tables written against an existing cast, with the same checks as a scenario
 /// file. The tables may refer to the events named in `earlier` and to tables before them. In the
@@ -427,96 +75,11 @@ pub fn resolve_events(
     }
 }
 
-/// Reads and loads a scenario file.
-pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io {
-        path: path.display().to_string(),
-        error: e.to_string(),
-    })?;
-    parse(&path.display().to_string(), &text).map_err(|(scenario, problems)| LoadError::Invalid {
-        name: path.display().to_string(),
-        text,
-        problems,
-        world: scenario.map(|s| Box::new(s.world)),
-    })
-}
-
-/// Why a scenario could not be loaded.
-#[derive(Debug)]
-pub enum LoadError {
-    Io {
-        path: String,
-        error: String,
-    },
-    Invalid {
-        name: String,
-        text: String,
-        problems: Vec<Problem>,
-        world: Option<Box<World>>,
-    },
-}
-
-type Partial = (Option<Box<Scenario>>, Vec<Problem>);
-
-/// Parses scenario text. On failure returns every problem found (and nothing applied).
-pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
-    let raw: RawFile = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let p = Problem::file("syntax", e.span(), e.message().to_string());
-            return Err((None, vec![p]));
-        }
-    };
-    let mut b = Builder {
-        problems: Vec::new(),
-        world: World::default(),
-        event_ids: BTreeMap::new(),
-        start: Day::default(),
-    };
-    let start = b.date(&raw.scenario.start).unwrap_or_default();
-    b.start = start;
-    let end = raw.scenario.end.as_ref().and_then(|e| b.date(e));
-    b.actors(&raw.actors);
-    b.persons(&raw.persons);
-    b.mission_defs(&raw.missions);
-    let initial = b.initial(&raw, start);
-    let (events, meta) = b.events(&raw.events);
-    if let (Some(end), Some(last)) = (end, events.last())
-        && end < last.date
-    {
-        let at = raw.scenario.end.as_ref().map(|e| e.span());
-        b.err(
-            "field",
-            at,
-            format!("`end` {end} is before the last event, dated {}", last.date),
-        );
-    }
-    let problems = b.problems;
-    let scenario = Scenario {
-        name: name.to_string(),
-        text: text.to_string(),
-        title: raw.scenario.title,
-        summary: raw.scenario.summary,
-        start,
-        end,
-        sources: raw.scenario.sources,
-        world: b.world,
-        initial,
-        events,
-        meta,
-    };
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        Err((Some(Box::new(scenario)), problems))
-    }
-}
-
-struct Builder {
-    problems: Vec<Problem>,
-    world: World,
-    event_ids: BTreeMap<String, usize>,
-    start: Day,
+pub(super) struct Builder {
+    pub(super) problems: Vec<Problem>,
+    pub(super) world: World,
+    pub(super) event_ids: BTreeMap<String, usize>,
+    pub(super) start: Day,
 }
 
 fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
@@ -524,11 +87,11 @@ fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
 }
 
 impl Builder {
-    fn err(&mut self, code: &str, at: Option<Range<usize>>, msg: String) {
+    pub(super) fn err(&mut self, code: &str, at: Option<Range<usize>>, msg: String) {
         self.problems.push(Problem::file(code, at, msg));
     }
 
-    fn date(&mut self, s: &Spanned<String>) -> Option<Day> {
+    pub(super) fn date(&mut self, s: &Spanned<String>) -> Option<Day> {
         match parse_date(s.get_ref()) {
             Ok(d) => Some(d),
             Err(msg) => {
@@ -538,7 +101,7 @@ impl Builder {
         }
     }
 
-    fn actor(&mut self, s: &Spanned<String>) -> Option<ActorId> {
+    pub(super) fn actor(&mut self, s: &Spanned<String>) -> Option<ActorId> {
         let id = self.world.actor_by_key(s.get_ref());
         if id.is_none() {
             let known: Vec<&str> = self.world.actors.iter().map(|a| a.key.as_str()).collect();
@@ -552,7 +115,7 @@ impl Builder {
         id
     }
 
-    fn mission(&mut self, s: &Spanned<String>) -> Option<MissionId> {
+    pub(super) fn mission(&mut self, s: &Spanned<String>) -> Option<MissionId> {
         let id = self.world.mission_by_key(s.get_ref());
         if id.is_none() {
             let known: Vec<&str> = self.world.missions.iter().map(|m| m.key.as_str()).collect();
@@ -566,7 +129,7 @@ impl Builder {
         id
     }
 
-    fn person(&mut self, s: &Spanned<String>) -> Option<PersonId> {
+    pub(super) fn person(&mut self, s: &Spanned<String>) -> Option<PersonId> {
         let id = self.world.person_by_key(s.get_ref());
         if id.is_none() {
             let msg = format!(
@@ -578,7 +141,7 @@ impl Builder {
         id
     }
 
-    fn category(&mut self, s: &Spanned<String>) -> Option<Category> {
+    pub(super) fn category(&mut self, s: &Spanned<String>) -> Option<Category> {
         let c = Category::from_key(s.get_ref());
         if c.is_none() {
             let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
@@ -592,7 +155,7 @@ impl Builder {
         c
     }
 
-    fn staff(&mut self, s: &Spanned<RawStaff>) -> Staff {
+    pub(super) fn staff(&mut self, s: &Spanned<RawStaff>) -> Staff {
         match s.get_ref() {
             RawStaff::Total(n) => Staff::of(Category::Unspecified, *n),
             RawStaff::ByCategory(map) => {
@@ -613,7 +176,7 @@ impl Builder {
         }
     }
 
-    fn unique(&mut self, what: &str, key: &Spanned<String>, taken: bool) -> bool {
+    pub(super) fn unique(&mut self, what: &str, key: &Spanned<String>, taken: bool) -> bool {
         if taken {
             self.err(
                 "setup",
@@ -634,7 +197,7 @@ impl Builder {
         !taken
     }
 
-    fn actors(&mut self, raw: &[Spanned<RawActor>]) {
+    pub(super) fn actors(&mut self, raw: &[Spanned<RawActor>]) {
         for a in raw {
             let a = a.get_ref();
             let taken = self.world.actor_by_key(a.id.get_ref()).is_some();
@@ -662,7 +225,7 @@ impl Builder {
         }
     }
 
-    fn persons(&mut self, raw: &[Spanned<RawPerson>]) {
+    pub(super) fn persons(&mut self, raw: &[Spanned<RawPerson>]) {
         for p in raw {
             let p = p.get_ref();
             let taken = self.world.person_by_key(p.id.get_ref()).is_some();
@@ -679,7 +242,7 @@ impl Builder {
         }
     }
 
-    fn mission_defs(&mut self, raw: &[Spanned<RawMission>]) {
+    pub(super) fn mission_defs(&mut self, raw: &[Spanned<RawMission>]) {
         // Declare all ids first so that hosted_by may point forwards.
         for m in raw {
             let m = m.get_ref();
@@ -751,7 +314,7 @@ impl Builder {
         }
     }
 
-    fn initial(&mut self, raw: &RawFile, start: Day) -> State {
+    pub(super) fn initial(&mut self, raw: &RawFile, start: Day) -> State {
         let mut lifecycles = vec![Lifecycle::Operating; self.world.missions.len()];
         for (i, m) in raw.missions.iter().enumerate().take(lifecycles.len()) {
             if let Some(s) = &m.get_ref().status {
@@ -902,7 +465,7 @@ impl Builder {
         state
     }
 
-    fn pair(
+    pub(super) fn pair(
         &mut self,
         between: &[Spanned<String>],
         at: Option<Range<usize>>,
@@ -920,7 +483,7 @@ impl Builder {
         Some((a, b))
     }
 
-    fn events(&mut self, raw: &[Spanned<RawEvent>]) -> (Vec<Event>, Vec<EventMeta>) {
+    pub(super) fn events(&mut self, raw: &[Spanned<RawEvent>]) -> (Vec<Event>, Vec<EventMeta>) {
         let mut events = Vec::new();
         let mut metas = Vec::new();
         for (i, e) in raw.iter().enumerate() {
@@ -962,7 +525,7 @@ impl Builder {
         (events, metas)
     }
 
-    fn event_ref(&mut self, own: usize, s: &Spanned<String>) -> Option<Seq> {
+    pub(super) fn event_ref(&mut self, own: usize, s: &Spanned<String>) -> Option<Seq> {
         match self.event_ids.get(s.get_ref()) {
             Some(&i) if i < own => Some(Seq(i as u32)),
             Some(&i) if i == own => {
@@ -999,7 +562,7 @@ impl Builder {
         }
     }
 
-    fn event(&mut self, own: usize, r: &RawEvent, at: Range<usize>) -> Option<Event> {
+    pub(super) fn event(&mut self, own: usize, r: &RawEvent, at: Range<usize>) -> Option<Event> {
         let date = self.date(&r.date);
         if let Some(d) = date.filter(|d| *d < self.start) {
             let msg = format!("dated {d}, before the scenario starts on {}", self.start);
@@ -1117,7 +680,7 @@ impl Builder {
     }
 
     /// Builds a measure, taking the fields it uses; any other field set is an error.
-    fn action(
+    pub(super) fn action(
         &mut self,
         kind: Kind,
         f: &RawFields,
@@ -1268,7 +831,7 @@ impl Builder {
         (self.problems.len() == before).then_some(action)
     }
 
-    fn other(
+    pub(super) fn other(
         &mut self,
         kind: Kind,
         actor: ActorId,
@@ -1364,7 +927,7 @@ impl Builder {
     }
 
     /// A cap's scope: `mission`, or `sender` and `host` (all the sender's posts there).
-    fn cap_scope(
+    pub(super) fn cap_scope(
         &mut self,
         f: &mut RawFields,
         kind: &str,
@@ -1386,7 +949,7 @@ impl Builder {
         }
     }
 
-    fn need<T: Clone>(
+    pub(super) fn need<T: Clone>(
         &mut self,
         v: Option<Spanned<T>>,
         field: &str,
@@ -1402,7 +965,7 @@ impl Builder {
         }
     }
 
-    fn need_mission(
+    pub(super) fn need_mission(
         &mut self,
         f: &mut RawFields,
         kind: &str,
@@ -1417,7 +980,7 @@ impl Builder {
         }
     }
 
-    fn need_actor(
+    pub(super) fn need_actor(
         &mut self,
         v: Option<Spanned<String>>,
         field: &str,
@@ -1433,7 +996,7 @@ impl Builder {
         }
     }
 
-    fn need_date(
+    pub(super) fn need_date(
         &mut self,
         v: Option<Spanned<String>>,
         field: &str,
@@ -1450,7 +1013,7 @@ impl Builder {
     }
 
     /// `count` (+ `category`), `persons`, or (where allowed) `all = true`.
-    fn who(
+    pub(super) fn who(
         &mut self,
         f: &mut RawFields,
         kind: &str,
@@ -1514,7 +1077,7 @@ impl Builder {
         }
     }
 
-    fn leftover(&mut self, f: &RawFields, kind: &str, at: &Option<Range<usize>>) {
+    pub(super) fn leftover(&mut self, f: &RawFields, kind: &str, at: &Option<Range<usize>>) {
         for name in f.set_names() {
             self.err(
                 "field",
@@ -1522,24 +1085,6 @@ impl Builder {
                 format!("field `{name}` does not apply to {kind}"),
             );
         }
-    }
-}
-
-impl RawFields {
-    fn set_names(&self) -> Vec<&'static str> {
-        let mut v = Vec::new();
-        macro_rules! check {
-            ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
-        }
-        check!(
-            mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender,
-            host, with, via, target, tone, in_post, vacant, proposal, of, how
-        );
-        v
-    }
-
-    fn any_set(&self) -> bool {
-        !self.set_names().is_empty()
     }
 }
 

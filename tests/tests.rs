@@ -3,6 +3,7 @@
 mod cli;
 mod export;
 mod golden;
+mod loader;
 mod log;
 mod log_crash;
 mod props;

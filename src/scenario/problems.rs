@@ -32,8 +32,16 @@ impl Problem {
         }
     }
 
-    pub(super) fn with_help(mut self, help: &str) -> Problem {
-        self.help = Some(help.to_string());
+    pub(super) fn with_help(mut self, help: impl Into<String>) -> Problem {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds `help` if there is some.
+    pub(super) fn maybe_help(mut self, help: Option<String>) -> Problem {
+        if help.is_some() {
+            self.help = help;
+        }
         self
     }
 
@@ -58,4 +66,62 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .map_or(before.len(), |i| before.len() - i - 1)
         + 1;
     (line, col)
+}
+
+/// The candidates closest to `word` by edit distance, best first (at most three), among those
+/// close enough to be a plausible typo: at most a third of the word's length apart, and at
+/// least two edits allowed for short words.
+pub(super) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    let mut near: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(word, c), c))
+        .filter(|&(d, c)| d <= limit && c != word)
+        .collect();
+    near.sort();
+    near.dedup();
+    near.truncate(3);
+    near.into_iter().map(|(_, c)| c).collect()
+}
+
+/// `did you mean "a"?`, `did you mean "a" or "b"?`, for the closest candidates; `None` when
+/// none is close.
+pub(super) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let near = closest(word, candidates);
+    let quoted: Vec<String> = near.iter().map(|c| format!("\"{c}\"")).collect();
+    match quoted.as_slice() {
+        [] => None,
+        [one] => Some(format!("did you mean {one}?")),
+        [init @ .., last] => Some(format!("did you mean {} or {last}?", init.join(", "))),
+    }
+}
+
+/// Text as quoted back in a message: long values (a mistyped reference may be anything) are
+/// cut to 60 characters.
+pub(super) fn shown(s: &str) -> String {
+    const MAX: usize = 60;
+    match s.char_indices().nth(MAX) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}... ({} bytes)", &s[..i], s.len()),
+    }
+}
+
+/// At most `max` names, then how many more there are.
+pub(super) fn listed<'a>(names: impl IntoIterator<Item = &'a str>, max: usize) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
+    if names.len() <= max {
+        names.join(", ")
+    } else {
+        format!(
+            "{}, and {} more",
+            names[..max].join(", "),
+            names.len() - max
+        )
+    }
 }

@@ -1,9 +1,12 @@
 //! Resolution: the ids and events people write, checked and turned into core types.
 
-use super::EventMeta;
-use super::problems::Problem;
+use super::problems::{Problem, did_you_mean, listed, shown};
 use super::toml::{
-    EventTable, RawActor, RawEvent, RawFields, RawFile, RawMission, RawPerson, RawStaff,
+    DateText, EventSlot, EventTable, RawActor, RawEvent, RawFields, RawFile, RawMission, RawPerson,
+    RawStaff,
+};
+use super::{
+    EventMeta, MAX_ID_BYTES, MAX_NAME_BYTES, MAX_NOTE_BYTES, MAX_SOURCE_BYTES, MAX_SUMMARY_BYTES,
 };
 use crate::core::Day;
 use crate::core::event::{
@@ -26,46 +29,61 @@ pub fn resolve_events(
     earlier: &[&str],
     tables: &[EventTable],
 ) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
+    let slots: Vec<EventSlot> = tables.iter().map(EventSlot::from).collect();
+    resolve_slots(world, start, earlier, &slots, Vec::new())
+}
+
+/// [`resolve_events`] over tables as read, some perhaps unreadable, after the `problems` found
+/// reading them.
+pub(super) fn resolve_slots(
+    world: &World,
+    start: Day,
+    earlier: &[&str],
+    slots: &[EventSlot],
+    problems: Vec<Problem>,
+) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
     let mut b = Builder {
-        problems: Vec::new(),
+        problems,
         world: world.clone(),
         event_ids: earlier
             .iter()
             .enumerate()
             .map(|(i, id)| (id.to_string(), i))
             .collect(),
-        start,
+        start: Some(start),
+        unreadable: Vec::new(),
+        dropped: Vec::new(),
     };
     let mut events = Vec::new();
     let mut metas = Vec::new();
-    for (j, t) in tables.iter().enumerate() {
+    for (j, slot) in slots.iter().enumerate() {
         let own = earlier.len() + j;
-        let r = t.0.get_ref();
-        if let Some(&i) = b.event_ids.get(r.id.get_ref()) {
-            let msg = if i < earlier.len() {
-                format!(
-                    "event id `{}` is already used (event {} of the base)",
-                    r.id.get_ref(),
-                    i + 1
-                )
-            } else {
-                format!("event id `{}` is already used", r.id.get_ref())
-            };
-            b.err("setup", span(&r.id), msg);
+        if let Some(id) = &slot.id {
+            if let Some(&i) = b.event_ids.get(id.get_ref()) {
+                let msg = if i < earlier.len() {
+                    format!(
+                        "event id `{}` is already used (event {} of the base)",
+                        shown(id.get_ref()),
+                        i + 1
+                    )
+                } else {
+                    format!("event id `{}` is already used", shown(id.get_ref()))
+                };
+                b.err("setup", span(id), msg);
+            }
+            b.check_id("event", id);
+            b.event_ids.insert(id.get_ref().clone(), own);
         }
-        b.event_ids.insert(r.id.get_ref().clone(), own);
+        let Some(t) = &slot.table else { continue };
+        let r = t.get_ref();
         let before = b.problems.len();
+        b.dropped.clone_from(&slot.dropped);
         let event = b.event(own, r, t.span());
+        b.dropped.clear();
         for p in &mut b.problems[before..] {
             p.event.get_or_insert_with(|| r.id.get_ref().clone());
         }
-        metas.push(EventMeta {
-            id: r.id.get_ref().clone(),
-            span: t.span(),
-            source: r.source.clone().unwrap_or_default(),
-            summary: r.summary.clone(),
-            note: r.note.clone(),
-        });
+        metas.push(meta(r, t.span()));
         events.extend(event);
     }
     if b.problems.is_empty() {
@@ -75,11 +93,30 @@ pub fn resolve_events(
     }
 }
 
+fn meta(r: &RawEvent, span: Range<usize>) -> EventMeta {
+    let text = |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.get_ref().clone());
+    EventMeta {
+        id: r.id.get_ref().clone(),
+        span,
+        source: text(&r.source).unwrap_or_default(),
+        summary: text(&r.summary),
+        note: text(&r.note),
+    }
+}
+
 pub(super) struct Builder {
     pub(super) problems: Vec<Problem>,
     pub(super) world: World,
     pub(super) event_ids: BTreeMap<String, usize>,
-    pub(super) start: Day,
+    /// The day the scenario starts, when known (an unreadable start is reported once, and no
+    /// event is then said to come before it).
+    pub(super) start: Option<Day>,
+    /// Ids of tables that could not be read, as (`"actors"`, id) and so on: their problems
+    /// are reported, so references to them are not.
+    pub(super) unreadable: Vec<(&'static str, String)>,
+    /// Keys left out of the event being built because their values could not be read: that
+    /// the event then lacks them is not reported again.
+    pub(super) dropped: Vec<String>,
 }
 
 fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
@@ -88,69 +125,109 @@ fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
 
 impl Builder {
     pub(super) fn err(&mut self, code: &str, at: Option<Range<usize>>, msg: String) {
-        self.problems.push(Problem::file(code, at, msg));
+        // "needs `count`" after `count` was reported unreadable says nothing new.
+        let redundant =
+            msg.contains(" needs ") && self.dropped.iter().any(|f| msg.contains(&format!("`{f}`")));
+        if !redundant {
+            self.problems.push(Problem::file(code, at, msg));
+        }
     }
 
-    pub(super) fn date(&mut self, s: &Spanned<String>) -> Option<Day> {
-        match parse_date(s.get_ref()) {
+    fn unreadable(&self, what: &str, key: &str) -> bool {
+        self.unreadable.iter().any(|(w, k)| *w == what && k == key)
+    }
+
+    fn err_help(
+        &mut self,
+        code: &str,
+        at: Option<Range<usize>>,
+        msg: String,
+        help: Option<String>,
+    ) {
+        self.problems
+            .push(Problem::file(code, at, msg).maybe_help(help));
+    }
+
+    /// The day written in the date field `field`.
+    pub(super) fn date(&mut self, s: &Spanned<DateText>, field: &str) -> Option<Day> {
+        match day_of(s.get_ref()) {
             Ok(d) => Some(d),
             Err(msg) => {
-                self.err("field", span(s), msg);
+                let help = "dates are whole days, written YYYY-MM-DD (quoted or not)";
+                self.err_help(
+                    "field",
+                    span(s),
+                    format!("`{field}`: {msg}"),
+                    Some(help.into()),
+                );
                 None
             }
         }
     }
 
+    /// Refuses text longer than `max` bytes in `field`.
+    pub(super) fn bounded(&mut self, s: &Spanned<String>, field: &str, max: usize) -> bool {
+        let n = s.get_ref().len();
+        if n > max {
+            // Point at the opening quote only: the value itself may be megabytes long.
+            let at = s.span().start..s.span().start + 1;
+            let msg = format!("`{field}` is {n} bytes long; at most {max} are allowed");
+            let help = "keep long texts outside the scenario and cite them in `source`";
+            self.err_help("field", Some(at), msg, Some(help.into()));
+            return false;
+        }
+        true
+    }
+
     pub(super) fn actor(&mut self, s: &Spanned<String>) -> Option<ActorId> {
         let id = self.world.actor_by_key(s.get_ref());
-        if id.is_none() {
-            let known: Vec<&str> = self.world.actors.iter().map(|a| a.key.as_str()).collect();
-            let msg = format!(
-                "unknown actor `{}`; declared actors: {}",
-                s.get_ref(),
-                known.join(", ")
-            );
-            self.err("reference", span(s), msg);
+        if id.is_none() && !self.unreadable("actors", s.get_ref()) {
+            let known = self.world.actors.iter().map(|a| a.key.as_str());
+            let help = did_you_mean(s.get_ref(), known.clone())
+                .unwrap_or_else(|| format!("declared actors: {}", listed(known, 12)));
+            let msg = format!("unknown actor `{}`", shown(s.get_ref()));
+            self.err_help("reference", span(s), msg, Some(help));
         }
         id
     }
 
     pub(super) fn mission(&mut self, s: &Spanned<String>) -> Option<MissionId> {
         let id = self.world.mission_by_key(s.get_ref());
-        if id.is_none() {
-            let known: Vec<&str> = self.world.missions.iter().map(|m| m.key.as_str()).collect();
-            let msg = format!(
-                "unknown mission `{}`; declared missions: {}",
-                s.get_ref(),
-                known.join(", ")
-            );
-            self.err("reference", span(s), msg);
+        if id.is_none() && !self.unreadable("missions", s.get_ref()) {
+            let known = self.world.missions.iter().map(|m| m.key.as_str());
+            let help = did_you_mean(s.get_ref(), known.clone())
+                .unwrap_or_else(|| format!("declared missions: {}", listed(known, 12)));
+            let msg = format!("unknown mission `{}`", shown(s.get_ref()));
+            self.err_help("reference", span(s), msg, Some(help));
         }
         id
     }
 
     pub(super) fn person(&mut self, s: &Spanned<String>) -> Option<PersonId> {
         let id = self.world.person_by_key(s.get_ref());
-        if id.is_none() {
-            let msg = format!(
-                "unknown person `{}`; declare it under [[persons]]",
-                s.get_ref()
-            );
-            self.err("reference", span(s), msg);
+        if id.is_none() && !self.unreadable("persons", s.get_ref()) {
+            let known = self.world.persons.iter().map(|p| p.key.as_str());
+            let help = did_you_mean(s.get_ref(), known)
+                .unwrap_or_else(|| "declare every person named under [[persons]]".into());
+            let msg = format!("unknown person `{}`", shown(s.get_ref()));
+            self.err_help("reference", span(s), msg, Some(help));
         }
         id
+    }
+
+    /// A problem for a word that is none of `keys`, with the closest as help.
+    fn unknown_word(&mut self, what: &str, s: &Spanned<String>, keys: &[&str]) {
+        let help = did_you_mean(s.get_ref(), keys.iter().copied())
+            .unwrap_or_else(|| format!("use one of {}", keys.join(", ")));
+        let msg = format!("unknown {what} `{}`", shown(s.get_ref()));
+        self.err_help("field", span(s), msg, Some(help));
     }
 
     pub(super) fn category(&mut self, s: &Spanned<String>) -> Option<Category> {
         let c = Category::from_key(s.get_ref());
         if c.is_none() {
             let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
-            let msg = format!(
-                "unknown category `{}`; use one of {}",
-                s.get_ref(),
-                keys.join(", ")
-            );
-            self.err("field", span(s), msg);
+            self.unknown_word("category", s, &keys);
         }
         c
     }
@@ -184,17 +261,23 @@ impl Builder {
                 format!("{what} `{}` is declared twice", key.get_ref()),
             );
         }
+        self.check_id(what, key);
+        !taken
+    }
+
+    /// Ids are non-empty, without spaces or line breaks, and at most [`MAX_ID_BYTES`] long.
+    pub(super) fn check_id(&mut self, what: &str, key: &Spanned<String>) {
         if key.get_ref().is_empty() || key.get_ref().chars().any(char::is_whitespace) {
             self.err(
                 "field",
                 span(key),
                 format!(
                     "{what} id `{}` must be non-empty, without spaces",
-                    key.get_ref()
+                    shown(&key.get_ref().escape_debug().to_string())
                 ),
             );
         }
-        !taken
+        self.bounded(key, &format!("{what} id"), MAX_ID_BYTES);
     }
 
     pub(super) fn actors(&mut self, raw: &[Spanned<RawActor>]) {
@@ -204,22 +287,19 @@ impl Builder {
             let kind = match a.kind.get_ref().as_str() {
                 "state" => Some(ActorKind::State),
                 "organisation" | "organization" => Some(ActorKind::Organisation),
-                other => {
-                    self.err(
-                        "field",
-                        span(&a.kind),
-                        format!("unknown actor kind `{other}`; use state or organisation"),
-                    );
+                _ => {
+                    self.unknown_word("actor kind", &a.kind, &["state", "organisation"]);
                     None
                 }
             };
-            if self.unique("actor", &a.id, taken)
-                && let Some(kind) = kind
-            {
+            self.bounded(&a.name, "name", MAX_NAME_BYTES);
+            // An actor of unknown kind is still declared (as a state), so that the references
+            // to it do not add problems of their own.
+            if self.unique("actor", &a.id, taken) {
                 self.world.actors.push(Actor {
                     key: a.id.get_ref().clone(),
-                    name: a.name.clone(),
-                    kind,
+                    name: a.name.get_ref().clone(),
+                    kind: kind.unwrap_or(ActorKind::State),
                 });
             }
         }
@@ -250,12 +330,12 @@ impl Builder {
             if self.unique("mission", &m.id, taken) {
                 self.world.missions.push(MissionDef {
                     key: m.id.get_ref().clone(),
-                    name: m.name.clone(),
+                    name: m.name.get_ref().clone(),
                     kind: MissionKind::Embassy,
                     sender: ActorId(0),
                     receiver: ActorId(0),
                     territory: ActorId(0),
-                    city: m.city.clone(),
+                    city: m.city.get_ref().clone(),
                     hosted_by: None,
                 });
             }
@@ -264,14 +344,11 @@ impl Builder {
             let m = m.get_ref();
             let kind = MissionKind::from_key(m.kind.get_ref()).or_else(|| {
                 let keys: Vec<&str> = MissionKind::ALL.iter().map(|k| k.key()).collect();
-                let msg = format!(
-                    "unknown mission kind `{}`; use one of {}",
-                    m.kind.get_ref(),
-                    keys.join(", ")
-                );
-                self.err("field", span(&m.kind), msg);
+                self.unknown_word("mission kind", &m.kind, &keys);
                 None
             });
+            self.bounded(&m.name, "name", MAX_NAME_BYTES);
+            self.bounded(&m.city, "city", MAX_NAME_BYTES);
             let sender = self.actor(&m.sender);
             let receiver = self.actor(&m.receiver);
             let territory = match &m.territory {
@@ -323,11 +400,9 @@ impl Builder {
                     "suspended" => Lifecycle::Suspended,
                     "closed" => Lifecycle::Closed,
                     "not-open" => Lifecycle::NotOpen,
-                    other => {
-                        let msg = format!(
-                            "unknown status `{other}`; use active, suspended, closed or not-open"
-                        );
-                        self.err("field", span(s), msg);
+                    _ => {
+                        let keys = ["active", "suspended", "closed", "not-open"];
+                        self.unknown_word("status", s, &keys);
                         Lifecycle::Operating
                     }
                 };
@@ -374,7 +449,11 @@ impl Builder {
             let at = span(c);
             let c = c.get_ref();
             let set_by = self.actor(&c.set_by);
-            let since = c.since.as_ref().and_then(|d| self.date(d)).unwrap_or(start);
+            let since = c
+                .since
+                .as_ref()
+                .and_then(|d| self.date(d, "since"))
+                .unwrap_or(start);
             let scope = match (&c.mission, &c.sender, &c.host) {
                 (Some(m), None, None) => self.mission(m).map(CapScope::Mission),
                 (None, Some(s), Some(h)) => match (self.actor(s), self.actor(h)) {
@@ -451,7 +530,11 @@ impl Builder {
             let c = c.get_ref();
             let pair = self.pair(&c.between, at);
             let via = self.mission(&c.via);
-            let since = c.since.as_ref().and_then(|d| self.date(d)).unwrap_or(start);
+            let since = c
+                .since
+                .as_ref()
+                .and_then(|d| self.date(d, "since"))
+                .unwrap_or(start);
             if let (Some((a, b)), Some(via)) = (pair, via) {
                 let pair = if a <= b { (a, b) } else { (b, a) };
                 state.designated.push(Designated {
@@ -483,41 +566,34 @@ impl Builder {
         Some((a, b))
     }
 
-    pub(super) fn events(&mut self, raw: &[Spanned<RawEvent>]) -> (Vec<Event>, Vec<EventMeta>) {
+    pub(super) fn events(&mut self, raw: &[EventSlot]) -> (Vec<Event>, Vec<EventMeta>) {
         let mut events = Vec::new();
         let mut metas = Vec::new();
-        for (i, e) in raw.iter().enumerate() {
-            let id = e.get_ref().id.get_ref();
-            if self.event_ids.contains_key(id) {
-                self.err(
-                    "setup",
-                    span(&e.get_ref().id),
-                    format!("event id `{id}` is used twice"),
-                );
+        for (i, slot) in raw.iter().enumerate() {
+            let Some(id) = &slot.id else { continue };
+            if self.event_ids.contains_key(id.get_ref()) {
+                let msg = format!("event id `{}` is used twice", shown(id.get_ref()));
+                self.err("setup", span(id), msg);
             } else {
-                self.event_ids.insert(id.clone(), i);
+                self.event_ids.insert(id.get_ref().clone(), i);
             }
+            self.check_id("event", id);
         }
-        for (i, e) in raw.iter().enumerate() {
+        for (i, slot) in raw.iter().enumerate() {
+            let Some(e) = &slot.table else { continue };
             let at = e.span();
             let r = e.get_ref();
             let before = self.problems.len();
+            self.dropped.clone_from(&slot.dropped);
             let event = self.event(i, r, at.clone());
+            self.dropped.clear();
             for p in &mut self.problems[before..] {
                 p.event.get_or_insert_with(|| r.id.get_ref().clone());
             }
-            metas.push(EventMeta {
-                id: r.id.get_ref().clone(),
-                span: at,
-                source: r.source.clone().unwrap_or_default(),
-                summary: r.summary.clone(),
-                note: r.note.clone(),
-            });
-            if let Some(event) = event {
-                events.push(event);
-            } else if self.problems.len() == before {
-                unreachable!("an event that fails to build reports a problem");
-            }
+            metas.push(meta(r, at));
+            // An event may fail to build without a problem of its own when it names an actor,
+            // mission or person whose table could not be read (that problem is reported).
+            events.extend(event);
         }
         if events.len() != raw.len() {
             events.clear();
@@ -552,25 +628,40 @@ impl Builder {
                 None
             }
             None => {
-                self.err(
-                    "reference",
-                    span(s),
-                    format!("no event has the id `{}`", s.get_ref()),
-                );
+                let msg = format!("no event has the id `{}`", shown(s.get_ref()));
+                let help = did_you_mean(s.get_ref(), self.event_ids.keys().map(String::as_str));
+                self.err_help("reference", span(s), msg, help);
                 None
             }
         }
     }
 
     pub(super) fn event(&mut self, own: usize, r: &RawEvent, at: Range<usize>) -> Option<Event> {
-        let date = self.date(&r.date);
-        if let Some(d) = date.filter(|d| *d < self.start) {
-            let msg = format!("dated {d}, before the scenario starts on {}", self.start);
+        let date = self.date(&r.date, "date");
+        if let (Some(d), Some(start)) = (date, self.start)
+            && d < start
+        {
+            let msg = format!("dated {d}, before the scenario starts on {start}");
             self.err("field", span(&r.date), msg);
         }
         let actor = self.actor(&r.actor);
-        let notified = r.notified.as_ref().and_then(|d| self.date(d));
-        if r.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        let notified = match &r.notified {
+            Some(d) => self.date(d, "notified").map(Some),
+            None => Some(None),
+        };
+        for (text, field, max) in [
+            (&r.source, "source", MAX_SOURCE_BYTES),
+            (&r.summary, "summary", MAX_SUMMARY_BYTES),
+            (&r.note, "note", MAX_NOTE_BYTES),
+        ] {
+            if let Some(s) = text {
+                self.bounded(s, field, max);
+            }
+        }
+        if r.source
+            .as_ref()
+            .is_none_or(|s| s.get_ref().trim().is_empty())
+        {
             self.problems.push(
                 Problem::file(
                     "field",
@@ -587,11 +678,16 @@ impl Builder {
             .collect();
         let kind_key = r.kind.get_ref();
         let Some(kind) = Kind::from_key(kind_key) else {
-            let msg = format!("unknown event kind `{kind_key}`; `demarche events` lists them all");
-            self.err("field", span(&r.kind), msg);
+            let msg = format!("unknown event kind `{}`", shown(kind_key));
+            let help = did_you_mean(kind_key, Kind::ALL.iter().map(|k| k.key()))
+                .unwrap_or_else(|| "`demarche events` lists them all".into());
+            self.err_help("field", span(&r.kind), msg, Some(help));
             return None;
         };
-        let (date, actor) = (date?, actor?);
+        // Without a date or an actor the event cannot be built, but its other fields are still
+        // checked, so that every problem is reported at once.
+        let (known_date, known_actor) = (date, actor);
+        let (date, actor) = (date.unwrap_or_default(), actor.unwrap_or(ActorId(0)));
         let body = if kind == Kind::Countermeasures {
             if r.effective.is_some() || r.fields().any_set() {
                 let msg = "a countermeasures decision keeps its fields in [[events.measures]]; each measure has its own kind and effective date".into();
@@ -602,22 +698,21 @@ impl Builder {
             for m in &r.measures {
                 let mr = m.get_ref();
                 let Some(k) = Kind::from_key(mr.kind.get_ref()).filter(|k| k.is_measure()) else {
-                    let msg = format!(
-                        "`{}` is not a measure kind; see `demarche events`",
-                        mr.kind.get_ref()
-                    );
-                    self.err("field", span(&mr.kind), msg);
+                    let msg = format!("`{}` is not a measure kind", shown(mr.kind.get_ref()));
+                    let measure_kinds =
+                        Kind::ALL.iter().filter(|k| k.is_measure()).map(|k| k.key());
+                    let help = did_you_mean(mr.kind.get_ref(), measure_kinds)
+                        .unwrap_or_else(|| "`demarche events` lists the measure kinds".into());
+                    self.err_help("field", span(&mr.kind), msg, Some(help));
                     continue;
                 };
                 let eff = match &mr.effective {
-                    Some(d) => self.date(d)?,
-                    None => date,
+                    Some(d) => self.date(d, "effective"),
+                    None => Some(date),
                 };
-                if let Some(action) = self.action(k, &mr.fields(), span(m), own) {
-                    measures.push(Measure {
-                        effective: eff,
-                        action,
-                    });
+                let action = self.action(k, &mr.fields(), span(m), own);
+                if let (Some(effective), Some(action)) = (eff, action) {
+                    measures.push(Measure { effective, action });
                 }
             }
             if measures.len() != r.measures.len() {
@@ -646,15 +741,15 @@ impl Builder {
             }
             if kind.is_measure() {
                 let eff = match &r.effective {
-                    Some(d) => self.date(d)?,
-                    None => date,
+                    Some(d) => self.date(d, "effective"),
+                    None => Some(date),
                 };
-                let action = self.action(kind, &r.fields(), Some(at.clone()), own)?;
+                let action = self.action(kind, &r.fields(), Some(at.clone()), own);
                 Body::Measures {
                     bundle: false,
                     measures: vec![Measure {
-                        effective: eff,
-                        action,
+                        effective: eff?,
+                        action: action?,
                     }],
                 }
             } else {
@@ -669,9 +764,11 @@ impl Builder {
                 self.other(kind, actor, &r.fields(), at.clone(), own)?
             }
         };
+        known_date?;
+        known_actor?;
         Some(Event {
             date,
-            notified,
+            notified: notified?,
             actor,
             in_response_to,
             proposed: r.proposed,
@@ -758,7 +855,7 @@ impl Builder {
                     }
                 };
                 let comply_by = match f.comply_by.take() {
-                    Some(d) => Some(self.date(&d)?),
+                    Some(d) => Some(self.date(&d, "comply_by")?),
                     None => None,
                 };
                 Action::StaffCapSet {
@@ -789,7 +886,7 @@ impl Builder {
             Kind::RelationsBroken => Action::RelationsBroken {
                 with: self.need_actor(f.with.take(), "with", key, &at)?,
                 depart_by: match f.depart_by.take() {
-                    Some(d) => Some(self.date(&d)?),
+                    Some(d) => Some(self.date(&d, "depart_by")?),
                     None => None,
                 },
             },
@@ -853,17 +950,16 @@ impl Builder {
                 };
                 let tone = match f.tone.take() {
                     None => Tone::Neutral,
-                    Some(t) if kind == Kind::Statement => {
-                        match t.get_ref().as_str() {
-                            "neutral" => Tone::Neutral,
-                            "pessimistic" => Tone::Pessimistic,
-                            "optimistic" => Tone::Optimistic,
-                            other => {
-                                self.err("field", span(&t), format!("unknown tone `{other}`; use neutral, pessimistic or optimistic"));
-                                return None;
-                            }
+                    Some(t) if kind == Kind::Statement => match t.get_ref().as_str() {
+                        "neutral" => Tone::Neutral,
+                        "pessimistic" => Tone::Pessimistic,
+                        "optimistic" => Tone::Optimistic,
+                        _ => {
+                            let keys = ["neutral", "pessimistic", "optimistic"];
+                            self.unknown_word("tone", &t, &keys);
+                            return None;
                         }
-                    }
+                    },
                     Some(t) => {
                         self.err(
                             "field",
@@ -998,13 +1094,13 @@ impl Builder {
 
     pub(super) fn need_date(
         &mut self,
-        v: Option<Spanned<String>>,
+        v: Option<Spanned<DateText>>,
         field: &str,
         kind: &str,
         at: &Option<Range<usize>>,
     ) -> Option<Day> {
         match v {
-            Some(d) => self.date(&d),
+            Some(d) => self.date(&d, field),
             None => {
                 self.err("field", at.clone(), format!("{kind} needs `{field}`"));
                 None
@@ -1088,11 +1184,40 @@ impl Builder {
     }
 }
 
-/// Parses `YYYY-MM-DD` into a [`Day`], with a message people understand.
+/// Parses `YYYY-MM-DD` into a [`Day`], with a message people understand. A date with a time of
+/// day is refused: events happen on whole days, and a time would otherwise be silently lost.
 pub fn parse_date(s: &str) -> Result<Day, String> {
+    let with_time = s.len() > 10
+        && matches!(s.as_bytes()[10], b'T' | b't' | b' ')
+        && s[..10].parse::<jiff::civil::Date>().is_ok();
+    if with_time {
+        return Err(format!(
+            "`{}` has a time of day; give the day alone, as YYYY-MM-DD",
+            shown(s)
+        ));
+    }
     let d: jiff::civil::Date = s
         .parse()
-        .map_err(|e| format!("`{s}` is not a date in the form YYYY-MM-DD ({e})"))?;
+        .map_err(|e| format!("`{}` is not a date in the form YYYY-MM-DD ({e})", shown(s)))?;
     Day::from_ymd(i32::from(d.year()), d.month() as u32, d.day() as u32)
-        .ok_or_else(|| format!("`{s}` is not a calendar date"))
+        .ok_or_else(|| format!("`{}` is not a calendar date", shown(s)))
+}
+
+/// The day of a date as written, quoted or as a native TOML date (without a time of day).
+pub(super) fn day_of(d: &DateText) -> Result<Day, String> {
+    match d {
+        DateText::Text(s) => parse_date(s),
+        DateText::Native(dt) => match (dt.date, dt.time, dt.offset) {
+            (Some(date), None, None) => Day::from_ymd(
+                i32::from(date.year),
+                u32::from(date.month),
+                u32::from(date.day),
+            )
+            .ok_or_else(|| format!("`{dt}` is not a calendar date")),
+            (Some(_), _, _) => Err(format!(
+                "`{dt}` has a time of day; give the day alone, as YYYY-MM-DD"
+            )),
+            (None, _, _) => Err(format!("`{dt}` is a time of day, not a date")),
+        },
+    }
 }

@@ -8,4 +8,5 @@ mod log;
 mod log_crash;
 mod props;
 mod rules;
+mod seeded;
 mod whatif;

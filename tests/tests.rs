@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod cli;
+mod codes;
 mod export;
 mod golden;
 mod loader;

@@ -33,7 +33,8 @@ fn load(rel: &str) -> Scenario {
     scenario::parse(rel, &text).unwrap_or_else(|(_, p)| panic!("{rel} does not load: {p:#?}"))
 }
 
-/// The problems of a file, one line each: code, line:column, event, message.
+/// The problems of a file, one line each: code, line:column, event, message; then the help,
+/// if any, indented on the next line.
 fn problem_lines(rel: &str) -> String {
     let text = std::fs::read_to_string(root().join(rel)).unwrap();
     let problems = match scenario::parse(rel, &text) {
@@ -45,7 +46,12 @@ fn problem_lines(rel: &str) -> String {
         .map(|p| {
             let (l, c) = p.span.as_ref().map_or((0, 0), |r| line_col(&text, r.start));
             let event = p.event.as_deref().unwrap_or("-");
-            format!("{} {l}:{c} {event}: {}\n", p.code, p.message)
+            let help = p
+                .help
+                .as_deref()
+                .map(|h| format!("    help: {h}\n"))
+                .unwrap_or_default();
+            format!("{} {l}:{c} {event}: {}\n{help}", p.code, p.message)
         })
         .collect()
 }

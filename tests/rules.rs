@@ -3842,10 +3842,23 @@ fn a_deferred_cap_is_not_outrun_by_grants_made_before_it_takes_effect() {
         &mut e,
         &deferred("2021-10-06", UK, "2021-10-20", cap(RU_LONDON, 10, None)),
     );
-    // Either this grant is refused, or the cap must come with a way to shed the excess.
-    let _ = e.step(&ev("2021-10-07", UK, granted(RU_LONDON, dipl(2))), &mut ());
+    // A cap announced for later without a compliance date binds grants at once: nothing could
+    // shed an excess when it takes effect, so the grant that would make one is refused.
+    then_rejected(
+        &mut e,
+        &ev("2021-10-07", UK, granted(RU_LONDON, dipl(2))),
+        Reason::CapExceeded {
+            scope: CapScope::Mission(RU_LONDON),
+            limit: 10,
+            would_be: 12,
+        },
+        16,
+    );
     e.advance_to(day("2021-10-21"), &mut ());
-    assert!(headcount(&e, RU_LONDON) <= 10 || status(&e, RU_LONDON) == Status::OverCap);
+    assert_eq!(
+        (headcount(&e, RU_LONDON), status(&e, RU_LONDON)),
+        (10, Status::Active)
+    );
 }
 
 #[test]

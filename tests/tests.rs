@@ -3,11 +3,14 @@
 mod cli;
 mod cli_errors;
 mod cli_help;
+mod codes;
 mod export;
 mod facts;
 mod golden;
+mod loader;
 mod log;
 mod log_crash;
 mod props;
 mod rules;
+mod seeded;
 mod whatif;

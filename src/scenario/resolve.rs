@@ -1,9 +1,14 @@
-//! Scenario files: human-written TOML in, a [`World`], an initial [`State`] and events out.
-//!
-//! This is an edge: it reads text, resolves the ids people write into dense ids, and reports
-//! every problem with the byte span of the offending table or value, so that errors can name
-//! the file, line and column. The format is documented in docs/scenario-format.md.
+//! Resolution: the ids and events people write, checked and turned into core types.
 
+use super::problems::{Problem, did_you_mean, listed, shown};
+use super::toml::{
+    DateText, EventSlot, EventTable, RawActor, RawEvent, RawFields, RawFile, RawMission, RawPerson,
+    RawStaff,
+};
+use super::{
+    EventMeta, MAX_ID_BYTES, MAX_NAME_BYTES, MAX_NOTE_BYTES, MAX_SOURCE_BYTES, MAX_SUMMARY_BYTES,
+};
+use crate::core::Day;
 use crate::core::event::{
     Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who,
 };
@@ -11,363 +16,9 @@ use crate::core::state::{Cap, Designated, Lifecycle, Relation, State};
 use crate::core::world::{
     Actor, ActorId, ActorKind, MissionDef, MissionId, MissionKind, Person, PersonId, Seq, World,
 };
-use crate::core::{Day, Reason};
-use serde::Deserialize;
+use ::toml::Spanned;
 use std::collections::BTreeMap;
 use std::ops::Range;
-use toml::Spanned;
-
-/// A problem found in a scenario: where, which event, which rule, and what to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// Byte range in the source, when known.
-    pub span: Option<Range<usize>>,
-    /// The id of the event concerned, if any.
-    pub event: Option<String>,
-    /// `E` and the rejection code for a rule (`E012`), or a word for a file problem
-    /// (`syntax`, `field`, `reference`, `setup`).
-    pub code: String,
-    /// The rejection's name and rule (`CountExceedsStaff, counts`), for rule problems.
-    pub rule: Option<String>,
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl Problem {
-    fn file(code: &str, span: Option<Range<usize>>, message: String) -> Problem {
-        Problem {
-            span,
-            event: None,
-            code: code.to_string(),
-            rule: None,
-            message,
-            help: None,
-        }
-    }
-
-    fn with_help(mut self, help: &str) -> Problem {
-        self.help = Some(help.to_string());
-        self
-    }
-
-    /// A rule rejection of the event `id` whose table spans `span`.
-    pub fn rejected(reason: &Reason, world: &World, id: &str, span: Range<usize>) -> Problem {
-        Problem {
-            span: Some(span),
-            event: Some(id.to_string()),
-            code: format!("E{:03}", reason.code()),
-            rule: Some(format!("{}, rule {}", reason.name(), reason.rule())),
-            message: reason.describe(world),
-            help: None,
-        }
-    }
-}
-
-/// Text that goes with an event but not into the core.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventMeta {
-    pub id: String,
-    pub span: Range<usize>,
-    pub source: String,
-    pub summary: Option<String>,
-    pub note: Option<String>,
-}
-
-/// A loaded scenario. Events refer to each other by position in `events` (as [`Seq`]); the
-/// runner maps positions to log sequences as events are accepted.
-#[derive(Clone, Debug)]
-pub struct Scenario {
-    pub name: String,
-    pub text: String,
-    pub title: String,
-    pub summary: Option<String>,
-    pub start: Day,
-    /// The last day the scenario covers; a full replay moves the clock here after the last
-    /// event, so that measures scheduled up to it take effect.
-    pub end: Option<Day>,
-    /// General sources of the whole scenario, as listed in its header.
-    pub sources: Vec<String>,
-    pub world: World,
-    pub initial: State,
-    pub events: Vec<Event>,
-    pub meta: Vec<EventMeta>,
-}
-
-impl Scenario {
-    /// The position of the event with this id.
-    pub fn event_index(&self, id: &str) -> Option<usize> {
-        self.meta.iter().position(|m| m.id == id)
-    }
-
-    /// Line and column (from 1) of a byte offset in the source.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        line_col(&self.text, offset)
-    }
-}
-
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |i| before.len() - i - 1)
-        + 1;
-    (line, col)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    scenario: RawMeta,
-    #[serde(default)]
-    actors: Vec<Spanned<RawActor>>,
-    #[serde(default)]
-    missions: Vec<Spanned<RawMission>>,
-    #[serde(default)]
-    persons: Vec<Spanned<RawPerson>>,
-    #[serde(default)]
-    caps: Vec<Spanned<RawCap>>,
-    #[serde(default)]
-    relations: Vec<Spanned<RawRelation>>,
-    #[serde(default)]
-    channels: Vec<Spanned<RawChannel>>,
-    #[serde(default)]
-    events: Vec<Spanned<RawEvent>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMeta {
-    title: String,
-    #[serde(default)]
-    summary: Option<String>,
-    start: Spanned<String>,
-    #[serde(default)]
-    end: Option<Spanned<String>>,
-    #[serde(default)]
-    sources: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawActor {
-    id: Spanned<String>,
-    name: String,
-    kind: Spanned<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPerson {
-    id: Spanned<String>,
-    #[serde(default)]
-    category: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-enum RawStaff {
-    Total(u32),
-    ByCategory(BTreeMap<String, u32>),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMission {
-    id: Spanned<String>,
-    name: String,
-    kind: Spanned<String>,
-    sender: Spanned<String>,
-    receiver: Spanned<String>,
-    #[serde(default)]
-    territory: Option<Spanned<String>>,
-    city: String,
-    #[serde(default)]
-    hosted_by: Option<Spanned<String>>,
-    #[serde(default)]
-    status: Option<Spanned<String>>,
-    #[serde(default)]
-    staff: Option<Spanned<RawStaff>>,
-    #[serde(default)]
-    members: Vec<Spanned<String>>,
-    #[serde(default)]
-    vacant: u32,
-    #[serde(default)]
-    requested: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCap {
-    #[serde(default)]
-    mission: Option<Spanned<String>>,
-    #[serde(default)]
-    sender: Option<Spanned<String>>,
-    #[serde(default)]
-    host: Option<Spanned<String>>,
-    limit: u32,
-    set_by: Spanned<String>,
-    #[serde(default)]
-    since: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRelation {
-    between: Vec<Spanned<String>>,
-    #[serde(default)]
-    broken: bool,
-    #[serde(default)]
-    contacts_frozen: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChannel {
-    between: Vec<Spanned<String>>,
-    via: Spanned<String>,
-    #[serde(default)]
-    since: Option<Spanned<String>>,
-}
-
-/// Declares a raw table type holding `$extra` fields plus every field a measure may carry, and
-/// its conversion into [`RawFields`]. One list serves events, measures and `RawFields`, because
-/// serde's `flatten` would lose the spans errors point at.
-macro_rules! with_measure_fields {
-    ($name:ident { $($(#[$m:meta])* $extra:ident : $ety:ty),* $(,)? }) => {
-        #[derive(Deserialize, Clone)]
-        #[serde(deny_unknown_fields)]
-        struct $name {
-            $($(#[$m])* $extra: $ety,)*
-            #[serde(default)] mission: Option<Spanned<String>>,
-            #[serde(default)] count: Option<Spanned<u32>>,
-            #[serde(default)] category: Option<Spanned<String>>,
-            #[serde(default)] persons: Option<Vec<Spanned<String>>>,
-            #[serde(default)] all: Option<Spanned<bool>>,
-            #[serde(default)] depart_by: Option<Spanned<String>>,
-            #[serde(default)] limit: Option<Spanned<u32>>,
-            #[serde(default)] reduce_by: Option<Spanned<u32>>,
-            #[serde(default)] comply_by: Option<Spanned<String>>,
-            #[serde(default)] sender: Option<Spanned<String>>,
-            #[serde(default)] host: Option<Spanned<String>>,
-            #[serde(default)] with: Option<Spanned<String>>,
-            #[serde(default)] via: Option<Spanned<String>>,
-            #[serde(default)] target: Option<Spanned<String>>,
-            #[serde(default)] tone: Option<Spanned<String>>,
-            #[serde(default)] in_post: Option<Spanned<RawStaff>>,
-            #[serde(default)] vacant: Option<Spanned<u32>>,
-            #[serde(default)] proposal: Option<Spanned<String>>,
-            #[serde(default)] of: Option<Spanned<String>>,
-            #[serde(default)] how: Option<Spanned<String>>,
-        }
-
-        impl $name {
-            #[allow(dead_code)]
-            fn fields(&self) -> RawFields {
-                RawFields {
-                    mission: self.mission.clone(),
-                    count: self.count.clone(),
-                    category: self.category.clone(),
-                    persons: self.persons.clone(),
-                    all: self.all.clone(),
-                    depart_by: self.depart_by.clone(),
-                    limit: self.limit.clone(),
-                    reduce_by: self.reduce_by.clone(),
-                    comply_by: self.comply_by.clone(),
-                    sender: self.sender.clone(),
-                    host: self.host.clone(),
-                    with: self.with.clone(),
-                    via: self.via.clone(),
-                    target: self.target.clone(),
-                    tone: self.tone.clone(),
-                    in_post: self.in_post.clone(),
-                    vacant: self.vacant.clone(),
-                    proposal: self.proposal.clone(),
-                    of: self.of.clone(),
-                    how: self.how.clone(),
-                }
-            }
-        }
-    };
-}
-
-// The fields a measure may carry. Which apply depends on the kind; a field set where it does
-// not apply is an error, never ignored.
-with_measure_fields!(RawFields {});
-
-with_measure_fields!(RawMeasure {
-    kind: Spanned<String>,
-    #[serde(default)]
-    effective: Option<Spanned<String>>,
-});
-
-with_measure_fields!(RawEvent {
-    id: Spanned<String>,
-    date: Spanned<String>,
-    kind: Spanned<String>,
-    actor: Spanned<String>,
-    #[serde(default)]
-    effective: Option<Spanned<String>>,
-    #[serde(default)]
-    notified: Option<Spanned<String>>,
-    #[serde(default)]
-    in_response_to: Vec<Spanned<String>>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    summary: Option<String>,
-    #[serde(default)]
-    note: Option<String>,
-    #[serde(default)]
-    proposed: bool,
-    #[serde(default)]
-    measures: Vec<Spanned<RawMeasure>>,
-});
-
-/// An `[[events]]` table as written, not yet resolved against a cast. Branch files (see
-/// `crate::whatif`) embed such tables to insert or replace events in a scenario.
-#[derive(Deserialize, Clone)]
-#[serde(transparent)]
-pub struct EventTable(Spanned<RawEvent>);
-
-impl EventTable {
-    /// The id written in the table.
-    pub fn id(&self) -> &str {
-        self.0.get_ref().id.get_ref()
-    }
-
-    /// Byte range of the table in its file.
-    pub fn span(&self) -> Range<usize> {
-        self.0.span()
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEventsFile {
-    events: Vec<EventTable>,
-}
-
-/// Parses a file of `[[events]]` tables (and nothing else) to append after `earlier`, the ids
-/// of the events already in a log, in order; events may refer to those by id. `start` is the
-/// day the log starts. On failure returns every problem found.
-pub fn parse_events(
-    text: &str,
-    world: &World,
-    start: Day,
-    earlier: &[String],
-) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
-    let raw: RawEventsFile = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let p = Problem::file("syntax", e.span(), e.message().to_string())
-                .with_help("an event file holds [[events]] tables only, as in a scenario");
-            return Err(vec![p]);
-        }
-    };
-    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
-    resolve_events(world, start, &earlier, &raw.events)
-}
 
 /// Resolves event tables written against an existing cast, with the same checks as a scenario
 /// file. The tables may refer to the events named in `earlier` and to tables before them. In the
@@ -378,46 +29,61 @@ pub fn resolve_events(
     earlier: &[&str],
     tables: &[EventTable],
 ) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
+    let slots: Vec<EventSlot> = tables.iter().map(EventSlot::from).collect();
+    resolve_slots(world, start, earlier, &slots, Vec::new())
+}
+
+/// [`resolve_events`] over tables as read, some perhaps unreadable, after the `problems` found
+/// reading them.
+pub(super) fn resolve_slots(
+    world: &World,
+    start: Day,
+    earlier: &[&str],
+    slots: &[EventSlot],
+    problems: Vec<Problem>,
+) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
     let mut b = Builder {
-        problems: Vec::new(),
+        problems,
         world: world.clone(),
         event_ids: earlier
             .iter()
             .enumerate()
             .map(|(i, id)| (id.to_string(), i))
             .collect(),
-        start,
+        start: Some(start),
+        unreadable: Vec::new(),
+        dropped: Vec::new(),
     };
     let mut events = Vec::new();
     let mut metas = Vec::new();
-    for (j, t) in tables.iter().enumerate() {
+    for (j, slot) in slots.iter().enumerate() {
         let own = earlier.len() + j;
-        let r = t.0.get_ref();
-        if let Some(&i) = b.event_ids.get(r.id.get_ref()) {
-            let msg = if i < earlier.len() {
-                format!(
-                    "event id `{}` is already used (event {} of the base)",
-                    r.id.get_ref(),
-                    i + 1
-                )
-            } else {
-                format!("event id `{}` is already used", r.id.get_ref())
-            };
-            b.err("setup", span(&r.id), msg);
+        if let Some(id) = &slot.id {
+            if let Some(&i) = b.event_ids.get(id.get_ref()) {
+                let msg = if i < earlier.len() {
+                    format!(
+                        "event id `{}` is already used (event {} of the base)",
+                        shown(id.get_ref()),
+                        i + 1
+                    )
+                } else {
+                    format!("event id `{}` is already used", shown(id.get_ref()))
+                };
+                b.err("setup", span(id), msg);
+            }
+            b.check_id("event", id);
+            b.event_ids.insert(id.get_ref().clone(), own);
         }
-        b.event_ids.insert(r.id.get_ref().clone(), own);
+        let Some(t) = &slot.table else { continue };
+        let r = t.get_ref();
         let before = b.problems.len();
+        b.dropped.clone_from(&slot.dropped);
         let event = b.event(own, r, t.span());
+        b.dropped.clear();
         for p in &mut b.problems[before..] {
             p.event.get_or_insert_with(|| r.id.get_ref().clone());
         }
-        metas.push(EventMeta {
-            id: r.id.get_ref().clone(),
-            span: t.span(),
-            source: r.source.clone().unwrap_or_default(),
-            summary: r.summary.clone(),
-            note: r.note.clone(),
-        });
+        metas.push(meta(r, t.span()));
         events.extend(event);
     }
     if b.problems.is_empty() {
@@ -427,96 +93,30 @@ pub fn resolve_events(
     }
 }
 
-/// Reads and loads a scenario file.
-pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io {
-        path: path.display().to_string(),
-        error: e.to_string(),
-    })?;
-    parse(&path.display().to_string(), &text).map_err(|(scenario, problems)| LoadError::Invalid {
-        name: path.display().to_string(),
-        text,
-        problems,
-        world: scenario.map(|s| Box::new(s.world)),
-    })
-}
-
-/// Why a scenario could not be loaded.
-#[derive(Debug)]
-pub enum LoadError {
-    Io {
-        path: String,
-        error: String,
-    },
-    Invalid {
-        name: String,
-        text: String,
-        problems: Vec<Problem>,
-        world: Option<Box<World>>,
-    },
-}
-
-type Partial = (Option<Box<Scenario>>, Vec<Problem>);
-
-/// Parses scenario text. On failure returns every problem found (and nothing applied).
-pub fn parse(name: &str, text: &str) -> Result<Scenario, Partial> {
-    let raw: RawFile = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let p = Problem::file("syntax", e.span(), e.message().to_string());
-            return Err((None, vec![p]));
-        }
-    };
-    let mut b = Builder {
-        problems: Vec::new(),
-        world: World::default(),
-        event_ids: BTreeMap::new(),
-        start: Day::default(),
-    };
-    let start = b.date(&raw.scenario.start).unwrap_or_default();
-    b.start = start;
-    let end = raw.scenario.end.as_ref().and_then(|e| b.date(e));
-    b.actors(&raw.actors);
-    b.persons(&raw.persons);
-    b.mission_defs(&raw.missions);
-    let initial = b.initial(&raw, start);
-    let (events, meta) = b.events(&raw.events);
-    if let (Some(end), Some(last)) = (end, events.last())
-        && end < last.date
-    {
-        let at = raw.scenario.end.as_ref().map(|e| e.span());
-        b.err(
-            "field",
-            at,
-            format!("`end` {end} is before the last event, dated {}", last.date),
-        );
-    }
-    let problems = b.problems;
-    let scenario = Scenario {
-        name: name.to_string(),
-        text: text.to_string(),
-        title: raw.scenario.title,
-        summary: raw.scenario.summary,
-        start,
-        end,
-        sources: raw.scenario.sources,
-        world: b.world,
-        initial,
-        events,
-        meta,
-    };
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        Err((Some(Box::new(scenario)), problems))
+fn meta(r: &RawEvent, span: Range<usize>) -> EventMeta {
+    let text = |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.get_ref().clone());
+    EventMeta {
+        id: r.id.get_ref().clone(),
+        span,
+        source: text(&r.source).unwrap_or_default(),
+        summary: text(&r.summary),
+        note: text(&r.note),
     }
 }
 
-struct Builder {
-    problems: Vec<Problem>,
-    world: World,
-    event_ids: BTreeMap<String, usize>,
-    start: Day,
+pub(super) struct Builder {
+    pub(super) problems: Vec<Problem>,
+    pub(super) world: World,
+    pub(super) event_ids: BTreeMap<String, usize>,
+    /// The day the scenario starts, when known (an unreadable start is reported once, and no
+    /// event is then said to come before it).
+    pub(super) start: Option<Day>,
+    /// Ids of tables that could not be read, as (`"actors"`, id) and so on: their problems
+    /// are reported, so references to them are not.
+    pub(super) unreadable: Vec<(&'static str, String)>,
+    /// Keys left out of the event being built because their values could not be read: that
+    /// the event then lacks them is not reported again.
+    pub(super) dropped: Vec<String>,
 }
 
 fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
@@ -524,75 +124,115 @@ fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
 }
 
 impl Builder {
-    fn err(&mut self, code: &str, at: Option<Range<usize>>, msg: String) {
-        self.problems.push(Problem::file(code, at, msg));
+    pub(super) fn err(&mut self, code: &str, at: Option<Range<usize>>, msg: String) {
+        // "needs `count`" after `count` was reported unreadable says nothing new.
+        let redundant =
+            msg.contains(" needs ") && self.dropped.iter().any(|f| msg.contains(&format!("`{f}`")));
+        if !redundant {
+            self.problems.push(Problem::file(code, at, msg));
+        }
     }
 
-    fn date(&mut self, s: &Spanned<String>) -> Option<Day> {
-        match parse_date(s.get_ref()) {
+    fn unreadable(&self, what: &str, key: &str) -> bool {
+        self.unreadable.iter().any(|(w, k)| *w == what && k == key)
+    }
+
+    fn err_help(
+        &mut self,
+        code: &str,
+        at: Option<Range<usize>>,
+        msg: String,
+        help: Option<String>,
+    ) {
+        self.problems
+            .push(Problem::file(code, at, msg).maybe_help(help));
+    }
+
+    /// The day written in the date field `field`.
+    pub(super) fn date(&mut self, s: &Spanned<DateText>, field: &str) -> Option<Day> {
+        match day_of(s.get_ref()) {
             Ok(d) => Some(d),
             Err(msg) => {
-                self.err("field", span(s), msg);
+                let help = "dates are whole days, written YYYY-MM-DD (quoted or not)";
+                self.err_help(
+                    "field",
+                    span(s),
+                    format!("`{field}`: {msg}"),
+                    Some(help.into()),
+                );
                 None
             }
         }
     }
 
-    fn actor(&mut self, s: &Spanned<String>) -> Option<ActorId> {
+    /// Refuses text longer than `max` bytes in `field`.
+    pub(super) fn bounded(&mut self, s: &Spanned<String>, field: &str, max: usize) -> bool {
+        let n = s.get_ref().len();
+        if n > max {
+            // Point at the opening quote only: the value itself may be megabytes long.
+            let at = s.span().start..s.span().start + 1;
+            let msg = format!("`{field}` is {n} bytes long; at most {max} are allowed");
+            let help = "keep long texts outside the scenario and cite them in `source`";
+            self.err_help("field", Some(at), msg, Some(help.into()));
+            return false;
+        }
+        true
+    }
+
+    pub(super) fn actor(&mut self, s: &Spanned<String>) -> Option<ActorId> {
         let id = self.world.actor_by_key(s.get_ref());
-        if id.is_none() {
-            let known: Vec<&str> = self.world.actors.iter().map(|a| a.key.as_str()).collect();
-            let msg = format!(
-                "unknown actor `{}`; declared actors: {}",
-                s.get_ref(),
-                known.join(", ")
-            );
-            self.err("reference", span(s), msg);
+        if id.is_none() && !self.unreadable("actors", s.get_ref()) {
+            let known = self.world.actors.iter().map(|a| a.key.as_str());
+            let help = did_you_mean(s.get_ref(), known.clone())
+                .unwrap_or_else(|| format!("declared actors: {}", listed(known, 12)));
+            let msg = format!("unknown actor `{}`", shown(s.get_ref()));
+            self.err_help("reference", span(s), msg, Some(help));
         }
         id
     }
 
-    fn mission(&mut self, s: &Spanned<String>) -> Option<MissionId> {
+    pub(super) fn mission(&mut self, s: &Spanned<String>) -> Option<MissionId> {
         let id = self.world.mission_by_key(s.get_ref());
-        if id.is_none() {
-            let known: Vec<&str> = self.world.missions.iter().map(|m| m.key.as_str()).collect();
-            let msg = format!(
-                "unknown mission `{}`; declared missions: {}",
-                s.get_ref(),
-                known.join(", ")
-            );
-            self.err("reference", span(s), msg);
+        if id.is_none() && !self.unreadable("missions", s.get_ref()) {
+            let known = self.world.missions.iter().map(|m| m.key.as_str());
+            let help = did_you_mean(s.get_ref(), known.clone())
+                .unwrap_or_else(|| format!("declared missions: {}", listed(known, 12)));
+            let msg = format!("unknown mission `{}`", shown(s.get_ref()));
+            self.err_help("reference", span(s), msg, Some(help));
         }
         id
     }
 
-    fn person(&mut self, s: &Spanned<String>) -> Option<PersonId> {
+    pub(super) fn person(&mut self, s: &Spanned<String>) -> Option<PersonId> {
         let id = self.world.person_by_key(s.get_ref());
-        if id.is_none() {
-            let msg = format!(
-                "unknown person `{}`; declare it under [[persons]]",
-                s.get_ref()
-            );
-            self.err("reference", span(s), msg);
+        if id.is_none() && !self.unreadable("persons", s.get_ref()) {
+            let known = self.world.persons.iter().map(|p| p.key.as_str());
+            let help = did_you_mean(s.get_ref(), known)
+                .unwrap_or_else(|| "declare every person named under [[persons]]".into());
+            let msg = format!("unknown person `{}`", shown(s.get_ref()));
+            self.err_help("reference", span(s), msg, Some(help));
         }
         id
     }
 
-    fn category(&mut self, s: &Spanned<String>) -> Option<Category> {
+    /// A problem for a word that is none of `keys`, with the closest as help.
+    fn unknown_word(&mut self, what: &str, s: &Spanned<String>, keys: &[&str]) {
+        let help = did_you_mean(s.get_ref(), keys.iter().copied())
+            .unwrap_or_else(|| format!("use one of {}", keys.join(", ")));
+        let msg = format!("unknown {what} `{}`", shown(s.get_ref()));
+        self.err_help("field", span(s), msg, Some(help));
+    }
+
+    pub(super) fn category(&mut self, s: &Spanned<String>) -> Option<Category> {
         let c = Category::from_key(s.get_ref());
         if c.is_none() {
             let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
-            let msg = format!(
-                "unknown category `{}`; use one of {}",
-                s.get_ref(),
-                keys.join(", ")
-            );
-            self.err("field", span(s), msg);
+            self.unknown_word("category", s, &keys);
         }
         c
     }
 
-    fn staff(&mut self, s: &Spanned<RawStaff>) -> Staff {
+    pub(super) fn staff(&mut self, s: &Spanned<RawStaff>) -> Staff {
         match s.get_ref() {
             RawStaff::Total(n) => Staff::of(Category::Unspecified, *n),
             RawStaff::ByCategory(map) => {
@@ -613,7 +253,7 @@ impl Builder {
         }
     }
 
-    fn unique(&mut self, what: &str, key: &Spanned<String>, taken: bool) -> bool {
+    pub(super) fn unique(&mut self, what: &str, key: &Spanned<String>, taken: bool) -> bool {
         if taken {
             self.err(
                 "setup",
@@ -621,48 +261,51 @@ impl Builder {
                 format!("{what} `{}` is declared twice", key.get_ref()),
             );
         }
+        self.check_id(what, key);
+        !taken
+    }
+
+    /// Ids are non-empty, without spaces or line breaks, and at most [`MAX_ID_BYTES`] long.
+    pub(super) fn check_id(&mut self, what: &str, key: &Spanned<String>) {
         if key.get_ref().is_empty() || key.get_ref().chars().any(char::is_whitespace) {
             self.err(
                 "field",
                 span(key),
                 format!(
                     "{what} id `{}` must be non-empty, without spaces",
-                    key.get_ref()
+                    shown(&key.get_ref().escape_debug().to_string())
                 ),
             );
         }
-        !taken
+        self.bounded(key, &format!("{what} id"), MAX_ID_BYTES);
     }
 
-    fn actors(&mut self, raw: &[Spanned<RawActor>]) {
+    pub(super) fn actors(&mut self, raw: &[Spanned<RawActor>]) {
         for a in raw {
             let a = a.get_ref();
             let taken = self.world.actor_by_key(a.id.get_ref()).is_some();
             let kind = match a.kind.get_ref().as_str() {
                 "state" => Some(ActorKind::State),
                 "organisation" | "organization" => Some(ActorKind::Organisation),
-                other => {
-                    self.err(
-                        "field",
-                        span(&a.kind),
-                        format!("unknown actor kind `{other}`; use state or organisation"),
-                    );
+                _ => {
+                    self.unknown_word("actor kind", &a.kind, &["state", "organisation"]);
                     None
                 }
             };
-            if self.unique("actor", &a.id, taken)
-                && let Some(kind) = kind
-            {
+            self.bounded(&a.name, "name", MAX_NAME_BYTES);
+            // An actor of unknown kind is still declared (as a state), so that the references
+            // to it do not add problems of their own.
+            if self.unique("actor", &a.id, taken) {
                 self.world.actors.push(Actor {
                     key: a.id.get_ref().clone(),
-                    name: a.name.clone(),
-                    kind,
+                    name: a.name.get_ref().clone(),
+                    kind: kind.unwrap_or(ActorKind::State),
                 });
             }
         }
     }
 
-    fn persons(&mut self, raw: &[Spanned<RawPerson>]) {
+    pub(super) fn persons(&mut self, raw: &[Spanned<RawPerson>]) {
         for p in raw {
             let p = p.get_ref();
             let taken = self.world.person_by_key(p.id.get_ref()).is_some();
@@ -679,7 +322,7 @@ impl Builder {
         }
     }
 
-    fn mission_defs(&mut self, raw: &[Spanned<RawMission>]) {
+    pub(super) fn mission_defs(&mut self, raw: &[Spanned<RawMission>]) {
         // Declare all ids first so that hosted_by may point forwards.
         for m in raw {
             let m = m.get_ref();
@@ -687,12 +330,12 @@ impl Builder {
             if self.unique("mission", &m.id, taken) {
                 self.world.missions.push(MissionDef {
                     key: m.id.get_ref().clone(),
-                    name: m.name.clone(),
+                    name: m.name.get_ref().clone(),
                     kind: MissionKind::Embassy,
                     sender: ActorId(0),
                     receiver: ActorId(0),
                     territory: ActorId(0),
-                    city: m.city.clone(),
+                    city: m.city.get_ref().clone(),
                     hosted_by: None,
                 });
             }
@@ -701,14 +344,11 @@ impl Builder {
             let m = m.get_ref();
             let kind = MissionKind::from_key(m.kind.get_ref()).or_else(|| {
                 let keys: Vec<&str> = MissionKind::ALL.iter().map(|k| k.key()).collect();
-                let msg = format!(
-                    "unknown mission kind `{}`; use one of {}",
-                    m.kind.get_ref(),
-                    keys.join(", ")
-                );
-                self.err("field", span(&m.kind), msg);
+                self.unknown_word("mission kind", &m.kind, &keys);
                 None
             });
+            self.bounded(&m.name, "name", MAX_NAME_BYTES);
+            self.bounded(&m.city, "city", MAX_NAME_BYTES);
             let sender = self.actor(&m.sender);
             let receiver = self.actor(&m.receiver);
             let territory = match &m.territory {
@@ -751,7 +391,7 @@ impl Builder {
         }
     }
 
-    fn initial(&mut self, raw: &RawFile, start: Day) -> State {
+    pub(super) fn initial(&mut self, raw: &RawFile, start: Day) -> State {
         let mut lifecycles = vec![Lifecycle::Operating; self.world.missions.len()];
         for (i, m) in raw.missions.iter().enumerate().take(lifecycles.len()) {
             if let Some(s) = &m.get_ref().status {
@@ -760,11 +400,9 @@ impl Builder {
                     "suspended" => Lifecycle::Suspended,
                     "closed" => Lifecycle::Closed,
                     "not-open" => Lifecycle::NotOpen,
-                    other => {
-                        let msg = format!(
-                            "unknown status `{other}`; use active, suspended, closed or not-open"
-                        );
-                        self.err("field", span(s), msg);
+                    _ => {
+                        let keys = ["active", "suspended", "closed", "not-open"];
+                        self.unknown_word("status", s, &keys);
                         Lifecycle::Operating
                     }
                 };
@@ -811,7 +449,11 @@ impl Builder {
             let at = span(c);
             let c = c.get_ref();
             let set_by = self.actor(&c.set_by);
-            let since = c.since.as_ref().and_then(|d| self.date(d)).unwrap_or(start);
+            let since = c
+                .since
+                .as_ref()
+                .and_then(|d| self.date(d, "since"))
+                .unwrap_or(start);
             let scope = match (&c.mission, &c.sender, &c.host) {
                 (Some(m), None, None) => self.mission(m).map(CapScope::Mission),
                 (None, Some(s), Some(h)) => match (self.actor(s), self.actor(h)) {
@@ -888,7 +530,11 @@ impl Builder {
             let c = c.get_ref();
             let pair = self.pair(&c.between, at);
             let via = self.mission(&c.via);
-            let since = c.since.as_ref().and_then(|d| self.date(d)).unwrap_or(start);
+            let since = c
+                .since
+                .as_ref()
+                .and_then(|d| self.date(d, "since"))
+                .unwrap_or(start);
             if let (Some((a, b)), Some(via)) = (pair, via) {
                 let pair = if a <= b { (a, b) } else { (b, a) };
                 state.designated.push(Designated {
@@ -902,7 +548,7 @@ impl Builder {
         state
     }
 
-    fn pair(
+    pub(super) fn pair(
         &mut self,
         between: &[Spanned<String>],
         at: Option<Range<usize>>,
@@ -920,41 +566,34 @@ impl Builder {
         Some((a, b))
     }
 
-    fn events(&mut self, raw: &[Spanned<RawEvent>]) -> (Vec<Event>, Vec<EventMeta>) {
+    pub(super) fn events(&mut self, raw: &[EventSlot]) -> (Vec<Event>, Vec<EventMeta>) {
         let mut events = Vec::new();
         let mut metas = Vec::new();
-        for (i, e) in raw.iter().enumerate() {
-            let id = e.get_ref().id.get_ref();
-            if self.event_ids.contains_key(id) {
-                self.err(
-                    "setup",
-                    span(&e.get_ref().id),
-                    format!("event id `{id}` is used twice"),
-                );
+        for (i, slot) in raw.iter().enumerate() {
+            let Some(id) = &slot.id else { continue };
+            if self.event_ids.contains_key(id.get_ref()) {
+                let msg = format!("event id `{}` is used twice", shown(id.get_ref()));
+                self.err("setup", span(id), msg);
             } else {
-                self.event_ids.insert(id.clone(), i);
+                self.event_ids.insert(id.get_ref().clone(), i);
             }
+            self.check_id("event", id);
         }
-        for (i, e) in raw.iter().enumerate() {
+        for (i, slot) in raw.iter().enumerate() {
+            let Some(e) = &slot.table else { continue };
             let at = e.span();
             let r = e.get_ref();
             let before = self.problems.len();
+            self.dropped.clone_from(&slot.dropped);
             let event = self.event(i, r, at.clone());
+            self.dropped.clear();
             for p in &mut self.problems[before..] {
                 p.event.get_or_insert_with(|| r.id.get_ref().clone());
             }
-            metas.push(EventMeta {
-                id: r.id.get_ref().clone(),
-                span: at,
-                source: r.source.clone().unwrap_or_default(),
-                summary: r.summary.clone(),
-                note: r.note.clone(),
-            });
-            if let Some(event) = event {
-                events.push(event);
-            } else if self.problems.len() == before {
-                unreachable!("an event that fails to build reports a problem");
-            }
+            metas.push(meta(r, at));
+            // An event may fail to build without a problem of its own when it names an actor,
+            // mission or person whose table could not be read (that problem is reported).
+            events.extend(event);
         }
         if events.len() != raw.len() {
             events.clear();
@@ -962,7 +601,7 @@ impl Builder {
         (events, metas)
     }
 
-    fn event_ref(&mut self, own: usize, s: &Spanned<String>) -> Option<Seq> {
+    pub(super) fn event_ref(&mut self, own: usize, s: &Spanned<String>) -> Option<Seq> {
         match self.event_ids.get(s.get_ref()) {
             Some(&i) if i < own => Some(Seq(i as u32)),
             Some(&i) if i == own => {
@@ -989,25 +628,40 @@ impl Builder {
                 None
             }
             None => {
-                self.err(
-                    "reference",
-                    span(s),
-                    format!("no event has the id `{}`", s.get_ref()),
-                );
+                let msg = format!("no event has the id `{}`", shown(s.get_ref()));
+                let help = did_you_mean(s.get_ref(), self.event_ids.keys().map(String::as_str));
+                self.err_help("reference", span(s), msg, help);
                 None
             }
         }
     }
 
-    fn event(&mut self, own: usize, r: &RawEvent, at: Range<usize>) -> Option<Event> {
-        let date = self.date(&r.date);
-        if let Some(d) = date.filter(|d| *d < self.start) {
-            let msg = format!("dated {d}, before the scenario starts on {}", self.start);
+    pub(super) fn event(&mut self, own: usize, r: &RawEvent, at: Range<usize>) -> Option<Event> {
+        let date = self.date(&r.date, "date");
+        if let (Some(d), Some(start)) = (date, self.start)
+            && d < start
+        {
+            let msg = format!("dated {d}, before the scenario starts on {start}");
             self.err("field", span(&r.date), msg);
         }
         let actor = self.actor(&r.actor);
-        let notified = r.notified.as_ref().and_then(|d| self.date(d));
-        if r.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        let notified = match &r.notified {
+            Some(d) => self.date(d, "notified").map(Some),
+            None => Some(None),
+        };
+        for (text, field, max) in [
+            (&r.source, "source", MAX_SOURCE_BYTES),
+            (&r.summary, "summary", MAX_SUMMARY_BYTES),
+            (&r.note, "note", MAX_NOTE_BYTES),
+        ] {
+            if let Some(s) = text {
+                self.bounded(s, field, max);
+            }
+        }
+        if r.source
+            .as_ref()
+            .is_none_or(|s| s.get_ref().trim().is_empty())
+        {
             self.problems.push(
                 Problem::file(
                     "field",
@@ -1024,11 +678,16 @@ impl Builder {
             .collect();
         let kind_key = r.kind.get_ref();
         let Some(kind) = Kind::from_key(kind_key) else {
-            let msg = format!("unknown event kind `{kind_key}`; `demarche events` lists them all");
-            self.err("field", span(&r.kind), msg);
+            let msg = format!("unknown event kind `{}`", shown(kind_key));
+            let help = did_you_mean(kind_key, Kind::ALL.iter().map(|k| k.key()))
+                .unwrap_or_else(|| "`demarche events` lists them all".into());
+            self.err_help("field", span(&r.kind), msg, Some(help));
             return None;
         };
-        let (date, actor) = (date?, actor?);
+        // Without a date or an actor the event cannot be built, but its other fields are still
+        // checked, so that every problem is reported at once.
+        let (known_date, known_actor) = (date, actor);
+        let (date, actor) = (date.unwrap_or_default(), actor.unwrap_or(ActorId(0)));
         let body = if kind == Kind::Countermeasures {
             if r.effective.is_some() || r.fields().any_set() {
                 let msg = "a countermeasures decision keeps its fields in [[events.measures]]; each measure has its own kind and effective date".into();
@@ -1039,22 +698,21 @@ impl Builder {
             for m in &r.measures {
                 let mr = m.get_ref();
                 let Some(k) = Kind::from_key(mr.kind.get_ref()).filter(|k| k.is_measure()) else {
-                    let msg = format!(
-                        "`{}` is not a measure kind; see `demarche events`",
-                        mr.kind.get_ref()
-                    );
-                    self.err("field", span(&mr.kind), msg);
+                    let msg = format!("`{}` is not a measure kind", shown(mr.kind.get_ref()));
+                    let measure_kinds =
+                        Kind::ALL.iter().filter(|k| k.is_measure()).map(|k| k.key());
+                    let help = did_you_mean(mr.kind.get_ref(), measure_kinds)
+                        .unwrap_or_else(|| "`demarche events` lists the measure kinds".into());
+                    self.err_help("field", span(&mr.kind), msg, Some(help));
                     continue;
                 };
                 let eff = match &mr.effective {
-                    Some(d) => self.date(d)?,
-                    None => date,
+                    Some(d) => self.date(d, "effective"),
+                    None => Some(date),
                 };
-                if let Some(action) = self.action(k, &mr.fields(), span(m), own) {
-                    measures.push(Measure {
-                        effective: eff,
-                        action,
-                    });
+                let action = self.action(k, &mr.fields(), span(m), own);
+                if let (Some(effective), Some(action)) = (eff, action) {
+                    measures.push(Measure { effective, action });
                 }
             }
             if measures.len() != r.measures.len() {
@@ -1083,15 +741,15 @@ impl Builder {
             }
             if kind.is_measure() {
                 let eff = match &r.effective {
-                    Some(d) => self.date(d)?,
-                    None => date,
+                    Some(d) => self.date(d, "effective"),
+                    None => Some(date),
                 };
-                let action = self.action(kind, &r.fields(), Some(at.clone()), own)?;
+                let action = self.action(kind, &r.fields(), Some(at.clone()), own);
                 Body::Measures {
                     bundle: false,
                     measures: vec![Measure {
-                        effective: eff,
-                        action,
+                        effective: eff?,
+                        action: action?,
                     }],
                 }
             } else {
@@ -1106,9 +764,11 @@ impl Builder {
                 self.other(kind, actor, &r.fields(), at.clone(), own)?
             }
         };
+        known_date?;
+        known_actor?;
         Some(Event {
             date,
-            notified,
+            notified: notified?,
             actor,
             in_response_to,
             proposed: r.proposed,
@@ -1117,7 +777,7 @@ impl Builder {
     }
 
     /// Builds a measure, taking the fields it uses; any other field set is an error.
-    fn action(
+    pub(super) fn action(
         &mut self,
         kind: Kind,
         f: &RawFields,
@@ -1195,7 +855,7 @@ impl Builder {
                     }
                 };
                 let comply_by = match f.comply_by.take() {
-                    Some(d) => Some(self.date(&d)?),
+                    Some(d) => Some(self.date(&d, "comply_by")?),
                     None => None,
                 };
                 Action::StaffCapSet {
@@ -1226,7 +886,7 @@ impl Builder {
             Kind::RelationsBroken => Action::RelationsBroken {
                 with: self.need_actor(f.with.take(), "with", key, &at)?,
                 depart_by: match f.depart_by.take() {
-                    Some(d) => Some(self.date(&d)?),
+                    Some(d) => Some(self.date(&d, "depart_by")?),
                     None => None,
                 },
             },
@@ -1268,7 +928,7 @@ impl Builder {
         (self.problems.len() == before).then_some(action)
     }
 
-    fn other(
+    pub(super) fn other(
         &mut self,
         kind: Kind,
         actor: ActorId,
@@ -1290,17 +950,16 @@ impl Builder {
                 };
                 let tone = match f.tone.take() {
                     None => Tone::Neutral,
-                    Some(t) if kind == Kind::Statement => {
-                        match t.get_ref().as_str() {
-                            "neutral" => Tone::Neutral,
-                            "pessimistic" => Tone::Pessimistic,
-                            "optimistic" => Tone::Optimistic,
-                            other => {
-                                self.err("field", span(&t), format!("unknown tone `{other}`; use neutral, pessimistic or optimistic"));
-                                return None;
-                            }
+                    Some(t) if kind == Kind::Statement => match t.get_ref().as_str() {
+                        "neutral" => Tone::Neutral,
+                        "pessimistic" => Tone::Pessimistic,
+                        "optimistic" => Tone::Optimistic,
+                        _ => {
+                            let keys = ["neutral", "pessimistic", "optimistic"];
+                            self.unknown_word("tone", &t, &keys);
+                            return None;
                         }
-                    }
+                    },
                     Some(t) => {
                         self.err(
                             "field",
@@ -1364,7 +1023,7 @@ impl Builder {
     }
 
     /// A cap's scope: `mission`, or `sender` and `host` (all the sender's posts there).
-    fn cap_scope(
+    pub(super) fn cap_scope(
         &mut self,
         f: &mut RawFields,
         kind: &str,
@@ -1386,7 +1045,7 @@ impl Builder {
         }
     }
 
-    fn need<T: Clone>(
+    pub(super) fn need<T: Clone>(
         &mut self,
         v: Option<Spanned<T>>,
         field: &str,
@@ -1402,7 +1061,7 @@ impl Builder {
         }
     }
 
-    fn need_mission(
+    pub(super) fn need_mission(
         &mut self,
         f: &mut RawFields,
         kind: &str,
@@ -1417,7 +1076,7 @@ impl Builder {
         }
     }
 
-    fn need_actor(
+    pub(super) fn need_actor(
         &mut self,
         v: Option<Spanned<String>>,
         field: &str,
@@ -1433,15 +1092,15 @@ impl Builder {
         }
     }
 
-    fn need_date(
+    pub(super) fn need_date(
         &mut self,
-        v: Option<Spanned<String>>,
+        v: Option<Spanned<DateText>>,
         field: &str,
         kind: &str,
         at: &Option<Range<usize>>,
     ) -> Option<Day> {
         match v {
-            Some(d) => self.date(&d),
+            Some(d) => self.date(&d, field),
             None => {
                 self.err("field", at.clone(), format!("{kind} needs `{field}`"));
                 None
@@ -1450,7 +1109,7 @@ impl Builder {
     }
 
     /// `count` (+ `category`), `persons`, or (where allowed) `all = true`.
-    fn who(
+    pub(super) fn who(
         &mut self,
         f: &mut RawFields,
         kind: &str,
@@ -1514,7 +1173,7 @@ impl Builder {
         }
     }
 
-    fn leftover(&mut self, f: &RawFields, kind: &str, at: &Option<Range<usize>>) {
+    pub(super) fn leftover(&mut self, f: &RawFields, kind: &str, at: &Option<Range<usize>>) {
         for name in f.set_names() {
             self.err(
                 "field",
@@ -1525,29 +1184,40 @@ impl Builder {
     }
 }
 
-impl RawFields {
-    fn set_names(&self) -> Vec<&'static str> {
-        let mut v = Vec::new();
-        macro_rules! check {
-            ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
-        }
-        check!(
-            mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender,
-            host, with, via, target, tone, in_post, vacant, proposal, of, how
-        );
-        v
-    }
-
-    fn any_set(&self) -> bool {
-        !self.set_names().is_empty()
-    }
-}
-
-/// Parses `YYYY-MM-DD` into a [`Day`], with a message people understand.
+/// Parses `YYYY-MM-DD` into a [`Day`], with a message people understand. A date with a time of
+/// day is refused: events happen on whole days, and a time would otherwise be silently lost.
 pub fn parse_date(s: &str) -> Result<Day, String> {
+    let with_time = s.len() > 10
+        && matches!(s.as_bytes()[10], b'T' | b't' | b' ')
+        && s[..10].parse::<jiff::civil::Date>().is_ok();
+    if with_time {
+        return Err(format!(
+            "`{}` has a time of day; give the day alone, as YYYY-MM-DD",
+            shown(s)
+        ));
+    }
     let d: jiff::civil::Date = s
         .parse()
-        .map_err(|e| format!("`{s}` is not a date in the form YYYY-MM-DD ({e})"))?;
+        .map_err(|e| format!("`{}` is not a date in the form YYYY-MM-DD ({e})", shown(s)))?;
     Day::from_ymd(i32::from(d.year()), d.month() as u32, d.day() as u32)
-        .ok_or_else(|| format!("`{s}` is not a calendar date"))
+        .ok_or_else(|| format!("`{}` is not a calendar date", shown(s)))
+}
+
+/// The day of a date as written, quoted or as a native TOML date (without a time of day).
+pub(super) fn day_of(d: &DateText) -> Result<Day, String> {
+    match d {
+        DateText::Text(s) => parse_date(s),
+        DateText::Native(dt) => match (dt.date, dt.time, dt.offset) {
+            (Some(date), None, None) => Day::from_ymd(
+                i32::from(date.year),
+                u32::from(date.month),
+                u32::from(date.day),
+            )
+            .ok_or_else(|| format!("`{dt}` is not a calendar date")),
+            (Some(_), _, _) => Err(format!(
+                "`{dt}` has a time of day; give the day alone, as YYYY-MM-DD"
+            )),
+            (None, _, _) => Err(format!("`{dt}` is a time of day, not a date")),
+        },
+    }
 }

@@ -96,7 +96,7 @@ fn every_scenario_validates_and_replays_to_its_reviewed_timeline() {
             n += 1;
         }
     }
-    assert!(n >= 2, "only {n} scenarios found");
+    assert!(n >= 3, "only {n} scenarios found");
 }
 
 fn state_at(s: &Scenario, date: &str) -> serde_json::Value {
@@ -190,6 +190,47 @@ fn nato_russia_2015_cap_leaves_30_after_its_compliance_date() {
     let after = state_at(&s, "2016-01-11");
     assert_eq!(mission(&after, "ru-mission-nato")["status"], "active");
     assert_eq!(mission(&after, "ru-mission-nato")["headcount"], 30);
+}
+
+#[test]
+fn us_china_2020_houston_closes_on_24_july_and_is_entered_while_chengdu_still_works() {
+    let s = load("scenarios/us-china-2020.toml");
+    let st = state_at(&s, "2020-07-24");
+    let houston = mission(&st, "cn-consulate-houston");
+    assert_eq!(houston["status"], "closed");
+    assert_eq!(houston["consent_withdrawn"], true);
+    assert_eq!(houston["premises"], "seized");
+    let chengdu = mission(&st, "us-consulate-chengdu");
+    assert_eq!(chengdu["status"], "active");
+    assert_eq!(chengdu["headcount"], 50);
+    let pending = st["pending"].as_array().unwrap();
+    assert!(
+        pending.iter().any(|p| p["event"] == "cn-closes-chengdu"
+            && p["day"] == "2020-07-27"
+            && p["notified"] == true),
+        "{pending:#?}"
+    );
+}
+
+#[test]
+fn us_china_2020_chengdu_closes_on_27_july_taken_over_with_its_staff_given_30_days() {
+    let s = load("scenarios/us-china-2020.toml");
+    let st = state_at(&s, "2020-07-27");
+    let chengdu = mission(&st, "us-consulate-chengdu");
+    assert_eq!(chengdu["status"], "closed");
+    assert_eq!(chengdu["consent_withdrawn"], true);
+    assert_eq!(chengdu["premises"], "seized");
+    assert_eq!(chengdu["headcount"], 0);
+    assert_eq!(chengdu["leaving"][0]["count"], 50);
+    assert_eq!(chengdu["leaving"][0]["deadline"], "2020-08-23");
+    let end = state_at(&s, "2020-08-24");
+    for id in ["cn-consulate-houston", "us-consulate-chengdu"] {
+        let m = mission(&end, id);
+        assert_eq!(m["status"], "closed", "{id}");
+        assert_eq!(m["premises"], "seized", "{id}");
+        assert_eq!(m["leaving"].as_array().unwrap().len(), 0, "{id}");
+    }
+    assert!(end["pending"].as_array().unwrap().is_empty());
 }
 
 #[test]

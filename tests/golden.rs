@@ -96,7 +96,7 @@ fn every_scenario_validates_and_replays_to_its_reviewed_timeline() {
             n += 1;
         }
     }
-    assert!(n >= 3, "only {n} scenarios found");
+    assert!(n >= 4, "only {n} scenarios found");
 }
 
 fn state_at(s: &Scenario, date: &str) -> serde_json::Value {
@@ -230,6 +230,59 @@ fn us_china_2020_chengdu_closes_on_27_july_taken_over_with_its_staff_given_30_da
         assert_eq!(m["premises"], "seized", "{id}");
         assert_eq!(m["leaving"].as_array().unwrap().len(), 0, "{id}");
     }
+    assert!(end["pending"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn india_canada_2023_one_expulsion_each_leaves_62_and_21() {
+    let s = load("scenarios/india-canada-2023.toml");
+    let st = state_at(&s, "2023-09-25");
+    assert_eq!(mission(&st, "in-hc-ottawa")["headcount"], 21);
+    assert_eq!(
+        mission(&st, "in-hc-ottawa")["leaving"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(mission(&st, "ca-hc-new-delhi")["headcount"], 62);
+    assert_eq!(
+        mission(&st, "ca-hc-new-delhi")["leaving"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn india_canada_2023_parity_cap_of_21_on_every_canadian_post_and_canada_complies() {
+    let s = load("scenarios/india-canada-2023.toml");
+    let over = state_at(&s, "2023-10-04");
+    let ca = mission(&over, "ca-hc-new-delhi");
+    assert_eq!(ca["status"], "over-cap");
+    assert_eq!(ca["headcount"], 62);
+    assert_eq!(ca["cap"], 21);
+    assert_eq!(ca["cap_scope"], "all posts of canada in india");
+    assert_eq!(over["caps"][0]["comply_by"], "2023-10-19");
+    let end = state_at(&s, "2023-10-21");
+    let ca = mission(&end, "ca-hc-new-delhi");
+    assert_eq!(ca["status"], "active");
+    assert_eq!(ca["headcount"], 21);
+    assert_eq!(
+        ca["vacant"], 41,
+        "the 41 withdrawn leave their posts vacant"
+    );
+    assert_eq!(
+        mission(&end, "in-hc-ottawa")["headcount"],
+        ca["headcount"],
+        "parity"
+    );
+    assert_eq!(end["caps"][0]["covered_headcount"], 21);
+    assert!(
+        end["relations"].as_array().unwrap().is_empty(),
+        "relations were never broken"
+    );
     assert!(end["pending"].as_array().unwrap().is_empty());
 }
 

@@ -96,7 +96,7 @@ fn every_scenario_validates_and_replays_to_its_reviewed_timeline() {
             n += 1;
         }
     }
-    assert!(n >= 4, "only {n} scenarios found");
+    assert!(n >= 5, "only {n} scenarios found");
 }
 
 fn state_at(s: &Scenario, date: &str) -> serde_json::Value {
@@ -284,6 +284,28 @@ fn india_canada_2023_parity_cap_of_21_on_every_canadian_post_and_canada_complies
         "relations were never broken"
     );
     assert!(end["pending"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn china_lithuania_2021_ambassadors_recalled_then_lithuania_empties_its_embassy() {
+    let s = load("scenarios/china-lithuania-2021.toml");
+    let autumn = state_at(&s, "2021-09-04");
+    assert_eq!(mission(&autumn, "cn-embassy-vilnius")["headcount"], 0);
+    let lt = mission(&autumn, "lt-embassy-beijing");
+    assert_eq!(lt["headcount"], 5);
+    assert_eq!(lt["staff"]["diplomatic"], 4);
+    assert_eq!(lt["staff"]["administrative-technical"], 1);
+    assert_eq!(mission(&autumn, "tw-office-vilnius")["status"], "not-open");
+    let end = state_at(&s, "2021-12-17");
+    assert_eq!(mission(&end, "tw-office-vilnius")["status"], "active");
+    let lt = mission(&end, "lt-embassy-beijing");
+    assert_eq!(
+        lt["status"], "active",
+        "run remotely, neither suspended nor closed"
+    );
+    assert_eq!(lt["headcount"], 0);
+    assert_eq!(lt["vacant"], 6);
+    assert!(end["relations"].as_array().unwrap().is_empty());
 }
 
 #[test]

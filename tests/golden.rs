@@ -96,7 +96,7 @@ fn every_scenario_validates_and_replays_to_its_reviewed_timeline() {
             n += 1;
         }
     }
-    assert!(n >= 5, "only {n} scenarios found");
+    assert!(n >= 6, "only {n} scenarios found");
 }
 
 fn state_at(s: &Scenario, date: &str) -> serde_json::Value {
@@ -306,6 +306,40 @@ fn china_lithuania_2021_ambassadors_recalled_then_lithuania_empties_its_embassy(
     assert_eq!(lt["headcount"], 0);
     assert_eq!(lt["vacant"], 6);
     assert!(end["relations"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn estonia_russia_2023_cap_of_23_then_ambassadors_leave_on_7_february() {
+    let s = load("scenarios/estonia-russia-2023.toml");
+    let over = state_at(&s, "2023-01-12");
+    let ru = mission(&over, "ru-embassy-tallinn");
+    assert_eq!(ru["status"], "over-cap");
+    assert_eq!(ru["headcount"], 44);
+    assert_eq!(ru["cap"], 23);
+    let feb1 = state_at(&s, "2023-02-01");
+    let ru = mission(&feb1, "ru-embassy-tallinn");
+    assert_eq!(ru["status"], "active");
+    assert_eq!(ru["staff"]["diplomatic"], 7);
+    assert_eq!(ru["staff"]["administrative-technical"], 15);
+    assert_eq!(ru["leaving"][0]["count"], 1);
+    assert_eq!(ru["leaving"][0]["deadline"], "2023-02-07");
+    let ee = mission(&feb1, "ee-embassy-moscow");
+    assert_eq!(ee["leaving"][0]["count"], 1);
+    assert_eq!(ee["leaving"][0]["deadline"], "2023-02-07");
+    let feb8 = state_at(&s, "2023-02-08");
+    for id in ["ru-embassy-tallinn", "ee-embassy-moscow"] {
+        assert_eq!(
+            mission(&feb8, id)["leaving"].as_array().unwrap().len(),
+            0,
+            "{id}: both ambassadors left on 7 February"
+        );
+    }
+    assert_eq!(mission(&feb8, "ee-embassy-moscow")["headcount"], 5);
+    let end = state_at(&s, "2023-03-20");
+    let ru = mission(&end, "ru-embassy-tallinn");
+    assert_eq!(ru["staff"]["diplomatic"], 8);
+    assert_eq!(ru["staff"]["administrative-technical"], 15);
+    assert_eq!(ru["cap"], 23);
 }
 
 #[test]

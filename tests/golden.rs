@@ -102,7 +102,7 @@ fn every_scenario_validates_and_replays_to_its_reviewed_timeline() {
             n += 1;
         }
     }
-    assert!(n >= 2, "only {n} scenarios found");
+    assert!(n >= 6, "only {n} scenarios found");
 }
 
 fn state_at(s: &Scenario, date: &str) -> serde_json::Value {
@@ -196,6 +196,156 @@ fn nato_russia_2015_cap_leaves_30_after_its_compliance_date() {
     let after = state_at(&s, "2016-01-11");
     assert_eq!(mission(&after, "ru-mission-nato")["status"], "active");
     assert_eq!(mission(&after, "ru-mission-nato")["headcount"], 30);
+}
+
+#[test]
+fn us_china_2020_houston_closes_on_24_july_and_is_entered_while_chengdu_still_works() {
+    let s = load("scenarios/us-china-2020.toml");
+    let st = state_at(&s, "2020-07-24");
+    let houston = mission(&st, "cn-consulate-houston");
+    assert_eq!(houston["status"], "closed");
+    assert_eq!(houston["consent_withdrawn"], true);
+    assert_eq!(houston["premises"], "seized");
+    let chengdu = mission(&st, "us-consulate-chengdu");
+    assert_eq!(chengdu["status"], "active");
+    assert_eq!(chengdu["headcount"], 50);
+    let pending = st["pending"].as_array().unwrap();
+    assert!(
+        pending.iter().any(|p| p["event"] == "cn-closes-chengdu"
+            && p["day"] == "2020-07-27"
+            && p["notified"] == true),
+        "{pending:#?}"
+    );
+}
+
+#[test]
+fn us_china_2020_chengdu_closes_on_27_july_taken_over_with_its_staff_given_30_days() {
+    let s = load("scenarios/us-china-2020.toml");
+    let st = state_at(&s, "2020-07-27");
+    let chengdu = mission(&st, "us-consulate-chengdu");
+    assert_eq!(chengdu["status"], "closed");
+    assert_eq!(chengdu["consent_withdrawn"], true);
+    assert_eq!(chengdu["premises"], "seized");
+    assert_eq!(chengdu["headcount"], 0);
+    assert_eq!(chengdu["leaving"][0]["count"], 50);
+    assert_eq!(chengdu["leaving"][0]["deadline"], "2020-08-23");
+    let end = state_at(&s, "2020-08-24");
+    for id in ["cn-consulate-houston", "us-consulate-chengdu"] {
+        let m = mission(&end, id);
+        assert_eq!(m["status"], "closed", "{id}");
+        assert_eq!(m["premises"], "seized", "{id}");
+        assert_eq!(m["leaving"].as_array().unwrap().len(), 0, "{id}");
+    }
+    assert!(end["pending"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn india_canada_2023_one_expulsion_each_leaves_62_and_21() {
+    let s = load("scenarios/india-canada-2023.toml");
+    let st = state_at(&s, "2023-09-25");
+    assert_eq!(mission(&st, "in-hc-ottawa")["headcount"], 21);
+    assert_eq!(
+        mission(&st, "in-hc-ottawa")["leaving"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(mission(&st, "ca-hc-new-delhi")["headcount"], 62);
+    assert_eq!(
+        mission(&st, "ca-hc-new-delhi")["leaving"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn india_canada_2023_parity_cap_of_21_on_every_canadian_post_and_canada_complies() {
+    let s = load("scenarios/india-canada-2023.toml");
+    let over = state_at(&s, "2023-10-04");
+    let ca = mission(&over, "ca-hc-new-delhi");
+    assert_eq!(ca["status"], "over-cap");
+    assert_eq!(ca["headcount"], 62);
+    assert_eq!(ca["cap"], 21);
+    assert_eq!(ca["cap_scope"], "all posts of canada in india");
+    assert_eq!(over["caps"][0]["comply_by"], "2023-10-19");
+    let end = state_at(&s, "2023-10-21");
+    let ca = mission(&end, "ca-hc-new-delhi");
+    assert_eq!(ca["status"], "active");
+    assert_eq!(ca["headcount"], 21);
+    assert_eq!(
+        ca["vacant"], 41,
+        "the 41 withdrawn leave their posts vacant"
+    );
+    assert_eq!(
+        mission(&end, "in-hc-ottawa")["headcount"],
+        ca["headcount"],
+        "parity"
+    );
+    assert_eq!(end["caps"][0]["covered_headcount"], 21);
+    assert!(
+        end["relations"].as_array().unwrap().is_empty(),
+        "relations were never broken"
+    );
+    assert!(end["pending"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn china_lithuania_2021_ambassadors_recalled_then_lithuania_empties_its_embassy() {
+    let s = load("scenarios/china-lithuania-2021.toml");
+    let autumn = state_at(&s, "2021-09-04");
+    assert_eq!(mission(&autumn, "cn-embassy-vilnius")["headcount"], 0);
+    let lt = mission(&autumn, "lt-embassy-beijing");
+    assert_eq!(lt["headcount"], 5);
+    assert_eq!(lt["staff"]["diplomatic"], 4);
+    assert_eq!(lt["staff"]["administrative-technical"], 1);
+    assert_eq!(mission(&autumn, "tw-office-vilnius")["status"], "not-open");
+    let end = state_at(&s, "2021-12-17");
+    assert_eq!(mission(&end, "tw-office-vilnius")["status"], "active");
+    let lt = mission(&end, "lt-embassy-beijing");
+    assert_eq!(
+        lt["status"], "active",
+        "run remotely, neither suspended nor closed"
+    );
+    assert_eq!(lt["headcount"], 0);
+    assert_eq!(lt["vacant"], 6);
+    assert!(end["relations"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn estonia_russia_2023_cap_of_23_then_ambassadors_leave_on_7_february() {
+    let s = load("scenarios/estonia-russia-2023.toml");
+    let over = state_at(&s, "2023-01-12");
+    let ru = mission(&over, "ru-embassy-tallinn");
+    assert_eq!(ru["status"], "over-cap");
+    assert_eq!(ru["headcount"], 44);
+    assert_eq!(ru["cap"], 23);
+    let feb1 = state_at(&s, "2023-02-01");
+    let ru = mission(&feb1, "ru-embassy-tallinn");
+    assert_eq!(ru["status"], "active");
+    assert_eq!(ru["staff"]["diplomatic"], 7);
+    assert_eq!(ru["staff"]["administrative-technical"], 15);
+    assert_eq!(ru["leaving"][0]["count"], 1);
+    assert_eq!(ru["leaving"][0]["deadline"], "2023-02-07");
+    let ee = mission(&feb1, "ee-embassy-moscow");
+    assert_eq!(ee["leaving"][0]["count"], 1);
+    assert_eq!(ee["leaving"][0]["deadline"], "2023-02-07");
+    let feb8 = state_at(&s, "2023-02-08");
+    for id in ["ru-embassy-tallinn", "ee-embassy-moscow"] {
+        assert_eq!(
+            mission(&feb8, id)["leaving"].as_array().unwrap().len(),
+            0,
+            "{id}: both ambassadors left on 7 February"
+        );
+    }
+    assert_eq!(mission(&feb8, "ee-embassy-moscow")["headcount"], 5);
+    let end = state_at(&s, "2023-03-20");
+    let ru = mission(&end, "ru-embassy-tallinn");
+    assert_eq!(ru["staff"]["diplomatic"], 8);
+    assert_eq!(ru["staff"]["administrative-technical"], 15);
+    assert_eq!(ru["cap"], 23);
 }
 
 #[test]

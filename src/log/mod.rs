@@ -20,6 +20,7 @@ pub mod format;
 pub mod schema;
 pub mod snapshot;
 pub mod tail;
+pub mod wire;
 
 use crate::codec;
 use crate::core::{Engine, Event, Reason, State};

@@ -14,8 +14,8 @@ use demarche::bench::{self, naive};
 use demarche::codec;
 use demarche::core::State;
 use demarche::r#gen::{Generator, Rng};
-use demarche::log::schema::Record;
-use demarche::log::{Durability, Log, NewEvent, Writer, WriterOptions, snapshot};
+use demarche::log::wire;
+use demarche::log::{Durability, Log, NewEvent, Upto, Writer, WriterOptions, snapshot};
 use demarche::scenario::Scenario;
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -162,7 +162,7 @@ fn state_at(c: &mut Criterion) {
             });
             b.iter_batched(
                 || rng.below(n as u32) as u64 + 1,
-                |at| black_box(snapshot::state_at_count(log, at).unwrap()),
+                |at| black_box(log.state(Upto::Count(at), false).unwrap()),
                 BatchSize::SmallInput,
             )
         });
@@ -230,29 +230,19 @@ fn codec_choice(c: &mut Criterion) {
     };
     g.bench_function("decode fixed-width", |b| {
         let (fixed, _) = encoded();
-        b.iter(|| black_box(codec::decode::<Vec<Record>>(fixed).unwrap()))
+        b.iter(|| black_box(codec::decode::<Vec<wire::Command>>(fixed).unwrap()))
     });
     g.bench_function("decode varint", |b| {
         let (_, varint) = encoded();
-        b.iter(|| black_box(codec::varint::decode::<Vec<Record>>(varint).unwrap()))
+        b.iter(|| black_box(codec::varint::decode::<Vec<wire::Command>>(varint).unwrap()))
     });
     g.finish();
 }
 
-/// The workload's events as records, encoded with fixed-width and with varint integers.
+/// The workload's commands as the log's wire types, encoded with fixed-width and with varint
+/// integers.
 fn encode_both(s: &Scenario) -> (Vec<u8>, Vec<u8>) {
-    let records: Vec<Record> = s
-        .events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| Record {
-            id: i as u32,
-            source: (i % 7) as u32,
-            summary: None,
-            note: None,
-            event: e.clone(),
-        })
-        .collect();
+    let records: Vec<wire::Command> = s.events.iter().map(wire::Command::from).collect();
     let fixed = codec::encode(&records);
     let varint = codec::varint::encode(&records);
     eprintln!(

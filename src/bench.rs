@@ -11,7 +11,7 @@
 
 use crate::core::{Engine, Event, State, World};
 use crate::r#gen::{GenConfig, generate_with_progress};
-use crate::log::{Log, LogError, snapshot};
+use crate::log::{Log, LogError};
 use crate::scenario::Scenario;
 use std::time::Instant;
 
@@ -42,14 +42,19 @@ pub fn fold(world: &World, initial: &State, events: &[Event]) -> State {
     engine.state
 }
 
-/// Reads the log at `path` (checking every frame), decodes every event and folds it, ignoring
-/// snapshots.
+/// The trusted replay of the log at `path`: reads every frame (checking its checksum), decodes
+/// the stored facts and applies them, ignoring snapshots. No rule runs.
 pub fn decode_fold(path: &std::path::Path) -> Result<State, LogError> {
     let log = Log::open(path)?;
     if let Some(e) = log.damage() {
         return Err(e);
     }
-    snapshot::replay(&log, 0, log.genesis.initial.clone(), log.count)
+    log.fold(
+        log.genesis.initial.clone(),
+        0,
+        crate::log::Upto::Count(log.count),
+        &mut (),
+    )
 }
 
 /// Times `samples` queries of the state after a random number of events (seeded), from the
@@ -64,7 +69,7 @@ pub fn state_at_latencies(
     for _ in 0..samples {
         let at = rng.below(log.count.max(1) as u32) as u64 + 1;
         let t = Instant::now();
-        std::hint::black_box(snapshot::state_at_count(log, at.min(log.count))?);
+        std::hint::black_box(log.state(crate::log::Upto::Count(at.min(log.count)), false)?);
         out.push(t.elapsed());
     }
     out.sort();

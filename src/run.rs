@@ -164,7 +164,7 @@ pub fn run_from(
 
 /// Sorts recorded changes into timeline entries: those caused by the event being stepped
 /// (file position `current`), and those of scheduled effects of earlier events.
-fn group(
+pub(crate) fn group(
     changes: &[(Day, Seq, Change)],
     index_of: &[usize],
     current: usize,

@@ -11,6 +11,7 @@ use demarche::log::schema::{self, RecordV1};
 use demarche::log::{
     AppendError, Log, LogEnd, LogError, NewEvent, Writer, WriterOptions, snapshot,
 };
+use demarche::log::{Upto, wire};
 use demarche::run::{Until, run};
 use demarche::scenario::{self, Scenario};
 use proptest::prelude::*;
@@ -77,6 +78,7 @@ fn golden_logs_of_every_schema_still_read_as_the_scenario_they_were_imported_fro
     for (file, has_text) in [
         ("v1-nato-russia-2021.log", false),
         ("v2-nato-russia-2021.log", true),
+        ("v3-nato-russia-2021.log", true),
     ] {
         let log = Log::open(&root().join("tests/golden/logs").join(file)).unwrap();
         assert_eq!(log.ending, LogEnd::Clean, "{file}");
@@ -96,6 +98,10 @@ fn golden_logs_of_every_schema_still_read_as_the_scenario_they_were_imported_fro
             }
         }
         assert_eq!(digest_at_end(&back), digest_at_end(&s), "{file}");
+        // The trusted replay (stored facts, or for older schemas facts decided once on open)
+        // reaches the recorded state too.
+        let (_, trusted) = log.run(Upto::End).unwrap();
+        assert_eq!(trusted.state.digest(), digest_at_end(&s), "{file}");
     }
 }
 
@@ -107,7 +113,7 @@ fn the_golden_log_of_this_build_is_what_this_build_writes() {
     let path = d.join("nato.log");
     create(&path, &nato(), 0);
     let now = std::fs::read(&path).unwrap();
-    let golden = std::fs::read(root().join("tests/golden/logs/v2-nato-russia-2021.log")).unwrap();
+    let golden = std::fs::read(root().join("tests/golden/logs/v3-nato-russia-2021.log")).unwrap();
     assert!(
         now == golden,
         "this build writes other bytes than the golden log"
@@ -129,19 +135,22 @@ fn schema_1_records_upcast_to_the_current_schema() {
         .map(|(i, e)| RecordV1 {
             id: i as u32,
             source: 0,
-            event: e.clone(),
+            event: wire::Command::from(e),
         })
         .collect();
     let bytes = codec::encode(&old);
-    let new = schema::decode_records(1, &bytes).unwrap();
+    let new = schema::decode_records(1, &bytes, &g.world, 0).unwrap();
     assert_eq!(new.len(), old.len());
-    for (n, o) in new.iter().zip(&old) {
-        assert_eq!((n.id, n.source, &n.event), (o.id, o.source, &o.event));
+    for (i, n) in new.iter().enumerate() {
+        assert_eq!((n.id, n.source, &n.event), (i as u32, 0, &g.events[i]));
         assert_eq!((n.summary, n.note), (None, None));
     }
     // The same bytes read as schema 2 would be misread: the schema number matters.
-    assert_ne!(schema::decode_records(2, &bytes).ok(), Some(new));
-    let err = schema::decode_records(9, &bytes).unwrap_err();
+    assert_ne!(
+        schema::decode_records(2, &bytes, &g.world, 0).ok(),
+        Some(new)
+    );
+    let err = schema::decode_records(9, &bytes, &g.world, 0).unwrap_err();
     assert!(err.0.contains("schema 9 is newer"), "{err}");
 }
 
@@ -164,7 +173,7 @@ fn genesis_only() -> Vec<u8> {
 /// A log whose only events frame has `payload` (with a valid checksum: a hostile writer).
 fn log_with_payload(payload: &[u8]) -> Vec<u8> {
     let mut bytes = genesis_only();
-    format::write_frame(FrameKind::Events, payload, &mut bytes);
+    format::write_frame(FrameKind::Events, payload, &mut bytes).unwrap();
     bytes
 }
 
@@ -176,6 +185,9 @@ fn events_payload(strings: &[u8], records: &[u8]) -> Vec<u8> {
         first_seq: 1,
         count: 1,
         strings_len: strings.len() as u32,
+        commands_len: records.len() as u32,
+        first_date: 0,
+        last_date: 0,
     }
     .write(&mut payload);
     payload.extend_from_slice(strings);
@@ -196,11 +208,12 @@ fn hostile_lengths_inside_a_valid_frame_are_errors_not_allocations() {
     let mut strings = (1u64 << 60).to_le_bytes().to_vec();
     strings.extend_from_slice(b"xx");
     let log = open_bytes(&log_with_payload(&events_payload(&strings, &[]))).unwrap();
-    match &log.ending {
-        LogEnd::Damaged { why, .. } => assert!(why.contains("strings do not decode"), "{why}"),
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(log.count, 0);
+    assert_eq!(log.ending, LogEnd::Clean, "the frame itself checks out");
+    let err = log.scenario().unwrap_err();
+    assert!(
+        matches!(&err, LogError::Damaged { last_good: 0, why, .. } if why.contains("strings do not decode")),
+        "{err}"
+    );
 
     // Records claiming 2^40 of them, after an empty string section.
     let strings = codec::encode(&Vec::<String>::new());
@@ -383,9 +396,12 @@ proptest! {
         let ids: Vec<String> = s.meta.iter().map(|m| m.id.clone()).chain(extra.iter().map(|e| e.id.clone())).collect();
         let back_ids: Vec<String> = back.meta.iter().map(|m| m.id.clone()).collect();
         prop_assert_eq!(back_ids, ids);
-        // Every source is stored once, however often it is cited.
-        let distinct: std::collections::BTreeSet<&str> = back.meta.iter().map(|m| m.source.as_str()).collect();
-        prop_assert!(log.strings.len() <= back.meta.len() + distinct.len() + appended);
+        // A frame stores each string once, however often its events cite it.
+        for i in 0..log.frames.len() {
+            let strings = log.frame(i).unwrap().strings;
+            let distinct: std::collections::BTreeSet<&String> = strings.iter().collect();
+            prop_assert_eq!(distinct.len(), strings.len());
+        }
         let _ = std::fs::remove_dir_all(&d);
     }
 }
@@ -420,7 +436,7 @@ fn snapshot_plus_the_rest_equals_a_full_replay_at_many_points() {
     let scen = log.scenario().unwrap();
     let mut from_snapshot = 0;
     for count in (0..=1500u64).step_by(37).chain([100, 1499, 1500]) {
-        let (state, used) = snapshot::state_at_count(&log, count).unwrap();
+        let (state, used) = log.state(Upto::Count(count), false).unwrap();
         if let Some(c) = used {
             from_snapshot += 1;
             assert!(c <= count && count - c < 100, "snapshot {c} for {count}");
@@ -468,7 +484,7 @@ fn snapshots_of_another_or_rewritten_log_are_never_used() {
     assert_eq!(whys.len(), 2, "{whys:?}");
     assert!(whys.iter().all(|w| w.contains("different log")), "{whys:?}");
     // The state from b is b's, not a's.
-    let (state, used) = snapshot::state_at_count(&log, 300).unwrap();
+    let (state, used) = log.state(Upto::Count(300), false).unwrap();
     assert_eq!(used, Some(100));
     let full = run(&log.scenario().unwrap(), Until::End, false).state;
     assert_eq!(state.digest(), full.digest());

@@ -345,12 +345,35 @@ enum Flip {
 fn open_flipped(path: &Path, genesis: &Genesis) -> Flip {
     match Log::open(path) {
         Err(e) => Flip::Refused(e.to_string()),
-        Ok(log) => Flip::Read {
-            ending: log.ending.clone(),
-            count: log.count,
-            decoded: log.scenario().map(Box::new).map_err(|e| e.to_string()),
-            genesis_same: log.genesis == *genesis,
-        },
+        Ok(log) => {
+            // Opening reads frame headers (and the last frame whole); reading the events reads
+            // every frame and checks its checksum, so the first frame that fails is where a
+            // reader finds the log damaged.
+            let (mut ending, mut count) = (log.ending.clone(), log.count);
+            let mut read = log.empty_scenario();
+            for i in 0..log.frames.len() {
+                match log.frame(i).and_then(|f| log.events(&f)) {
+                    Ok(events) => {
+                        for (e, m) in events {
+                            read.events.push(e);
+                            read.meta.push(m);
+                        }
+                    }
+                    Err(LogError::Damaged { offset, why, .. }) => {
+                        ending = LogEnd::Damaged { offset, why };
+                        count = log.frames[i].first();
+                        break;
+                    }
+                    Err(e) => return Flip::Refused(e.to_string()),
+                }
+            }
+            Flip::Read {
+                ending,
+                count,
+                decoded: Ok(Box::new(read)),
+                genesis_same: log.genesis == *genesis,
+            }
+        }
     }
 }
 

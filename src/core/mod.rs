@@ -8,6 +8,13 @@
 //! Architecture invariant: no I/O, no clock, no threads, no async, no randomness. Everything
 //! here is a function of its inputs, so the same events give the same state on any machine.
 
+/// The version of the rules that turn commands into facts. A log records the version its facts
+/// were decided with. Bump it whenever a command, or the passing of time, would yield different
+/// facts than before (a rule added or changed, a choice made differently): logs of an older
+/// version still read as they were written, `log verify` shows where this build would decide
+/// otherwise, and `log upgrade` rewrites them.
+pub const RULES_VERSION: u32 = 1;
+
 pub mod apply;
 pub mod change;
 pub mod clock;

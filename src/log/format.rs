@@ -31,7 +31,7 @@ pub enum FrameKind {
 }
 
 impl FrameKind {
-    fn from_byte(b: u8) -> Option<FrameKind> {
+    pub fn from_byte(b: u8) -> Option<FrameKind> {
         match b {
             1 => Some(FrameKind::Genesis),
             2 => Some(FrameKind::Events),
@@ -83,13 +83,18 @@ pub fn check_header(bytes: &[u8]) -> Result<u16, String> {
     Ok(version)
 }
 
-/// Appends a whole frame to `out`.
-pub fn write_frame(kind: FrameKind, payload: &[u8], out: &mut Vec<u8>) {
-    let len = u32::try_from(payload.len() + 1).expect("frame body fits in u32");
-    assert!(
-        len <= MAX_BODY,
-        "frame body of {len} bytes exceeds {MAX_BODY}"
-    );
+/// Appends a whole frame to `out`, or says why it cannot be one frame (its body would be
+/// over [`MAX_BODY`] bytes).
+pub fn write_frame(kind: FrameKind, payload: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    let len = match u32::try_from(payload.len() + 1) {
+        Ok(n) if n <= MAX_BODY => n,
+        _ => {
+            return Err(format!(
+                "a frame of {} bytes would exceed the largest a log allows ({MAX_BODY} bytes)",
+                payload.len() + 1
+            ));
+        }
+    };
     let len_bytes = len.to_le_bytes();
     out.extend_from_slice(&len_bytes);
     out.extend_from_slice(&crc(&len_bytes).to_le_bytes());
@@ -98,6 +103,7 @@ pub fn write_frame(kind: FrameKind, payload: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&digest.to_le_bytes());
     out.push(kind as u8);
     out.extend_from_slice(payload);
+    Ok(())
 }
 
 /// One frame read in place.
@@ -189,7 +195,7 @@ mod tests {
     fn log_of(payloads: &[&[u8]]) -> Vec<u8> {
         let mut buf = header().to_vec();
         for p in payloads {
-            write_frame(FrameKind::Events, p, &mut buf);
+            write_frame(FrameKind::Events, p, &mut buf).unwrap();
         }
         buf
     }
@@ -243,6 +249,11 @@ mod tests {
 }
 
 /// The fixed start of an events payload.
+///
+/// Record schemas 1 and 2 (logs that stored commands only) have an 18-byte header: schema,
+/// first sequence, count, string bytes. Schema 3 (commands with their facts) adds the bytes of
+/// the commands section and the first and last dates of the frame's events, so that a reader
+/// finds the frames a date needs from the headers alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EventsHeader {
     pub schema: u16,
@@ -251,42 +262,105 @@ pub struct EventsHeader {
     pub count: u32,
     /// Bytes of the string section that follows this header.
     pub strings_len: u32,
+    /// Schema 3: bytes of the commands section that follows the strings; the facts section
+    /// fills the rest of the payload. 0 for older schemas.
+    pub commands_len: u32,
+    /// Schema 3: the dates of the first and last events (day numbers). 0 for older schemas.
+    pub first_date: i32,
+    pub last_date: i32,
 }
 
-pub const EVENTS_HEADER_LEN: usize = 18;
+pub const EVENTS_HEADER_LEN_V1: usize = 18;
+pub const EVENTS_HEADER_LEN: usize = 30;
+
+/// The three sections of an events payload after its header.
+pub struct Sections<'a> {
+    pub strings: &'a [u8],
+    pub commands: &'a [u8],
+    pub facts: &'a [u8],
+}
 
 impl EventsHeader {
+    /// The bytes of this header.
+    pub fn size(&self) -> usize {
+        if self.schema >= 3 {
+            EVENTS_HEADER_LEN
+        } else {
+            EVENTS_HEADER_LEN_V1
+        }
+    }
+
     pub fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.schema.to_le_bytes());
         out.extend_from_slice(&self.first_seq.to_le_bytes());
         out.extend_from_slice(&self.count.to_le_bytes());
         out.extend_from_slice(&self.strings_len.to_le_bytes());
+        if self.schema >= 3 {
+            out.extend_from_slice(&self.commands_len.to_le_bytes());
+            out.extend_from_slice(&self.first_date.to_le_bytes());
+            out.extend_from_slice(&self.last_date.to_le_bytes());
+        }
     }
 
-    /// Splits an events payload into its header, string section and records section.
-    pub fn read(payload: &[u8]) -> Result<(EventsHeader, &[u8], &[u8]), String> {
-        if payload.len() < EVENTS_HEADER_LEN {
-            return Err(format!(
+    /// Reads the header at the front of an events payload (or of its first bytes).
+    pub fn parse(payload: &[u8]) -> Result<EventsHeader, String> {
+        let short = || {
+            format!(
                 "an events frame of {} bytes is shorter than its header",
                 payload.len()
-            ));
+            )
+        };
+        if payload.len() < EVENTS_HEADER_LEN_V1 {
+            return Err(short());
         }
-        let h = EventsHeader {
+        let u32_at = |i: usize| u32::from_le_bytes(payload[i..i + 4].try_into().expect("4 bytes"));
+        let mut h = EventsHeader {
             schema: u16::from_le_bytes(payload[0..2].try_into().expect("2 bytes")),
             first_seq: u64::from_le_bytes(payload[2..10].try_into().expect("8 bytes")),
-            count: u32::from_le_bytes(payload[10..14].try_into().expect("4 bytes")),
-            strings_len: u32::from_le_bytes(payload[14..18].try_into().expect("4 bytes")),
+            count: u32_at(10),
+            strings_len: u32_at(14),
+            commands_len: 0,
+            first_date: 0,
+            last_date: 0,
         };
-        let rest = &payload[EVENTS_HEADER_LEN..];
-        if h.strings_len as usize > rest.len() {
+        if h.schema >= 3 {
+            if payload.len() < EVENTS_HEADER_LEN {
+                return Err(short());
+            }
+            h.commands_len = u32_at(18);
+            h.first_date = u32_at(22) as i32;
+            h.last_date = u32_at(26) as i32;
+        }
+        Ok(h)
+    }
+
+    /// Splits an events payload into its header and sections.
+    pub fn read(payload: &[u8]) -> Result<(EventsHeader, Sections<'_>), String> {
+        let h = EventsHeader::parse(payload)?;
+        let rest = &payload[h.size()..];
+        let (strings, commands) = (h.strings_len as usize, h.commands_len as usize);
+        if strings + commands > rest.len() {
             return Err(format!(
-                "an events frame declares {} bytes of strings but holds {}",
+                "an events frame declares {} bytes of strings and {} of commands but holds {}",
                 h.strings_len,
+                h.commands_len,
                 rest.len()
             ));
         }
-        let (strings, records) = rest.split_at(h.strings_len as usize);
-        Ok((h, strings, records))
+        let (strings, rest) = rest.split_at(strings);
+        let (commands, facts) = if h.schema >= 3 {
+            rest.split_at(commands)
+        } else {
+            (rest, &rest[rest.len()..])
+        };
+        Ok((
+            h,
+            Sections {
+                strings,
+                commands,
+                facts,
+            },
+        ))
     }
 }
 
@@ -304,12 +378,16 @@ pub struct SnapshotHeader {
     pub state_crc: u32,
     pub state_len: u64,
     /// The state's clock (day number): which `--at` dates the snapshot can serve, without
-    /// decoding it.
+    /// decoding it. Checked against the state it carries when loaded.
     pub clock: i32,
+    /// The date of the last event the state includes (day number; the start for none): the
+    /// snapshot serves `--at` dates from this one on.
+    pub last_date: i32,
 }
 
-pub const SNAPSHOT_MAGIC: [u8; 8] = *b"DEMSNAP1";
-pub const SNAPSHOT_HEADER_LEN: usize = 8 + 8 + 8 + 32 + 16 + 4 + 8 + 4;
+pub const SNAPSHOT_MAGIC: [u8; 8] = *b"DEMSNAP2";
+/// Magic, fields, then the CRC32C of every byte before it.
+pub const SNAPSHOT_HEADER_LEN: usize = 8 + 8 + 8 + 32 + 16 + 4 + 8 + 4 + 4 + 4;
 
 impl SnapshotHeader {
     pub fn write(&self, out: &mut Vec<u8>) {
@@ -321,11 +399,20 @@ impl SnapshotHeader {
         out.extend_from_slice(&self.state_crc.to_le_bytes());
         out.extend_from_slice(&self.state_len.to_le_bytes());
         out.extend_from_slice(&self.clock.to_le_bytes());
+        out.extend_from_slice(&self.last_date.to_le_bytes());
+        let start = out.len() - (SNAPSHOT_HEADER_LEN - 4);
+        let c = crc(&out[start..]);
+        out.extend_from_slice(&c.to_le_bytes());
     }
 
     pub fn read(bytes: &[u8]) -> Result<SnapshotHeader, String> {
         if bytes.len() < SNAPSHOT_HEADER_LEN || bytes[..8] != SNAPSHOT_MAGIC {
-            return Err("not a snapshot file".into());
+            return Err("not a snapshot file of this format".into());
+        }
+        let end = SNAPSHOT_HEADER_LEN - 4;
+        let stored = u32::from_le_bytes(bytes[end..end + 4].try_into().expect("4 bytes"));
+        if stored != crc(&bytes[..end]) {
+            return Err("its header is damaged (checksum mismatch)".into());
         }
         let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
         Ok(SnapshotHeader {
@@ -336,6 +423,7 @@ impl SnapshotHeader {
             state_crc: u32::from_le_bytes(bytes[72..76].try_into().expect("4 bytes")),
             state_len: u64_at(76),
             clock: i32::from_le_bytes(bytes[84..88].try_into().expect("4 bytes")),
+            last_date: i32::from_le_bytes(bytes[88..92].try_into().expect("4 bytes")),
         })
     }
 }

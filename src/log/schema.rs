@@ -1,30 +1,31 @@
 //! The versioned payloads of a log: what the genesis frame and each event record hold, and the
-//! upcasters that read older schemas into the current one.
+//! upcasters that read older schemas.
 //!
-//! Core types (`World`, `State`, `Event`) are stored as bincode inside these payloads. bincode
-//! has no field names, so any change to the layout of a stored type is a schema change: bump
-//! the schema, freeze the old layout here as a `...V<n>` struct, and add an upcaster. The golden
-//! logs under tests/golden/logs/ fail to decode if this is forgotten.
+//! Every payload is made of the log's own frozen wire types ([`super::wire`]) and facts in the
+//! layout of [`super::facts`], never of core types: the core can change without changing a
+//! byte on disk. A change to a stored layout is a new schema, with the old one frozen here and
+//! read on.
+//!
+//! History:
+//! - genesis 1: title, summary, sources, start, end, snapshot interval, cast, starting state.
+//! - genesis 2: adds the rules version the log's facts were decided with.
+//! - records 1: id, source and the command (announced event); readers decided every command.
+//! - records 2: adds the one-line summary and the note of an event.
+//! - records 3: each frame holds its own strings, the commands, and the facts each command
+//!   caused (the facts of time passing first); readers apply facts and decide nothing.
 
+use super::wire;
 use crate::codec::{self, DecodeError};
 use crate::core::{Day, Event, State, World};
 use serde::{Deserialize, Serialize};
 
 /// The schema of the genesis payload this build writes.
-pub const GENESIS_SCHEMA: u16 = 1;
+pub const GENESIS_SCHEMA: u16 = 2;
 /// The schema of event records this build writes.
-///
-/// History: 1 (first release) held id, source and event; 2 adds the one-line summary and the
-/// note of an event, so that an exported log gives back the scenario file it came from.
-pub const RECORD_SCHEMA: u16 = 2;
+pub const RECORD_SCHEMA: u16 = 3;
 
 /// What a log starts from: the scenario's header, cast and starting state.
-///
-/// Genesis schema 1 was first written when `State` ended with a list of every accepted event's
-/// author and date (`Vec<Logged>`); that list became a count (`events: u64`). A starting state
-/// holds no events, and bincode writes an empty vector and a zero count as the same 8 zero
-/// bytes, so schema 1 genesis frames read unchanged (the golden logs prove it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Genesis {
     pub title: String,
     pub summary: Option<String>,
@@ -35,15 +36,46 @@ pub struct Genesis {
     pub end: Option<Day>,
     /// Snapshots are taken every this many events (0: never).
     pub snapshot_every: u32,
+    /// The rules version the stored facts were decided with ([`crate::core::RULES_VERSION`]);
+    /// 0 for logs written before facts were stored.
+    pub rules: u32,
     pub world: World,
     pub initial: State,
 }
 
-/// An index into the log's string table (strings are introduced by event frames, in order).
+/// The genesis payload of schema 1, frozen.
+#[derive(Serialize, Deserialize)]
+struct GenesisV1 {
+    title: String,
+    summary: Option<String>,
+    sources: Vec<String>,
+    start: i32,
+    end: Option<i32>,
+    snapshot_every: u32,
+    world: wire::World,
+    initial: wire::State,
+}
+
+/// The genesis payload of schema 2, frozen.
+#[derive(Serialize, Deserialize)]
+struct GenesisV2 {
+    title: String,
+    summary: Option<String>,
+    sources: Vec<String>,
+    start: i32,
+    end: Option<i32>,
+    snapshot_every: u32,
+    rules: u32,
+    world: wire::World,
+    initial: wire::State,
+}
+
+/// An index into a string table: the frame's own (schema 3), or the log's (schemas 1 and 2,
+/// where strings are introduced by frames in order).
 pub type StrId = u32;
 
-/// One event as stored (schema 2): the core event and the ids of its strings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One event as the reader hands it out: the command and the ids of its strings.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub id: StrId,
     pub source: StrId,
@@ -52,52 +84,135 @@ pub struct Record {
     pub event: Event,
 }
 
+/// An event record of schemas 2 and 3, frozen: the strings' ids and the command.
+#[derive(Serialize, Deserialize)]
+struct RecordV2 {
+    id: StrId,
+    source: StrId,
+    summary: Option<StrId>,
+    note: Option<StrId>,
+    event: wire::Command,
+}
+
 /// An event record of schema 1, frozen as it was written.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct RecordV1 {
     pub id: StrId,
     pub source: StrId,
-    pub event: Event,
-}
-
-impl From<RecordV1> for Record {
-    /// Schema 1 had no summary or note: the upcast event has none.
-    fn from(r: RecordV1) -> Record {
-        Record {
-            id: r.id,
-            source: r.source,
-            summary: None,
-            note: None,
-            event: r.event,
-        }
-    }
+    pub event: wire::Command,
 }
 
 /// Encodes the genesis payload: schema, then the value.
 pub fn encode_genesis(g: &Genesis) -> Vec<u8> {
     let mut out = GENESIS_SCHEMA.to_le_bytes().to_vec();
-    codec::encode_into(g, &mut out);
+    let v = GenesisV2 {
+        title: g.title.clone(),
+        summary: g.summary.clone(),
+        sources: g.sources.clone(),
+        start: g.start.0,
+        end: g.end.map(|d| d.0),
+        snapshot_every: g.snapshot_every,
+        rules: g.rules,
+        world: wire::World::from(&g.world),
+        initial: wire::State::from(&g.initial),
+    };
+    codec::encode_into(&v, &mut out);
     out
 }
 
 pub fn decode_genesis(payload: &[u8]) -> Result<Genesis, DecodeError> {
     let (schema, body) = split_schema(payload)?;
-    match schema {
-        1 => codec::decode(body),
-        n => Err(unknown_schema("genesis", n, GENESIS_SCHEMA)),
-    }
+    let v: GenesisV2 = match schema {
+        1 => {
+            let v: GenesisV1 = codec::decode(body)?;
+            GenesisV2 {
+                title: v.title,
+                summary: v.summary,
+                sources: v.sources,
+                start: v.start,
+                end: v.end,
+                snapshot_every: v.snapshot_every,
+                rules: 0,
+                world: v.world,
+                initial: v.initial,
+            }
+        }
+        2 => codec::decode(body)?,
+        n => return Err(unknown_schema("genesis", n, GENESIS_SCHEMA)),
+    };
+    let world = World::from(v.world);
+    super::check::world(&world).map_err(DecodeError)?;
+    let initial = State::from(v.initial);
+    super::check::state(&initial, &world).map_err(DecodeError)?;
+    Ok(Genesis {
+        title: v.title,
+        summary: v.summary,
+        sources: v.sources,
+        start: Day(v.start),
+        end: v.end.map(Day),
+        snapshot_every: v.snapshot_every,
+        rules: v.rules,
+        world,
+        initial,
+    })
 }
 
-/// Decodes records of a given schema into the current one.
-pub fn decode_records(schema: u16, bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
-    match schema {
+/// Encodes records (schema 3 layout for the commands section).
+pub fn encode_records(records: &[Record], out: &mut Vec<u8>) {
+    let v: Vec<RecordV2> = records
+        .iter()
+        .map(|r| RecordV2 {
+            id: r.id,
+            source: r.source,
+            summary: r.summary,
+            note: r.note,
+            event: wire::Command::from(&r.event),
+        })
+        .collect();
+    codec::encode_into(&v, out);
+}
+
+/// Decodes the records of a frame of any schema. Ids in the commands are checked against the
+/// cast, and references against the sequence each command had (`first`, the core sequence of
+/// the frame's first event).
+pub fn decode_records(
+    schema: u16,
+    bytes: &[u8],
+    world: &World,
+    first: u32,
+) -> Result<Vec<Record>, DecodeError> {
+    let raw: Vec<RecordV2> = match schema {
         1 => {
             let old: Vec<RecordV1> = codec::decode(bytes)?;
-            Ok(old.into_iter().map(Record::from).collect())
+            old.into_iter()
+                .map(|r| RecordV2 {
+                    id: r.id,
+                    source: r.source,
+                    summary: None,
+                    note: None,
+                    event: r.event,
+                })
+                .collect()
         }
-        2 => codec::decode(bytes),
-        n => Err(unknown_schema("event record", n, RECORD_SCHEMA)),
+        2 | 3 => codec::decode(bytes)?,
+        n => return Err(unknown_schema("event record", n, RECORD_SCHEMA)),
+    };
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, r) in raw.into_iter().enumerate() {
+        let seq = first + i as u32;
+        let event =
+            Event::try_from(r.event).map_err(|e| DecodeError(format!("event {}: {e}", seq + 1)))?;
+        super::check::event(&super::check::Bounds::of(world, seq), &event)
+            .map_err(|e| DecodeError(format!("event {}: {e}", seq + 1)))?;
+        out.push(Record {
+            id: r.id,
+            source: r.source,
+            summary: r.summary,
+            note: r.note,
+            event,
+        });
     }
+    Ok(out)
 }
 
 pub fn split_schema(payload: &[u8]) -> Result<(u16, &[u8]), DecodeError> {

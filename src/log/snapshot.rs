@@ -1,21 +1,24 @@
 //! Snapshots: the state after every K events, stored beside the log in `<log>.snapshots/`, one
 //! file per snapshot named by the events it covers (`000000001000.snap`).
 //!
-//! A snapshot is a cache. It is used only when its build tag matches this build, its checksum
-//! matches its bytes, and the log prefix fingerprint it records matches the log it is used with
-//! at the byte it claims to cover; otherwise it is ignored (with a note) and the state is
-//! rebuilt by replay. Deleting the folder is always safe.
+//! A snapshot is a cache. It is used only when its header's checksum holds, its build tag
+//! matches this build, its body's checksum matches its bytes, the clock it declares is the
+//! clock of the state it holds, and the log prefix fingerprint it records matches the log it
+//! is used with at the byte it claims to cover; otherwise it is ignored (with a note) and the
+//! state is rebuilt from the log. Deleting the folder is always safe. The state is stored as
+//! the log's frozen wire types.
 
 use super::format::{self, SnapshotHeader};
-use super::{EventsFrame, Log, LogError, build_tag, io};
+use super::reader::Upto;
+use super::{Log, LogError, build_tag, io, wire};
 use crate::codec;
-use crate::core::{Engine, Event, State};
+use crate::core::{Day, State};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Bumped whenever the layout of `State` changes, so older snapshots are ignored.
-pub const STATE_LAYOUT: u32 = 3;
+/// Bumped whenever what a snapshot holds changes, so older snapshots are ignored.
+pub const STATE_LAYOUT: u32 = 4;
 
 /// The folder holding a log's snapshots.
 pub fn dir(log: &Path) -> PathBuf {
@@ -44,36 +47,47 @@ pub fn list(log: &Path) -> Vec<(PathBuf, SnapshotHeader)> {
     out
 }
 
-/// Writes a snapshot of `state` after `count` events, the log ending at `offset` with prefix
-/// fingerprint `fingerprint`. Written to a temporary name then renamed, so a reader never sees
-/// half a snapshot.
-pub fn write(
-    log: &Path,
-    count: u64,
-    offset: u64,
-    fingerprint: [u8; 32],
-    state: &State,
-) -> Result<PathBuf, LogError> {
+/// A state taken after `count` events, the log ending at `offset` with prefix fingerprint
+/// `fingerprint`, its last event dated `last_date`.
+#[derive(Clone, Debug)]
+pub struct Taken {
+    pub count: u64,
+    pub offset: u64,
+    pub fingerprint: [u8; 32],
+    pub last_date: Day,
+    pub state: State,
+}
+
+/// Writes a snapshot. Written to a temporary name then renamed, so a reader never sees half a
+/// snapshot; a failure leaves no temporary file behind.
+pub fn write(log: &Path, t: &Taken) -> Result<PathBuf, LogError> {
     let d = dir(log);
     std::fs::create_dir_all(&d).map_err(io(&d, "cannot create the snapshot folder"))?;
-    let body = codec::encode(state);
+    let body = codec::encode(&wire::State::from(&t.state));
     let header = SnapshotHeader {
-        count,
-        offset,
-        fingerprint,
+        count: t.count,
+        offset: t.offset,
+        fingerprint: t.fingerprint,
         build: build_tag(),
         state_crc: format::crc(&body),
         state_len: body.len() as u64,
-        clock: state.clock.0,
+        clock: t.state.clock.0,
+        last_date: t.last_date.0,
     };
     let mut bytes = Vec::with_capacity(format::SNAPSHOT_HEADER_LEN + body.len());
     header.write(&mut bytes);
     bytes.extend_from_slice(&body);
-    let path = d.join(file_name(count));
-    let tmp = d.join(format!("{}.partial", file_name(count)));
-    std::fs::write(&tmp, &bytes).map_err(io(&tmp, "cannot write a snapshot"))?;
-    std::fs::rename(&tmp, &path).map_err(io(&path, "cannot rename a snapshot into place"))?;
-    Ok(path)
+    let path = d.join(file_name(t.count));
+    let tmp = d.join(format!("{}.partial", file_name(t.count)));
+    let written = std::fs::write(&tmp, &bytes)
+        .map_err(io(&tmp, "cannot write a snapshot"))
+        .and_then(|()| {
+            std::fs::rename(&tmp, &path).map_err(io(&path, "cannot rename a snapshot into place"))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map(|()| path)
 }
 
 /// Why a snapshot on disk was not used.
@@ -88,20 +102,36 @@ fn load(log: &Log, path: &Path, h: &SnapshotHeader) -> Result<State, String> {
     if h.build != build_tag() {
         return Err("written by another build of demarche".into());
     }
+    if h.count > log.count {
+        return Err(format!(
+            "covers {} events but the log holds {}: the log is shorter than when the snapshot was taken",
+            h.count, log.count
+        ));
+    }
+    let frame = log.frame_ending_at(h.count);
     if log.fingerprint_at(h.offset) != Some(h.fingerprint)
-        || log.frame_ending_at(h.count).map(|i| log.frames[i].end) != Some(h.offset)
+        || frame.map(|i| log.frames[i].end) != Some(h.offset)
     {
         return Err(format!(
             "built from a different log (or an earlier version of this one) at byte {}",
             h.offset
         ));
     }
+    if frame.map(|i| log.frames[i].header.last_date) != Some(h.last_date) {
+        return Err("its last event's date does not match the log".into());
+    }
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let body = &bytes[format::SNAPSHOT_HEADER_LEN.min(bytes.len())..];
     if body.len() as u64 != h.state_len || format::crc(body) != h.state_crc {
         return Err("damaged (checksum mismatch)".into());
     }
-    codec::decode(body).map_err(|e| format!("does not decode: {e}"))
+    let w: wire::State = codec::decode(body).map_err(|e| format!("does not decode: {e}"))?;
+    let state = State::from(w);
+    super::check::state(&state, &log.genesis.world)?;
+    if state.clock.0 != h.clock || state.events != h.count {
+        return Err("its header does not describe the state it holds".into());
+    }
+    Ok(state)
 }
 
 /// The newest valid snapshot whose header satisfies `usable`, and the snapshots passed over
@@ -112,90 +142,21 @@ pub fn best(
 ) -> (Option<(u64, State)>, Vec<Ignored>) {
     let mut ignored = Vec::new();
     for (path, h) in log.snapshots.iter().rev() {
-        let path = path.clone();
         if !usable(h) {
             continue;
         }
-        if h.count > log.count {
-            ignored.push(Ignored {
-                path,
-                why: format!("covers {} events but the log holds {}", h.count, log.count),
-            });
-            continue;
-        }
-        match load(log, &path, h) {
+        match load(log, path, h) {
             Ok(state) => return (Some((h.count, state)), ignored),
-            Err(why) => ignored.push(Ignored { path, why }),
+            Err(why) => ignored.push(Ignored {
+                path: path.clone(),
+                why,
+            }),
         }
     }
     (None, ignored)
 }
 
-/// The state after the first `count` events of `log`: from the newest valid snapshot at or
-/// before `count`, then replay. Returns the state and the snapshot used, if any.
-pub fn state_at_count(log: &Log, count: u64) -> Result<(State, Option<u64>), LogError> {
-    let (snap, _) = best(log, |h| h.count <= count);
-    match snap {
-        Some((c, s)) => Ok((replay(log, c, s, count)?, Some(c))),
-        None => Ok((replay(log, 0, log.genesis.initial.clone(), count)?, None)),
-    }
-}
-
-/// Replays events `done + 1 ..= count` of `log` onto `state`, the state after the first `done`
-/// events. Decodes only the frames it needs; every event must be accepted.
-pub fn replay(log: &Log, mut done: u64, state: State, count: u64) -> Result<State, LogError> {
-    let world = &log.genesis.world;
-    let mut engine = Engine::new(world, state);
-    for (i, f) in log.frames.iter().enumerate() {
-        let first = f.header.first_seq - 1;
-        let last = first + u64::from(f.header.count);
-        if last <= done {
-            continue;
-        }
-        if first >= count {
-            break;
-        }
-        for (k, r) in log.records(i)?.into_iter().enumerate() {
-            let seq = first + k as u64;
-            if seq < done {
-                continue;
-            }
-            if seq >= count {
-                break;
-            }
-            step(&mut engine, log, f, seq, &r.event)?;
-            done = seq + 1;
-        }
-    }
-    Ok(engine.state)
-}
-
-/// Steps the event at core sequence `seq` of `log` (in frame `f`). A rejection means this build's
-/// rules no longer accept what was appended: reported as damage at that frame.
-fn step(
-    engine: &mut Engine<'_>,
-    log: &Log,
-    f: &EventsFrame,
-    seq: u64,
-    event: &Event,
-) -> Result<(), LogError> {
-    engine
-        .step(event, &mut ())
-        .map(drop)
-        .map_err(|reason| LogError::Damaged {
-            path: log.path.clone(),
-            offset: f.offset,
-            last_good: seq,
-            why: format!(
-                "event {} is rejected by this build's rules: E{:03} {}",
-                seq + 1,
-                reason.code(),
-                reason.describe(&log.genesis.world)
-            ),
-        })
-}
-
-/// Replays the whole log and writes a snapshot at every frame end that falls on a multiple of
+/// Folds the whole log and writes a snapshot at every frame end that falls on a multiple of
 /// the log's snapshot interval; removes snapshots that are not valid for this log. Returns the
 /// number written.
 pub fn rebuild(log_path: &Path) -> Result<usize, LogError> {
@@ -212,19 +173,24 @@ pub fn rebuild(log_path: &Path) -> Result<usize, LogError> {
     if every == 0 {
         return Ok(0);
     }
-    let mut engine = Engine::new(&log.genesis.world, log.genesis.initial.clone());
+    let mut state = log.genesis.initial.clone();
     let mut fingerprint = super::Fingerprint::new(&format::header());
     fingerprint.add(log.genesis_frame.0, log.genesis_frame.1);
     let mut written = 0;
-    for (i, f) in log.frames.iter().enumerate() {
-        let first = f.header.first_seq - 1;
-        for (k, r) in log.records(i)?.into_iter().enumerate() {
-            step(&mut engine, &log, f, first + k as u64, &r.event)?;
-        }
+    let mut done = 0;
+    for f in &log.frames {
+        state = log.fold(state, done, Upto::Count(f.through()), &mut ())?;
+        done = f.through();
         fingerprint.add(f.len, f.crc);
-        let count = first + u64::from(f.header.count);
-        if count % every == 0 {
-            write(log_path, count, f.end, fingerprint.value(), &engine.state)?;
+        if done % every == 0 {
+            let taken = Taken {
+                count: done,
+                offset: f.end,
+                fingerprint: fingerprint.value(),
+                last_date: Day(f.header.last_date),
+                state: state.clone(),
+            };
+            write(log_path, &taken)?;
             written += 1;
         }
     }
@@ -236,11 +202,7 @@ pub fn check_all(log: &Log) -> Vec<Ignored> {
     log.snapshots
         .iter()
         .filter_map(|(path, h)| {
-            let why = if h.count > log.count {
-                format!("covers {} events but the log holds {}", h.count, log.count)
-            } else {
-                load(log, path, h).err()?
-            };
+            let why = load(log, path, h).err()?;
             Some(Ignored {
                 path: path.clone(),
                 why,

@@ -8,8 +8,9 @@
 //! frame is an error.
 
 use super::format::{self, FrameKind, Next};
+use super::reader::decode_events;
 use super::schema::{self, Genesis};
-use super::{LogError, decode_events, io, open_events};
+use super::{LogError, io};
 use crate::core::Event;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ pub struct LogEvent {
     pub seq: u64,
     pub id: String,
     pub source: String,
+    pub summary: Option<String>,
+    pub note: Option<String>,
     pub event: Event,
 }
 
@@ -156,21 +159,21 @@ impl Follow {
     }
 
     fn decode(&mut self, payload: &[u8]) -> Result<Vec<LogEvent>, String> {
-        let (h, new, records) = open_events(payload, self.next_seq)?;
-        self.strings.extend(new);
-        let records = decode_events(&h, records, self.strings.len())?;
-        let mut out = Vec::new();
-        for (k, r) in records.into_iter().enumerate() {
-            let seq = h.first_seq + k as u64;
-            if seq >= self.from {
-                out.push(LogEvent {
-                    seq,
-                    id: self.strings[r.id as usize].clone(),
-                    source: self.strings[r.source as usize].clone(),
-                    event: r.event,
-                });
-            }
-        }
+        let world = &self.genesis.as_ref().expect("read before events").world;
+        let (h, events) = decode_events(payload, self.next_seq, world, &mut self.strings)?;
+        let out = events
+            .into_iter()
+            .enumerate()
+            .map(|(k, (event, meta))| LogEvent {
+                seq: h.first_seq + k as u64,
+                id: meta.id,
+                source: meta.source,
+                summary: meta.summary,
+                note: meta.note,
+                event,
+            })
+            .filter(|e| e.seq >= self.from)
+            .collect();
         self.next_seq = h.first_seq + u64::from(h.count);
         Ok(out)
     }

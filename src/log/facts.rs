@@ -1,0 +1,660 @@
+//! The bytes of facts in a log: one tag byte, then fixed-width little-endian fields, the same
+//! size for every fact of a tag. A fold reads them with plain loads, no varints, no field
+//! names, no allocation but for the two facts that carry announced measures forward (a
+//! deferred measure, a held proposal), whose measures are stored as bincode of the log's frozen
+//! wire types.
+//!
+//! This layout is frozen: docs/log-format.md lists every tag with its fields. A new fact is a
+//! new tag; a changed fact is a new tag too, and the old one stays readable.
+//!
+//! Decoding checks every id against the log's cast and every sequence against the events
+//! before it, so a crafted log with valid checksums cannot make a later fold index out of
+//! bounds: a bad id is an error naming the fact.
+
+use super::wire;
+use crate::codec;
+use crate::core::event::{Cancellation, CapScope, Staff};
+use crate::core::fact::Fact;
+use crate::core::state::{Effect, Lifecycle, Planned};
+use crate::core::{ActorId, Day, MissionId, PersonId, Seq};
+
+pub use super::check::Bounds;
+
+/// Appends the bytes of `fact`.
+pub fn put(fact: &Fact, out: &mut Vec<u8>) {
+    let mut w = W(out);
+    match fact {
+        Fact::Due { day, cause, index } => {
+            w.tag(0);
+            w.day(*day);
+            w.seq(*cause);
+            w.u32(*index);
+        }
+        Fact::Scheduled {
+            day,
+            index,
+            actor,
+            effect,
+        } => {
+            w.tag(1);
+            w.day(*day);
+            w.u32(*index);
+            w.u32(actor.0);
+            match effect {
+                Effect::Lapse { mission } => {
+                    w.u8(0);
+                    w.u32(mission.0);
+                }
+                Effect::Compliance { scope } => {
+                    w.u8(1);
+                    w.scope(scope);
+                }
+                Effect::Measure(planned) => {
+                    w.u8(2);
+                    w.staff(&planned.reserved);
+                    w.blob(&codec::encode(&wire::Action::from(&planned.action)));
+                }
+            }
+        }
+        Fact::Unscheduled { day, cause, index } => {
+            w.tag(2);
+            w.day(*day);
+            w.seq(*cause);
+            w.u32(*index);
+        }
+        Fact::Requested { mission, count } => {
+            w.tag(3);
+            w.u32(mission.0);
+            w.u32(*count);
+        }
+        Fact::Denied { mission, count } => {
+            w.tag(4);
+            w.u32(mission.0);
+            w.u32(*count);
+        }
+        Fact::Granted {
+            mission,
+            staff,
+            filled,
+        } => {
+            w.tag(5);
+            w.u32(mission.0);
+            w.staff(staff);
+            w.u32(*filled);
+        }
+        Fact::MemberGranted {
+            mission,
+            person,
+            filled,
+        } => {
+            w.tag(6);
+            w.u32(mission.0);
+            w.u32(person.0);
+            w.u8(u8::from(*filled));
+        }
+        Fact::ToLeave {
+            mission,
+            staff,
+            deadline,
+        } => {
+            w.tag(7);
+            w.u32(mission.0);
+            w.staff(staff);
+            w.day(*deadline);
+        }
+        Fact::MemberToLeave {
+            mission,
+            person,
+            deadline,
+        } => {
+            w.tag(8);
+            w.u32(mission.0);
+            w.u32(person.0);
+            w.day(*deadline);
+        }
+        Fact::Recalled { mission, staff } => {
+            w.tag(9);
+            w.u32(mission.0);
+            w.staff(staff);
+        }
+        Fact::MemberRecalled { mission, person } => {
+            w.tag(10);
+            w.u32(mission.0);
+            w.u32(person.0);
+        }
+        Fact::Departed {
+            mission,
+            deadline,
+            batch,
+            staff,
+        } => {
+            w.tag(11);
+            w.u32(mission.0);
+            w.day(*deadline);
+            w.seq(*batch);
+            w.staff(staff);
+        }
+        Fact::MemberDeparted { mission, person } => {
+            w.tag(12);
+            w.u32(mission.0);
+            w.u32(person.0);
+        }
+        Fact::Lapsed {
+            mission,
+            deadline,
+            batch,
+            count,
+        } => {
+            w.tag(13);
+            w.u32(mission.0);
+            w.day(*deadline);
+            w.seq(*batch);
+            w.u32(*count);
+        }
+        Fact::PostsAbolished { mission, count } => {
+            w.tag(14);
+            w.u32(mission.0);
+            w.u32(*count);
+        }
+        Fact::Shed { mission, staff } => {
+            w.tag(15);
+            w.u32(mission.0);
+            w.staff(staff);
+        }
+        Fact::MemberShed { mission, person } => {
+            w.tag(16);
+            w.u32(mission.0);
+            w.u32(person.0);
+        }
+        Fact::ReservedShed {
+            mission,
+            day,
+            cause,
+            index,
+            staff,
+        } => {
+            w.tag(17);
+            w.u32(mission.0);
+            w.day(*day);
+            w.seq(*cause);
+            w.u32(*index);
+            w.staff(staff);
+        }
+        Fact::ReservedMemberShed {
+            mission,
+            day,
+            cause,
+            index,
+            person,
+        } => {
+            w.tag(18);
+            w.u32(mission.0);
+            w.day(*day);
+            w.seq(*cause);
+            w.u32(*index);
+            w.u32(person.0);
+        }
+        Fact::StaffReported {
+            mission,
+            in_post,
+            vacant,
+        } => {
+            w.tag(19);
+            w.u32(mission.0);
+            w.staff(in_post);
+            w.u32(*vacant);
+        }
+        Fact::CapSet {
+            scope,
+            limit,
+            comply_by,
+            set_by,
+        } => {
+            w.tag(20);
+            w.scope(scope);
+            w.u32(*limit);
+            w.opt_day(*comply_by);
+            w.u32(set_by.0);
+        }
+        Fact::CapLifted { scope } => {
+            w.tag(21);
+            w.scope(scope);
+        }
+        Fact::CapComplied { scope } => {
+            w.tag(22);
+            w.scope(scope);
+        }
+        Fact::Opened { mission, from } => {
+            w.tag(23);
+            w.u32(mission.0);
+            w.u8(lifecycle_byte(*from));
+        }
+        Fact::Ended {
+            mission,
+            from,
+            to,
+            depart_by,
+            in_post,
+            leaving,
+        } => {
+            w.tag(24);
+            w.u32(mission.0);
+            w.u8(lifecycle_byte(*from));
+            w.u8(lifecycle_byte(*to));
+            w.opt_day(*depart_by);
+            w.u32(*in_post);
+            w.u32(*leaving);
+        }
+        Fact::ConsentWithdrawn { mission } => {
+            w.tag(25);
+            w.u32(mission.0);
+        }
+        Fact::ConsentGranted { mission } => {
+            w.tag(26);
+            w.u32(mission.0);
+        }
+        Fact::PremisesSeized { mission } => {
+            w.tag(27);
+            w.u32(mission.0);
+        }
+        Fact::RelationsBroken { pair } => {
+            w.tag(28);
+            w.pair(*pair);
+        }
+        Fact::RelationsRestored { pair } => {
+            w.tag(29);
+            w.pair(*pair);
+        }
+        Fact::ContactsFrozen { pair } => {
+            w.tag(30);
+            w.pair(*pair);
+        }
+        Fact::ChannelDesignated { pair, via } => {
+            w.tag(31);
+            w.pair(*pair);
+            w.u32(via.0);
+        }
+        Fact::ProposalHeld { actor, measures } => {
+            w.tag(32);
+            w.u32(actor.0);
+            let wired: Vec<wire::Measure> = measures.iter().map(wire::Measure::from).collect();
+            w.blob(&codec::encode(&wired));
+        }
+        Fact::ProposalDropped { seq } => {
+            w.tag(33);
+            w.seq(*seq);
+        }
+        Fact::Cancelled { of, measures, how } => {
+            w.tag(34);
+            w.seq(*of);
+            w.u32(*measures);
+            w.u8(match how {
+                Cancellation::Withdrawn => 0,
+                Cancellation::Overruled => 1,
+            });
+        }
+        Fact::Superseded { mission, measures } => {
+            w.tag(35);
+            w.u32(mission.0);
+            w.u32(*measures);
+        }
+        Fact::Recorded => w.tag(36),
+    }
+}
+
+/// Reads one fact from the front of `bytes`; returns it and the bytes it used.
+pub fn get(bytes: &[u8], b: &Bounds) -> Result<(Fact, usize), String> {
+    let mut r = R { bytes, at: 0, b };
+    let tag = r.u8()?;
+    let fact = match tag {
+        0 => Fact::Due {
+            day: r.day()?,
+            cause: r.seq()?,
+            index: r.u32()?,
+        },
+        1 => {
+            let (day, index, actor) = (r.day()?, r.u32()?, r.actor()?);
+            let effect = match r.u8()? {
+                0 => Effect::Lapse {
+                    mission: r.mission()?,
+                },
+                1 => Effect::Compliance { scope: r.scope()? },
+                2 => {
+                    let reserved = r.staff()?;
+                    let w: wire::Action = codec::decode(r.blob()?)
+                        .map_err(|e| format!("a deferred measure does not decode: {e}"))?;
+                    let action: crate::core::Action = w.into();
+                    super::check::action(b, &action)?;
+                    Effect::Measure(Box::new(Planned { action, reserved }))
+                }
+                n => return Err(format!("unknown scheduled effect {n}")),
+            };
+            Fact::Scheduled {
+                day,
+                index,
+                actor,
+                effect,
+            }
+        }
+        2 => Fact::Unscheduled {
+            day: r.day()?,
+            cause: r.seq()?,
+            index: r.u32()?,
+        },
+        3 => Fact::Requested {
+            mission: r.mission()?,
+            count: r.u32()?,
+        },
+        4 => Fact::Denied {
+            mission: r.mission()?,
+            count: r.u32()?,
+        },
+        5 => Fact::Granted {
+            mission: r.mission()?,
+            staff: r.staff()?,
+            filled: r.u32()?,
+        },
+        6 => Fact::MemberGranted {
+            mission: r.mission()?,
+            person: r.person()?,
+            filled: r.flag()?,
+        },
+        7 => Fact::ToLeave {
+            mission: r.mission()?,
+            staff: r.staff()?,
+            deadline: r.day()?,
+        },
+        8 => Fact::MemberToLeave {
+            mission: r.mission()?,
+            person: r.person()?,
+            deadline: r.day()?,
+        },
+        9 => Fact::Recalled {
+            mission: r.mission()?,
+            staff: r.staff()?,
+        },
+        10 => Fact::MemberRecalled {
+            mission: r.mission()?,
+            person: r.person()?,
+        },
+        11 => Fact::Departed {
+            mission: r.mission()?,
+            deadline: r.day()?,
+            batch: r.seq()?,
+            staff: r.staff()?,
+        },
+        12 => Fact::MemberDeparted {
+            mission: r.mission()?,
+            person: r.person()?,
+        },
+        13 => Fact::Lapsed {
+            mission: r.mission()?,
+            deadline: r.day()?,
+            batch: r.seq()?,
+            count: r.u32()?,
+        },
+        14 => Fact::PostsAbolished {
+            mission: r.mission()?,
+            count: r.u32()?,
+        },
+        15 => Fact::Shed {
+            mission: r.mission()?,
+            staff: r.staff()?,
+        },
+        16 => Fact::MemberShed {
+            mission: r.mission()?,
+            person: r.person()?,
+        },
+        17 => Fact::ReservedShed {
+            mission: r.mission()?,
+            day: r.day()?,
+            cause: r.seq()?,
+            index: r.u32()?,
+            staff: r.staff()?,
+        },
+        18 => Fact::ReservedMemberShed {
+            mission: r.mission()?,
+            day: r.day()?,
+            cause: r.seq()?,
+            index: r.u32()?,
+            person: r.person()?,
+        },
+        19 => Fact::StaffReported {
+            mission: r.mission()?,
+            in_post: r.staff()?,
+            vacant: r.u32()?,
+        },
+        20 => Fact::CapSet {
+            scope: r.scope()?,
+            limit: r.u32()?,
+            comply_by: r.opt_day()?,
+            set_by: r.actor()?,
+        },
+        21 => Fact::CapLifted { scope: r.scope()? },
+        22 => Fact::CapComplied { scope: r.scope()? },
+        23 => Fact::Opened {
+            mission: r.mission()?,
+            from: r.lifecycle()?,
+        },
+        24 => Fact::Ended {
+            mission: r.mission()?,
+            from: r.lifecycle()?,
+            to: r.lifecycle()?,
+            depart_by: r.opt_day()?,
+            in_post: r.u32()?,
+            leaving: r.u32()?,
+        },
+        25 => Fact::ConsentWithdrawn {
+            mission: r.mission()?,
+        },
+        26 => Fact::ConsentGranted {
+            mission: r.mission()?,
+        },
+        27 => Fact::PremisesSeized {
+            mission: r.mission()?,
+        },
+        28 => Fact::RelationsBroken { pair: r.pair()? },
+        29 => Fact::RelationsRestored { pair: r.pair()? },
+        30 => Fact::ContactsFrozen { pair: r.pair()? },
+        31 => Fact::ChannelDesignated {
+            pair: r.pair()?,
+            via: r.mission()?,
+        },
+        32 => {
+            let actor = r.actor()?;
+            let wired: Vec<wire::Measure> = codec::decode(r.blob()?)
+                .map_err(|e| format!("a held proposal does not decode: {e}"))?;
+            let mut measures = Vec::with_capacity(wired.len());
+            for m in wired {
+                let m: crate::core::Measure = m.into();
+                super::check::action(b, &m.action)?;
+                measures.push(m);
+            }
+            Fact::ProposalHeld {
+                actor,
+                measures: measures.into_boxed_slice(),
+            }
+        }
+        33 => Fact::ProposalDropped { seq: r.seq()? },
+        34 => Fact::Cancelled {
+            of: r.seq()?,
+            measures: r.u32()?,
+            how: match r.u8()? {
+                0 => Cancellation::Withdrawn,
+                1 => Cancellation::Overruled,
+                n => return Err(format!("unknown cancellation {n}")),
+            },
+        },
+        35 => Fact::Superseded {
+            mission: r.mission()?,
+            measures: r.u32()?,
+        },
+        36 => Fact::Recorded,
+        n => return Err(format!("unknown fact tag {n}")),
+    };
+    Ok((fact, r.at))
+}
+
+fn lifecycle_byte(l: Lifecycle) -> u8 {
+    match l {
+        Lifecycle::NotOpen => 0,
+        Lifecycle::Operating => 1,
+        Lifecycle::Suspended => 2,
+        Lifecycle::Closed => 3,
+    }
+}
+
+struct W<'a>(&'a mut Vec<u8>);
+
+impl W<'_> {
+    fn tag(&mut self, t: u8) {
+        self.0.push(t);
+    }
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn day(&mut self, d: Day) {
+        self.0.extend_from_slice(&d.0.to_le_bytes());
+    }
+    fn seq(&mut self, s: Seq) {
+        self.u32(s.0);
+    }
+    fn opt_day(&mut self, d: Option<Day>) {
+        self.u8(u8::from(d.is_some()));
+        self.day(d.unwrap_or(Day(0)));
+    }
+    fn staff(&mut self, s: &Staff) {
+        for n in s.0 {
+            self.u32(n);
+        }
+    }
+    fn scope(&mut self, s: &CapScope) {
+        match *s {
+            CapScope::Mission(m) => {
+                self.u8(0);
+                self.u32(m.0);
+                self.u32(0);
+            }
+            CapScope::Posts { sender, host } => {
+                self.u8(1);
+                self.u32(sender.0);
+                self.u32(host.0);
+            }
+        }
+    }
+    fn pair(&mut self, (a, b): (ActorId, ActorId)) {
+        self.u32(a.0);
+        self.u32(b.0);
+    }
+    fn blob(&mut self, bytes: &[u8]) {
+        self.u32(u32::try_from(bytes.len()).expect("a measure fits in 4 GiB"));
+        self.0.extend_from_slice(bytes);
+    }
+}
+
+struct R<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    b: &'a Bounds,
+}
+
+impl<'a> R<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.at + n;
+        if end > self.bytes.len() {
+            return Err("a fact is cut short".into());
+        }
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    fn flag(&mut self) -> Result<bool, String> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            n => Err(format!("a flag reads {n}")),
+        }
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    fn day(&mut self) -> Result<Day, String> {
+        Ok(Day(self.u32()? as i32))
+    }
+    fn opt_day(&mut self) -> Result<Option<Day>, String> {
+        let some = self.flag()?;
+        let d = self.day()?;
+        Ok(some.then_some(d))
+    }
+    fn check(n: u32, bound: u32, what: &str) -> Result<u32, String> {
+        if n < bound {
+            Ok(n)
+        } else {
+            Err(format!("a fact names {what} {n}; the log has {bound}"))
+        }
+    }
+    fn mission(&mut self) -> Result<MissionId, String> {
+        let n = self.u32()?;
+        Ok(MissionId(Self::check(n, self.b.missions, "mission")?))
+    }
+    fn actor(&mut self) -> Result<ActorId, String> {
+        let n = self.u32()?;
+        Ok(ActorId(Self::check(n, self.b.actors, "actor")?))
+    }
+    fn person(&mut self) -> Result<PersonId, String> {
+        let n = self.u32()?;
+        Ok(PersonId(Self::check(n, self.b.persons, "person")?))
+    }
+    fn seq(&mut self) -> Result<Seq, String> {
+        let n = self.u32()?;
+        if n > self.b.seq {
+            return Err(format!(
+                "a fact names event {} after the one it belongs to ({})",
+                n + 1,
+                self.b.seq + 1
+            ));
+        }
+        Ok(Seq(n))
+    }
+    fn staff(&mut self) -> Result<Staff, String> {
+        Ok(Staff([self.u32()?, self.u32()?, self.u32()?, self.u32()?]))
+    }
+    fn lifecycle(&mut self) -> Result<Lifecycle, String> {
+        Ok(match self.u8()? {
+            0 => Lifecycle::NotOpen,
+            1 => Lifecycle::Operating,
+            2 => Lifecycle::Suspended,
+            3 => Lifecycle::Closed,
+            n => return Err(format!("unknown lifecycle {n}")),
+        })
+    }
+    fn scope(&mut self) -> Result<CapScope, String> {
+        match self.u8()? {
+            0 => {
+                let m = self.mission()?;
+                self.u32()?;
+                Ok(CapScope::Mission(m))
+            }
+            1 => Ok(CapScope::Posts {
+                sender: self.actor()?,
+                host: self.actor()?,
+            }),
+            n => Err(format!("unknown cap scope {n}")),
+        }
+    }
+    fn pair(&mut self) -> Result<(ActorId, ActorId), String> {
+        Ok((self.actor()?, self.actor()?))
+    }
+    fn blob(&mut self) -> Result<&'a [u8], String> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+}

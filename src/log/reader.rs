@@ -1,0 +1,1112 @@
+//! Reading a log, frame by frame, without deciding anything.
+//!
+//! [`Log::open`] indexes the frames from their headers alone (a few dozen bytes each, read in
+//! place) and reads the body of the last one, to tell a torn tail from damage. A frame's body
+//! is read when something needs its events, and its checksum is checked then: damage found
+//! there stops the reader at that frame, naming its byte offset and the last good sequence.
+//!
+//! [`Log::fold`] is the trusted replay: it applies the stored facts of the frames it needs,
+//! starting from a snapshot or the genesis, and checks no rule. Memory grows with the frame
+//! being read, not with the log.
+//!
+//! Logs written before facts were stored (record schemas 1 and 2) hold commands only. They are
+//! decided once when opened, with this build's rules, and their frames held in memory in the
+//! current layout; `demarche log upgrade` writes them out as a log of facts.
+
+use super::check::Bounds;
+use super::format::{self, EventsHeader, FrameKind, SnapshotHeader};
+use super::schema::{self, Genesis, Record};
+use super::{Fingerprint, LogEnd, LogError, facts, io, snapshot};
+use crate::codec;
+use crate::core::{Change, Day, Engine, Event, Fact, Observe, Seq, State};
+use crate::run::{Entry, Origin, Run};
+use crate::scenario::{EventMeta, Scenario};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Where a read of a log stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upto {
+    /// Every event; the clock then moves to the scenario's end if it is later.
+    End,
+    /// The first this many events.
+    Count(u64),
+    /// Every event dated on or before this day, then the clock moved to it (effects due by
+    /// then applied).
+    Date(Day),
+}
+
+/// An events frame found in a log.
+#[derive(Clone, Debug)]
+pub struct EventsFrame {
+    pub offset: u64,
+    pub end: u64,
+    pub header: EventsHeader,
+    /// The frame's stored length and body checksum (what the prefix fingerprint chains).
+    pub len: u32,
+    pub crc: u32,
+}
+
+impl EventsFrame {
+    /// The core sequence of the frame's first event.
+    pub fn first(&self) -> u64 {
+        self.header.first_seq - 1
+    }
+
+    /// The number of events up to and including this frame's last.
+    pub fn through(&self) -> u64 {
+        self.first() + u64::from(self.header.count)
+    }
+}
+
+/// A log opened for reading: its genesis and frame index. Bodies are read on demand.
+pub struct Log {
+    pub path: PathBuf,
+    file: File,
+    pub genesis: Genesis,
+    pub frames: Vec<EventsFrame>,
+    /// Events in whole, readable frames.
+    pub count: u64,
+    /// The byte after the last whole frame.
+    pub end: u64,
+    pub ending: LogEnd,
+    /// The genesis frame's stored length and body checksum, first in the prefix fingerprint.
+    pub genesis_frame: (u32, u32),
+    /// The snapshot files beside the log when it was opened, oldest first (not yet checked).
+    pub snapshots: Vec<(PathBuf, SnapshotHeader)>,
+    /// Prefix fingerprints at the ends of frames that snapshots claim to cover.
+    fingerprints: HashMap<u64, [u8; 32]>,
+    fingerprint: Fingerprint,
+    /// For logs of record schemas 1 and 2: every frame's payload in the current layout,
+    /// decided once on open.
+    upcast: Option<Vec<Vec<u8>>>,
+    /// The record schema of the log's frames as written (3 for a log of facts).
+    pub schema: u16,
+    /// Frame bodies read from the file so far (tests check that reads stop at the answer).
+    reads: AtomicU64,
+}
+
+/// What the frame at an offset turned out to be.
+enum At {
+    Frame { len: u32, crc: u32, end: u64 },
+    End,
+    Torn(String),
+    Damaged(String),
+}
+
+fn read_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> Result<(), LogError> {
+    file.read_exact_at(buf, offset)
+        .map_err(io(path, "cannot read the log"))
+}
+
+/// Checks the frame header at `at` (the file being `file_len` bytes long) without reading the
+/// body: the same classification as [`format::next_frame`], with the body's checksum left for
+/// when the body is read.
+fn frame_header(file: &File, path: &Path, at: u64, file_len: u64) -> Result<At, LogError> {
+    let rest = file_len - at;
+    if rest == 0 {
+        return Ok(At::End);
+    }
+    if rest < format::FRAME_HEADER_LEN as u64 {
+        return Ok(At::Torn(format!(
+            "the file ends {rest} bytes into a frame header"
+        )));
+    }
+    let mut head = [0u8; format::FRAME_HEADER_LEN];
+    read_at(file, path, &mut head, at)?;
+    let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
+    let (len, len_crc, body_crc) = (word(0), word(4), word(8));
+    if format::crc(&head[..4]) != len_crc {
+        if zeros(file, path, at, file_len)? {
+            return Ok(At::Torn(format!(
+                "{rest} zero bytes where a frame should be"
+            )));
+        }
+        return Ok(At::Damaged(
+            "a frame length is damaged (its checksum does not match)".into(),
+        ));
+    }
+    if len == 0 || len > format::MAX_BODY {
+        return Ok(At::Damaged(format!(
+            "a frame declares {len} bytes, outside 1..={}",
+            format::MAX_BODY
+        )));
+    }
+    let end = at + format::FRAME_HEADER_LEN as u64 + u64::from(len);
+    if end > file_len {
+        return Ok(At::Torn(format!(
+            "a frame of {len} bytes is cut after {} bytes",
+            rest - format::FRAME_HEADER_LEN as u64
+        )));
+    }
+    Ok(At::Frame {
+        len,
+        crc: body_crc,
+        end,
+    })
+}
+
+/// True when every byte from `at` to the end of the file is zero.
+fn zeros(file: &File, path: &Path, mut at: u64, file_len: u64) -> Result<bool, LogError> {
+    let mut buf = vec![0u8; 1 << 16];
+    while at < file_len {
+        let n = ((file_len - at) as usize).min(buf.len());
+        read_at(file, path, &mut buf[..n], at)?;
+        if buf[..n].iter().any(|&b| b != 0) {
+            return Ok(false);
+        }
+        at += n as u64;
+    }
+    Ok(true)
+}
+
+impl Log {
+    /// Opens a log without locking it: checks the header and the genesis frame, indexes the
+    /// frames from their headers, and reads the last frame's body to tell a torn tail from
+    /// damage.
+    pub fn open(path: &Path) -> Result<Log, LogError> {
+        let not_a_log = |why: String| LogError::NotALog {
+            path: path.to_path_buf(),
+            why,
+        };
+        let file = File::open(path).map_err(io(path, "cannot read the log"))?;
+        let meta = file.metadata().map_err(io(path, "cannot read the log"))?;
+        if !meta.is_file() {
+            return Err(not_a_log("not a regular file".into()));
+        }
+        let file_len = meta.len();
+        let mut header = [0u8; format::HEADER_LEN];
+        if file_len < format::HEADER_LEN as u64 {
+            return Err(not_a_log(format!(
+                "the file is {file_len} bytes long, shorter than a log header ({} bytes)",
+                format::HEADER_LEN
+            )));
+        }
+        read_at(&file, path, &mut header, 0)?;
+        format::check_header(&header).map_err(not_a_log)?;
+        let mut fingerprint = Fingerprint::new(&header);
+        let at = format::HEADER_LEN as u64;
+        let (glen, gcrc, gend) = match frame_header(&file, path, at, file_len)? {
+            At::Frame { len, crc, end } => (len, crc, end),
+            At::End => return Err(not_a_log("the log has no genesis frame".into())),
+            At::Torn(why) | At::Damaged(why) => {
+                return Err(not_a_log(format!(
+                    "the genesis frame cannot be read: {why}"
+                )));
+            }
+        };
+        let mut body = vec![0u8; glen as usize];
+        read_at(&file, path, &mut body, at + format::FRAME_HEADER_LEN as u64)?;
+        if format::crc(&body) != gcrc {
+            return Err(not_a_log(
+                "the genesis frame cannot be read: its checksum does not match".into(),
+            ));
+        }
+        if body[0] != FrameKind::Genesis as u8 {
+            return Err(not_a_log("the first frame is not a genesis frame".into()));
+        }
+        let genesis = schema::decode_genesis(&body[1..])
+            .map_err(|e| not_a_log(format!("the genesis frame does not decode: {e}")))?;
+        drop(body);
+        fingerprint.add(glen, gcrc);
+        let snapshots = snapshot::list(path);
+        let wanted: Vec<u64> = snapshots.iter().map(|(_, h)| h.offset).collect();
+        let mut log = Log {
+            path: path.to_path_buf(),
+            file,
+            genesis,
+            frames: Vec::new(),
+            count: 0,
+            end: gend,
+            ending: LogEnd::Clean,
+            genesis_frame: (glen, gcrc),
+            snapshots,
+            fingerprints: HashMap::new(),
+            fingerprint,
+            upcast: None,
+            schema: schema::RECORD_SCHEMA,
+            reads: AtomicU64::new(0),
+        };
+        let mut at = gend;
+        loop {
+            match frame_header(&log.file, path, at, file_len)? {
+                At::End => break,
+                At::Torn(why) => {
+                    log.ending = LogEnd::Torn {
+                        offset: at,
+                        bytes: file_len - at,
+                        why,
+                    };
+                    break;
+                }
+                At::Damaged(why) => {
+                    log.ending = LogEnd::Damaged { offset: at, why };
+                    break;
+                }
+                At::Frame { len, crc, end } => {
+                    let frame = EventsFrame {
+                        offset: at,
+                        end,
+                        header: EventsHeader::parse(&[]).unwrap_or(EMPTY),
+                        len,
+                        crc,
+                    };
+                    // The last frame's body is read now: a checksum that fails there, with
+                    // nothing after it, is a write the writer never finished.
+                    let last = end == file_len;
+                    match log.index_frame(frame, last) {
+                        Ok(()) => {}
+                        Err(Stop::Torn(why)) => {
+                            log.ending = LogEnd::Torn {
+                                offset: at,
+                                bytes: file_len - at,
+                                why,
+                            };
+                            break;
+                        }
+                        Err(Stop::Damaged(why)) => {
+                            log.ending = LogEnd::Damaged { offset: at, why };
+                            break;
+                        }
+                        Err(Stop::Io(e)) => return Err(e),
+                    }
+                    at = end;
+                    log.end = at;
+                    if wanted.contains(&log.end) {
+                        log.fingerprints.insert(log.end, log.fingerprint.value());
+                    }
+                }
+            }
+        }
+        if log.schema < 3 && log.damage().is_none() {
+            log.upcast_legacy()?;
+        }
+        Ok(log)
+    }
+
+    /// Indexes one frame from the first bytes of its body.
+    fn index_frame(&mut self, mut frame: EventsFrame, last: bool) -> Result<(), Stop> {
+        let body_at = frame.offset + format::FRAME_HEADER_LEN as u64;
+        let n = (frame.len as usize).min(1 + format::EVENTS_HEADER_LEN);
+        let mut head = vec![0u8; n];
+        read_at(&self.file, &self.path, &mut head, body_at).map_err(Stop::Io)?;
+        if last {
+            let body = self.body_bytes(&frame).map_err(Stop::Io)?;
+            if format::crc(&body) != frame.crc {
+                return Err(Stop::Torn(
+                    "the last frame's checksum does not match (it was not completely written)"
+                        .into(),
+                ));
+            }
+        }
+        match FrameKind::from_byte(head[0]) {
+            Some(FrameKind::Events) => {}
+            Some(FrameKind::Genesis) => return Err(Stop::Damaged("a second genesis frame".into())),
+            None => return Err(Stop::Damaged(format!("unknown frame kind {}", head[0]))),
+        }
+        let header = EventsHeader::parse(&head[1..]).map_err(Stop::Damaged)?;
+        if header.first_seq != self.count + 1 {
+            return Err(Stop::Damaged(format!(
+                "the frame starts at sequence {} where {} was expected",
+                header.first_seq,
+                self.count + 1
+            )));
+        }
+        if header.count == 0 {
+            return Err(Stop::Damaged("an events frame with no events".into()));
+        }
+        if header.schema > schema::RECORD_SCHEMA {
+            return Err(Stop::Damaged(format!(
+                "event record schema {} is newer than this build reads (up to {}); upgrade demarche",
+                header.schema,
+                schema::RECORD_SCHEMA
+            )));
+        }
+        if self.frames.is_empty() {
+            self.schema = header.schema;
+        } else if (header.schema >= 3) != (self.schema >= 3) {
+            return Err(Stop::Damaged(
+                "frames of facts and frames of commands only are mixed".into(),
+            ));
+        }
+        frame.header = header;
+        self.count += u64::from(header.count);
+        self.fingerprint.add(frame.len, frame.crc);
+        self.frames.push(frame);
+        Ok(())
+    }
+
+    fn body_bytes(&self, f: &EventsFrame) -> Result<Vec<u8>, LogError> {
+        let mut body = vec![0u8; f.len as usize];
+        read_at(
+            &self.file,
+            &self.path,
+            &mut body,
+            f.offset + format::FRAME_HEADER_LEN as u64,
+        )?;
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        Ok(body)
+    }
+
+    /// How many frame bodies were read from the file so far.
+    pub fn frames_read(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    /// True when the file at `path` starts like a log.
+    pub fn is_log(path: &Path) -> bool {
+        let mut magic = [0u8; 8];
+        File::open(path)
+            .and_then(|f| f.read_exact_at(&mut magic, 0))
+            .is_ok_and(|()| format::looks_like_log(&magic))
+    }
+
+    /// The error for a damaged log, if it is damaged.
+    pub fn damage(&self) -> Option<LogError> {
+        match &self.ending {
+            LogEnd::Damaged { offset, why } => Some(LogError::Damaged {
+                path: self.path.clone(),
+                offset: *offset,
+                last_good: self.count,
+                why: why.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn damaged(&self, f: &EventsFrame, why: String) -> LogError {
+        LogError::Damaged {
+            path: self.path.clone(),
+            offset: f.offset,
+            last_good: f.first(),
+            why,
+        }
+    }
+
+    /// The payload of events frame `i` (after the kind byte), its checksum checked.
+    pub fn payload(&self, i: usize) -> Result<Cow<'_, [u8]>, LogError> {
+        if let Some(up) = &self.upcast {
+            return Ok(Cow::Borrowed(&up[i]));
+        }
+        let f = &self.frames[i];
+        let mut body = self.body_bytes(f)?;
+        if format::crc(&body) != f.crc {
+            return Err(self.damaged(f, "a frame's checksum does not match its bytes".into()));
+        }
+        body.remove(0);
+        Ok(Cow::Owned(body))
+    }
+
+    /// Events frame `i`, read and split into its sections, its strings decoded.
+    pub fn frame(&self, i: usize) -> Result<Frame<'_>, LogError> {
+        let payload = self.payload(i)?;
+        let f = &self.frames[i];
+        let damaged = |why: String| self.damaged(f, why);
+        let (header, sections) = EventsHeader::read(&payload).map_err(damaged)?;
+        let strings: Vec<String> = codec::decode(sections.strings)
+            .map_err(|e| damaged(format!("its strings do not decode: {e}")))?;
+        let start = header.size() + header.strings_len as usize;
+        let split = start + header.commands_len as usize;
+        Ok(Frame {
+            index: i,
+            header,
+            strings,
+            payload,
+            commands: start..split,
+            facts: split..,
+        })
+    }
+
+    /// The records (commands and their strings' ids) of frame `frame`, ids checked.
+    pub fn records(&self, frame: &Frame<'_>) -> Result<Vec<Record>, LogError> {
+        let f = &self.frames[frame.index];
+        let records = schema::decode_records(
+            3,
+            &frame.payload[frame.commands.clone()],
+            &self.genesis.world,
+            f.first() as u32,
+        )
+        .map_err(|e| self.damaged(f, format!("its events do not decode: {e}")))?;
+        if records.len() != f.header.count as usize {
+            return Err(self.damaged(
+                f,
+                format!(
+                    "the frame declares {} events and holds {}",
+                    f.header.count,
+                    records.len()
+                ),
+            ));
+        }
+        let n = frame.strings.len() as u32;
+        for r in &records {
+            let optional = [r.summary, r.note].into_iter().flatten();
+            if r.id >= n || r.source >= n || optional.into_iter().any(|s| s >= n) {
+                return Err(
+                    self.damaged(f, "an event names a string the frame does not hold".into())
+                );
+            }
+        }
+        Ok(records)
+    }
+
+    /// The events of a frame with their text, as a scenario holds them.
+    pub fn events(&self, frame: &Frame<'_>) -> Result<Vec<(Event, EventMeta)>, LogError> {
+        let s = &frame.strings;
+        Ok(self
+            .records(frame)?
+            .into_iter()
+            .map(|r| {
+                let meta = EventMeta {
+                    id: s[r.id as usize].clone(),
+                    span: 0..0,
+                    source: s[r.source as usize].clone(),
+                    summary: r.summary.map(|i| s[i as usize].clone()),
+                    note: r.note.map(|i| s[i as usize].clone()),
+                };
+                (r.event, meta)
+            })
+            .collect())
+    }
+
+    /// The running fingerprint of the whole log.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint.clone()
+    }
+
+    /// The ids of every event, in sequence order: the first strings of each frame (the writer
+    /// puts them there), read without the frame's commands or facts.
+    pub fn ids(&self) -> Result<Vec<String>, LogError> {
+        let mut out = Vec::with_capacity(self.count as usize);
+        for (i, f) in self.frames.iter().enumerate() {
+            let strings: Vec<String> = if self.upcast.is_some() {
+                self.frame(i)?.strings
+            } else {
+                let start = f.offset + format::FRAME_HEADER_LEN as u64 + 1 + f.header.size() as u64;
+                let mut bytes = vec![0u8; f.header.strings_len as usize];
+                read_at(&self.file, &self.path, &mut bytes, start)?;
+                codec::decode(&bytes)
+                    .map_err(|e| self.damaged(f, format!("its strings do not decode: {e}")))?
+            };
+            if strings.len() < f.header.count as usize {
+                return Err(self.damaged(f, "the frame holds fewer strings than events".into()));
+            }
+            out.extend(strings.into_iter().take(f.header.count as usize));
+        }
+        Ok(out)
+    }
+
+    /// The prefix fingerprint at byte `offset`, if it was computed (the ends of frames that
+    /// snapshots on disk claim to cover, and the end of the log).
+    pub fn fingerprint_at(&self, offset: u64) -> Option<[u8; 32]> {
+        if offset == self.end {
+            return Some(self.fingerprint.value());
+        }
+        self.fingerprints.get(&offset).copied()
+    }
+
+    /// The frame index whose events end exactly at `count` events, if any.
+    pub fn frame_ending_at(&self, count: u64) -> Option<usize> {
+        self.frames
+            .binary_search_by_key(&count, EventsFrame::through)
+            .ok()
+    }
+
+    /// The frame holding core sequence `seq`.
+    pub fn frame_of(&self, seq: u64) -> Option<usize> {
+        let i = self.frames.partition_point(|f| f.through() <= seq);
+        (i < self.frames.len()).then_some(i)
+    }
+
+    /// How many events are dated on or before `day`: a binary search over frame headers, then
+    /// one frame read.
+    pub fn count_through(&self, day: Day) -> Result<u64, LogError> {
+        let i = self.frames.partition_point(|f| f.header.last_date <= day.0);
+        if i == self.frames.len() {
+            return Ok(self.count);
+        }
+        let f = &self.frames[i];
+        if f.header.first_date > day.0 {
+            return Ok(f.first());
+        }
+        let frame = self.frame(i)?;
+        let mut n = f.first();
+        let mut reader = frame.stored(&self.genesis.world);
+        while let Some(e) = reader.next_event().map_err(|why| self.damaged(f, why))? {
+            if e.date > day {
+                break;
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The trusted replay: applies the stored facts of events `from..` (the state given holds
+    /// the first `from`) up to `upto`, reading only the frames it needs. Checks no rule.
+    pub fn fold<O: Observe>(
+        &self,
+        mut state: State,
+        from: u64,
+        upto: Upto,
+        obs: &mut O,
+    ) -> Result<State, LogError> {
+        debug_assert_eq!(state.events, from);
+        let world = &self.genesis.world;
+        let limit = match upto {
+            Upto::Count(n) => n.min(self.count),
+            _ => self.count,
+        };
+        let mut next = from;
+        let start = self.frame_of(from).unwrap_or(self.frames.len());
+        'frames: for i in start..self.frames.len() {
+            if next >= limit {
+                break;
+            }
+            if let Upto::Date(d) = upto
+                && self.frames[i].header.first_date > d.0
+                && next > self.frames[i].first()
+            {
+                break;
+            }
+            let frame = self.frame(i)?;
+            let f = &self.frames[i];
+            let mut reader = frame.stored(world);
+            let mut seq = f.first();
+            while let Some(e) = reader.next_event().map_err(|why| self.damaged(f, why))? {
+                if seq < next {
+                    seq += 1;
+                    continue;
+                }
+                if seq >= limit {
+                    break 'frames;
+                }
+                if let Upto::Date(d) = upto
+                    && e.date > d
+                {
+                    state.apply_passed_until(&e.passed, d, obs);
+                    break 'frames;
+                }
+                check_record(&state, f, seq, e.date).map_err(|why| self.damaged(f, why))?;
+                state.apply_record(e.date, &e.passed, &e.facts, obs);
+                seq += 1;
+                next = seq;
+            }
+        }
+        let end = match upto {
+            Upto::Date(d) => Some(d),
+            Upto::End => self.genesis.end,
+            Upto::Count(_) => None,
+        };
+        if let Some(d) = end
+            && d > state.clock
+        {
+            // Past the last stored event, time passing is decided now (it is not in the log).
+            let mut passed = Vec::new();
+            state.advance(world, d, &mut passed);
+            crate::core::replay::observe_passed(&passed, obs);
+        }
+        Ok(state)
+    }
+
+    /// The state after `upto`, from the newest usable snapshot (unless `fresh`). Returns the
+    /// state and the number of events of the snapshot used, if one was.
+    pub fn state(&self, upto: Upto, fresh: bool) -> Result<(State, Option<u64>), LogError> {
+        let count = match upto {
+            Upto::End => self.count,
+            Upto::Count(n) => n.min(self.count),
+            Upto::Date(d) => self.count_through(d)?,
+        };
+        let snap = if fresh {
+            None
+        } else {
+            snapshot::best(self, |h| h.count <= count).0
+        };
+        let (from, state) = match snap {
+            Some((c, s)) => (c, s),
+            None => (0, self.genesis.initial.clone()),
+        };
+        let used = (from > 0).then_some(from);
+        Ok((self.fold(state, from, upto, &mut ())?, used))
+    }
+
+    /// A replay of the whole log (or up to `upto`) as a [`Run`] with its timeline, and the log
+    /// read as a scenario for reports: the trusted replay, from the genesis.
+    pub fn run(&self, upto: Upto) -> Result<(Scenario, Run), LogError> {
+        let mut scenario = self.empty_scenario();
+        let mut run = Run {
+            state: self.genesis.initial.clone(),
+            timeline: Vec::new(),
+            problems: Vec::new(),
+            index_of: Vec::new(),
+            considered: 0,
+        };
+        let limit = match upto {
+            Upto::Count(n) => n.min(self.count),
+            _ => self.count,
+        };
+        let mut state = self.genesis.initial.clone();
+        let mut changes: Vec<(Day, Seq, Change)> = Vec::new();
+        let world = &self.genesis.world;
+        'frames: for i in 0..self.frames.len() {
+            if run.index_of.len() as u64 >= limit {
+                break;
+            }
+            let frame = self.frame(i)?;
+            let f = &self.frames[i];
+            let events = self.events(&frame)?;
+            let mut reader = frame.stored(world);
+            for (event, meta) in events {
+                let e = reader
+                    .next_event()
+                    .map_err(|why| self.damaged(f, why))?
+                    .ok_or_else(|| self.damaged(f, "fewer facts than events".into()))?;
+                let seq = run.index_of.len();
+                if seq as u64 >= limit {
+                    break 'frames;
+                }
+                changes.clear();
+                if let Upto::Date(d) = upto
+                    && e.date > d
+                {
+                    state.apply_passed_until(&e.passed, d, &mut changes);
+                    crate::run::group(&changes, &run.index_of, usize::MAX, &mut run.timeline);
+                    break 'frames;
+                }
+                check_record(&state, f, seq as u64, e.date).map_err(|why| self.damaged(f, why))?;
+                state.apply_record(e.date, &e.passed, &e.facts, &mut changes);
+                crate::run::group(&changes, &run.index_of, seq, &mut run.timeline);
+                if !run
+                    .timeline
+                    .iter()
+                    .rev()
+                    .any(|x| x.origin == Origin::Event(seq))
+                {
+                    run.timeline.push(Entry {
+                        day: e.date,
+                        origin: Origin::Event(seq),
+                        changes: Vec::new(),
+                    });
+                }
+                run.index_of.push(seq);
+                run.considered += 1;
+                scenario.events.push(event);
+                scenario.meta.push(meta);
+            }
+        }
+        let end = match upto {
+            Upto::Date(d) => Some(d),
+            Upto::End => scenario.end,
+            Upto::Count(_) => None,
+        };
+        if let Some(d) = end
+            && d > state.clock
+        {
+            changes.clear();
+            let mut passed = Vec::new();
+            state.advance(world, d, &mut passed);
+            crate::core::replay::observe_passed(&passed, &mut changes);
+            crate::run::group(&changes, &run.index_of, usize::MAX, &mut run.timeline);
+        }
+        run.state = state;
+        Ok((scenario, run))
+    }
+
+    /// A scenario with the log's header and cast and no events.
+    pub fn empty_scenario(&self) -> Scenario {
+        let g = &self.genesis;
+        Scenario {
+            name: self.path.display().to_string(),
+            text: String::new(),
+            title: g.title.clone(),
+            summary: g.summary.clone(),
+            sources: g.sources.clone(),
+            start: g.start,
+            end: g.end,
+            world: g.world.clone(),
+            initial: g.initial.clone(),
+            events: Vec::new(),
+            meta: Vec::new(),
+        }
+    }
+
+    /// The log as a scenario (every command in sequence order, with its text), for exports and
+    /// counterfactual branches. Reads every frame; memory grows with the log.
+    pub fn scenario(&self) -> Result<Scenario, LogError> {
+        let mut s = self.empty_scenario();
+        for i in 0..self.frames.len() {
+            let frame = self.frame(i)?;
+            for (e, m) in self.events(&frame)? {
+                s.events.push(e);
+                s.meta.push(m);
+            }
+        }
+        s.end = self
+            .genesis
+            .end
+            .filter(|e| s.events.last().is_none_or(|l| l.date <= *e));
+        Ok(s)
+    }
+
+    /// A scenario holding only the events whose sequences are given (for reports that name
+    /// them: the causes of what a state still holds), and the position of each sequence in it
+    /// (`usize::MAX` for those left out).
+    pub fn sparse_scenario(
+        &self,
+        upto: u64,
+        seqs: &[u64],
+    ) -> Result<(Scenario, Vec<usize>), LogError> {
+        let mut s = self.empty_scenario();
+        let mut index_of = vec![usize::MAX; upto as usize];
+        let mut wanted: Vec<u64> = seqs.iter().copied().filter(|&q| q < upto).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut k = 0;
+        while k < wanted.len() {
+            let Some(i) = self.frame_of(wanted[k]) else {
+                break;
+            };
+            let frame = self.frame(i)?;
+            let first = self.frames[i].first();
+            let events = self.events(&frame)?;
+            while k < wanted.len() && wanted[k] < self.frames[i].through() {
+                let (e, m) = events[(wanted[k] - first) as usize].clone();
+                index_of[wanted[k] as usize] = s.events.len();
+                s.events.push(e);
+                s.meta.push(m);
+                k += 1;
+            }
+        }
+        Ok((s, index_of))
+    }
+
+    /// Decides every command of a log of record schema 1 or 2 once, with this build's rules,
+    /// and holds each frame as a payload of the current schema, with its facts.
+    fn upcast_legacy(&mut self) -> Result<(), LogError> {
+        let world = self.genesis.world.clone();
+        let mut engine = Engine::recording(&world, self.genesis.initial.clone());
+        let mut strings: Vec<String> = Vec::new();
+        let mut out = Vec::with_capacity(self.frames.len());
+        for i in 0..self.frames.len() {
+            let f = self.frames[i].clone();
+            let mut body = self.body_bytes(&f)?;
+            if format::crc(&body) != f.crc {
+                return Err(self.damaged(&f, "a frame's checksum does not match its bytes".into()));
+            }
+            body.remove(0);
+            let (h, sections) = EventsHeader::read(&body).map_err(|w| self.damaged(&f, w))?;
+            let new: Vec<String> = codec::decode(sections.strings)
+                .map_err(|e| self.damaged(&f, format!("its strings do not decode: {e}")))?;
+            strings.extend(new);
+            let records =
+                schema::decode_records(h.schema, sections.commands, &world, f.first() as u32)
+                    .map_err(|e| self.damaged(&f, format!("its events do not decode: {e}")))?;
+            if records.len() != h.count as usize {
+                return Err(self.damaged(
+                    &f,
+                    format!(
+                        "the frame declares {} events and holds {}",
+                        h.count,
+                        records.len()
+                    ),
+                ));
+            }
+            let mut items = Vec::with_capacity(records.len());
+            for (k, r) in records.iter().enumerate() {
+                let n = strings.len() as u32;
+                let optional = [r.summary, r.note].into_iter().flatten();
+                if r.id >= n || r.source >= n || optional.into_iter().any(|s| s >= n) {
+                    return Err(
+                        self.damaged(&f, "an event names a string the log does not hold".into())
+                    );
+                }
+                engine.step(&r.event, &mut ()).map_err(|reason| LogError::Damaged {
+                    path: self.path.clone(),
+                    offset: f.offset,
+                    last_good: f.first() + k as u64,
+                    why: format!(
+                        "event {} (written before logs stored facts) is rejected by this build's rules: E{:03} {}",
+                        f.first() + k as u64 + 1,
+                        reason.code(),
+                        reason.describe(&world)
+                    ),
+                })?;
+                items.push(Item {
+                    id: strings[r.id as usize].clone(),
+                    source: strings[r.source as usize].clone(),
+                    summary: r.summary.map(|s| strings[s as usize].clone()),
+                    note: r.note.map(|s| strings[s as usize].clone()),
+                    event: r.event.clone(),
+                    passed: engine.take_passed(),
+                    facts: engine.facts().to_vec(),
+                });
+            }
+            let payload = encode_frame(f.header.first_seq, &items);
+            self.frames[i].header = EventsHeader::parse(&payload).expect("just written");
+            out.push(payload);
+        }
+        self.upcast = Some(out);
+        Ok(())
+    }
+}
+
+/// Checks that a stored record can follow the state: its date does not go backwards and its
+/// sequence is the next one. (What the facts themselves name was checked when decoded.)
+fn check_record(state: &State, f: &EventsFrame, seq: u64, date: Day) -> Result<(), String> {
+    let _ = f;
+    if state.events != seq {
+        return Err(format!(
+            "event {} follows a state of {} events",
+            seq + 1,
+            state.events
+        ));
+    }
+    if date < state.clock {
+        return Err(format!(
+            "event {} is dated {date}, before the state's clock {}",
+            seq + 1,
+            state.clock
+        ));
+    }
+    Ok(())
+}
+
+const EMPTY: EventsHeader = EventsHeader {
+    schema: 0,
+    first_seq: 0,
+    count: 0,
+    strings_len: 0,
+    commands_len: 0,
+    first_date: 0,
+    last_date: 0,
+};
+
+enum Stop {
+    Torn(String),
+    Damaged(String),
+    Io(LogError),
+}
+
+/// One events frame read from a log.
+pub struct Frame<'a> {
+    pub index: usize,
+    pub header: EventsHeader,
+    /// The strings the frame's records name.
+    pub strings: Vec<String>,
+    payload: Cow<'a, [u8]>,
+    commands: std::ops::Range<usize>,
+    facts: std::ops::RangeFrom<usize>,
+}
+
+impl Frame<'_> {
+    /// Reads the stored facts of the frame's events, one event at a time.
+    pub fn stored<'w>(&self, world: &'w crate::core::World) -> StoredReader<'_, 'w> {
+        StoredReader {
+            bytes: &self.payload[self.facts.clone()],
+            at: 0,
+            world,
+            seq: (self.header.first_seq - 1) as u32,
+            left: self.header.count,
+            event: Stored::default(),
+        }
+    }
+}
+
+/// The stored facts of one event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stored {
+    pub date: Day,
+    /// Facts of time passing up to the event's date.
+    pub passed: Vec<Fact>,
+    /// The event's own facts.
+    pub facts: Vec<Fact>,
+}
+
+/// Decodes a frame's facts section into reused buffers.
+pub struct StoredReader<'a, 'w> {
+    bytes: &'a [u8],
+    at: usize,
+    world: &'w crate::core::World,
+    seq: u32,
+    left: u32,
+    event: Stored,
+}
+
+impl StoredReader<'_, '_> {
+    /// The next event's stored facts, or `None` after the frame's last event.
+    pub fn next_event(&mut self) -> Result<Option<&Stored>, String> {
+        if self.left == 0 {
+            if self.at != self.bytes.len() {
+                return Err(format!(
+                    "{} bytes follow the frame's last facts",
+                    self.bytes.len() - self.at
+                ));
+            }
+            return Ok(None);
+        }
+        let head = self
+            .bytes
+            .get(self.at..self.at + 12)
+            .ok_or("the facts of an event are cut short")?;
+        let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
+        let (date, passed, facts) = (Day(word(0) as i32), word(4), word(8));
+        self.at += 12;
+        let bounds = Bounds::of(self.world, self.seq);
+        self.event.date = date;
+        self.event.passed.clear();
+        self.event.facts.clear();
+        for k in 0..passed + facts {
+            let (fact, used) = facts::get(&self.bytes[self.at..], &bounds)
+                .map_err(|e| format!("event {}: {e}", self.seq + 1))?;
+            self.at += used;
+            if k < passed {
+                self.event.passed.push(fact);
+            } else {
+                self.event.facts.push(fact);
+            }
+        }
+        if self
+            .event
+            .passed
+            .first()
+            .is_some_and(|f| !matches!(f, Fact::Due { .. }))
+        {
+            return Err(format!(
+                "event {}: its facts of time passing do not start with an effect falling due",
+                self.seq + 1
+            ));
+        }
+        self.seq += 1;
+        self.left -= 1;
+        Ok(Some(&self.event))
+    }
+}
+
+/// One event to store, with its text and facts.
+pub(crate) struct Item {
+    pub id: String,
+    pub source: String,
+    pub summary: Option<String>,
+    pub note: Option<String>,
+    pub event: Event,
+    pub passed: Vec<Fact>,
+    pub facts: Vec<Fact>,
+}
+
+/// The payload of an events frame of the current schema: header, the frame's own strings, the
+/// commands, then each event's facts.
+pub(crate) fn encode_frame<'a>(first_seq: u64, items: &'a [Item]) -> Vec<u8> {
+    let mut table: Vec<&'a str> = Vec::new();
+    let mut ids: HashMap<&'a str, u32> = HashMap::new();
+    let mut put = |s: &'a str| -> u32 {
+        *ids.entry(s).or_insert_with(|| {
+            table.push(s);
+            table.len() as u32 - 1
+        })
+    };
+    // The events' ids come first, in order: a writer opening the log reads them alone.
+    for it in items {
+        put(&it.id);
+    }
+    let mut records = Vec::with_capacity(items.len());
+    for it in items {
+        let id = put(&it.id);
+        let source = put(&it.source);
+        let summary = it.summary.as_deref().map(&mut put);
+        let note = it.note.as_deref().map(&mut put);
+        records.push(Record {
+            id,
+            source,
+            summary,
+            note,
+            event: it.event.clone(),
+        });
+    }
+    let strings_bytes = codec::encode(&table);
+    let mut commands = Vec::new();
+    schema::encode_records(&records, &mut commands);
+    let mut facts_bytes = Vec::new();
+    for it in items {
+        facts_bytes.extend_from_slice(&it.event.date.0.to_le_bytes());
+        facts_bytes.extend_from_slice(&(it.passed.len() as u32).to_le_bytes());
+        facts_bytes.extend_from_slice(&(it.facts.len() as u32).to_le_bytes());
+        for f in it.passed.iter().chain(&it.facts) {
+            facts::put(f, &mut facts_bytes);
+        }
+    }
+    let header = EventsHeader {
+        schema: schema::RECORD_SCHEMA,
+        first_seq,
+        count: items.len() as u32,
+        strings_len: strings_bytes.len() as u32,
+        commands_len: commands.len() as u32,
+        first_date: items.first().map_or(0, |i| i.event.date.0),
+        last_date: items.last().map_or(0, |i| i.event.date.0),
+    };
+    let mut payload = Vec::with_capacity(
+        format::EVENTS_HEADER_LEN + strings_bytes.len() + commands.len() + facts_bytes.len(),
+    );
+    header.write(&mut payload);
+    payload.extend_from_slice(&strings_bytes);
+    payload.extend_from_slice(&commands);
+    payload.extend_from_slice(&facts_bytes);
+    payload
+}
+
+/// Decodes the events of an events payload read on its own (a follower reading new frames):
+/// checks that it starts at `next_seq`, and reads the strings of its schema (the frame's own,
+/// or for schemas 1 and 2 those it adds to `global`, the log's table so far).
+pub(crate) fn decode_events(
+    payload: &[u8],
+    next_seq: u64,
+    world: &crate::core::World,
+    global: &mut Vec<String>,
+) -> Result<(EventsHeader, Vec<(Event, EventMeta)>), String> {
+    let (h, sections) = EventsHeader::read(payload)?;
+    if h.first_seq != next_seq {
+        return Err(format!(
+            "the frame starts at sequence {} where {next_seq} was expected",
+            h.first_seq
+        ));
+    }
+    if h.count == 0 {
+        return Err("an events frame with no events".into());
+    }
+    let new: Vec<String> =
+        codec::decode(sections.strings).map_err(|e| format!("its strings do not decode: {e}"))?;
+    let table: &[String] = if h.schema >= 3 {
+        &new
+    } else {
+        global.extend(new);
+        global
+    };
+    let records =
+        schema::decode_records(h.schema, sections.commands, world, (h.first_seq - 1) as u32)
+            .map_err(|e| format!("its events do not decode: {e}"))?;
+    if records.len() != h.count as usize {
+        return Err(format!(
+            "the frame declares {} events and holds {}",
+            h.count,
+            records.len()
+        ));
+    }
+    let n = table.len() as u32;
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let optional = [r.summary, r.note].into_iter().flatten();
+        if r.id >= n || r.source >= n || optional.into_iter().any(|s| s >= n) {
+            return Err("an event names a string the log does not hold".into());
+        }
+        let meta = EventMeta {
+            id: table[r.id as usize].clone(),
+            span: 0..0,
+            source: table[r.source as usize].clone(),
+            summary: r.summary.map(|i| table[i as usize].clone()),
+            note: r.note.map(|i| table[i as usize].clone()),
+        };
+        out.push((r.event, meta));
+    }
+    Ok((h, out))
+}

@@ -1,0 +1,600 @@
+//! Writing a log: the one writer, which decides every append and stores the facts.
+//!
+//! A writer holds an exclusive lock on the file. It opens from the newest valid snapshot and
+//! the frames after it (the trusted replay), cuts a torn tail (saving the cut bytes beside the
+//! log), decides each appended command with the core into facts, writes the commands with
+//! their facts as one frame, and fsyncs before acknowledging.
+
+use super::format::{self, FrameKind};
+use super::reader::{Item, Upto, encode_frame};
+use super::schema::{self, Genesis};
+use super::{Fingerprint, Log, LogEnd, LogError, io, snapshot, sync_dir};
+use crate::core::{Engine, Event, Reason, State};
+use crate::scenario::Scenario;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync (fdatasync) before an append is acknowledged. The default.
+    Fsync,
+    /// No fsync per append: acknowledged appends may be lost by a crash of the machine (not of
+    /// the process) until [`Writer::sync`] returns. For bulk loads.
+    Batch,
+}
+
+/// How a writer opens a log.
+#[derive(Clone, Copy, Debug)]
+pub struct WriterOptions {
+    pub durability: Durability,
+    /// How long to wait for another writer's lock before giving up (`None`: do not wait).
+    pub wait: Option<Duration>,
+    /// Write snapshots as appends cross multiples of the log's snapshot interval.
+    pub snapshots: bool,
+}
+
+impl Default for WriterOptions {
+    fn default() -> WriterOptions {
+        WriterOptions {
+            durability: Durability::Fsync,
+            wait: None,
+            snapshots: true,
+        }
+    }
+}
+
+/// What a writer cut from a torn tail when it opened the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recovered {
+    /// Where the torn frame started (the log now ends here).
+    pub offset: u64,
+    pub bytes: u64,
+    /// The last whole event, kept.
+    pub last_seq: u64,
+    pub why: String,
+    /// Where the cut bytes were saved.
+    pub saved_to: PathBuf,
+}
+
+/// One event to append, with its text.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub id: String,
+    pub source: String,
+    pub summary: Option<String>,
+    pub note: Option<String>,
+    /// Refers to earlier events by core sequence (`Seq(n - 1)` for log sequence `n`).
+    pub event: Event,
+}
+
+/// Why an append was refused. Nothing was written.
+#[derive(Debug)]
+pub enum AppendError {
+    /// The log's last sequence is not the one the caller expected.
+    Conflict {
+        expected: u64,
+        actual: u64,
+    },
+    /// The core rejected event `index` of the batch.
+    Rejected {
+        index: usize,
+        id: String,
+        reason: Reason,
+    },
+    /// An event id already in the log (or twice in the batch).
+    DuplicateId {
+        id: String,
+    },
+    /// An earlier fsync failed: the writer refuses appends until the log is reopened.
+    Poisoned {
+        why: String,
+    },
+    /// The events would make a frame larger than a log allows.
+    TooLarge {
+        why: String,
+    },
+    Log(LogError),
+}
+
+impl std::fmt::Display for AppendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppendError::Conflict { expected, actual } => write!(
+                f,
+                "the log's last sequence is {actual}, not {expected}: another append came first; read the log again and decide anew"
+            ),
+            AppendError::Rejected { id, reason, .. } => write!(
+                f,
+                "event `{id}` rejected: E{:03} {} (rule {})",
+                reason.code(),
+                reason.name(),
+                reason.rule()
+            ),
+            AppendError::DuplicateId { id } => {
+                write!(f, "an event with the id `{id}` is already in the log")
+            }
+            AppendError::Poisoned { why } => write!(
+                f,
+                "an earlier fsync failed ({why}); this writer refuses appends until the log is reopened"
+            ),
+            AppendError::TooLarge { why } => write!(
+                f,
+                "{why}; append fewer events at a time, or shorten their notes"
+            ),
+            AppendError::Log(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AppendError {}
+
+impl From<LogError> for AppendError {
+    fn from(e: LogError) -> AppendError {
+        AppendError::Log(e)
+    }
+}
+
+/// The one writer of a log. Holds an exclusive lock on the file until dropped.
+pub struct Writer {
+    file: File,
+    path: PathBuf,
+    genesis: Genesis,
+    state: State,
+    count: u64,
+    end: u64,
+    /// Event id to log sequence.
+    ids: HashMap<String, u64>,
+    /// The date of the last event (the start for none).
+    last_date: crate::core::Day,
+    fingerprint: Fingerprint,
+    options: WriterOptions,
+    poisoned: Option<String>,
+    unsynced: bool,
+    /// While a new log is loaded under a temporary name: keep snapshots here instead of
+    /// writing them beside that name.
+    holding: bool,
+    held_snapshots: Vec<snapshot::Taken>,
+}
+/// if taken: an earlier save is never overwritten), fsynced. Returns its path.
+fn save_new(log: &Path, stem: &str, bytes: &[u8]) -> Result<PathBuf, LogError> {
+    for n in 1u32.. {
+        let name = match n {
+            1 => format!("{}.{stem}", log.display()),
+            n => format!("{}.{stem}-{n}", log.display()),
+        };
+        let path = PathBuf::from(name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                f.write_all(bytes)
+                    .and_then(|()| f.sync_all())
+                    .map_err(io(&path, "cannot save the cut bytes"))?;
+                sync_dir(&path).map_err(io(&path, "cannot fsync the log's directory"))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(&path, "cannot save the cut bytes")(e)),
+        }
+    }
+    unreachable!("some name is free")
+}
+
+fn lock(file: &File, path: &Path, wait: Option<Duration>) -> Result<(), LogError> {
+    let deadline = wait.map(|w| Instant::now() + w);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if deadline.is_none_or(|d| Instant::now() >= d) {
+                    return Err(LogError::Locked {
+                        path: path.to_path_buf(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(path, "cannot lock the log")(e)),
+        }
+    }
+}
+
+impl Writer {
+    /// Creates a new log at `path` holding `scenario`'s cast, starting state and events (every
+    /// event decided by the core first: the first rejection is returned and no file is left).
+    /// The file is written beside its final name, fsynced, then linked into place, so a crash
+    /// leaves either no log or the whole one.
+    pub fn create(
+        path: &Path,
+        scenario: &Scenario,
+        snapshot_every: u32,
+        options: WriterOptions,
+    ) -> Result<Writer, AppendError> {
+        if path.exists() {
+            return Err(LogError::Exists {
+                path: path.to_path_buf(),
+            }
+            .into());
+        }
+        let genesis = Genesis {
+            title: scenario.title.clone(),
+            summary: scenario.summary.clone(),
+            sources: scenario.sources.clone(),
+            start: scenario.start,
+            end: scenario.end,
+            snapshot_every,
+            rules: crate::core::RULES_VERSION,
+            world: scenario.world.clone(),
+            initial: scenario.initial.clone(),
+        };
+        // A name of this process's own: two creates of one path never share a file.
+        static CREATES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = CREATES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = PathBuf::from(format!(
+            "{}.partial-{}-{n}",
+            path.display(),
+            std::process::id()
+        ));
+        let mut bytes = format::header().to_vec();
+        format::write_frame(
+            FrameKind::Genesis,
+            &schema::encode_genesis(&genesis),
+            &mut bytes,
+        )
+        .map_err(|why| AppendError::TooLarge { why })?;
+        {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(io(&tmp, "cannot create the log"))?;
+            f.write_all(&bytes)
+                .map_err(io(&tmp, "cannot write the log"))?;
+            f.sync_all().map_err(io(&tmp, "cannot fsync the log"))?;
+        }
+        // Bulk load without per-frame fsync; one fsync before the link. Snapshots are taken
+        // as the load passes each multiple of the interval, and written once the log has its
+        // final name.
+        let bulk = WriterOptions {
+            durability: Durability::Batch,
+            wait: None,
+            snapshots: false,
+        };
+        let mut w = Writer::attach(&tmp, bulk, None)?.0;
+        w.holding = options.snapshots;
+        let events: Vec<NewEvent> = scenario
+            .events
+            .iter()
+            .zip(&scenario.meta)
+            .map(|(e, m)| NewEvent {
+                id: m.id.clone(),
+                source: m.source.clone(),
+                summary: m.summary.clone(),
+                note: m.note.clone(),
+                event: e.clone(),
+            })
+            .collect();
+        let result = w.append_bulk(&events);
+        let synced = result.and_then(|()| w.sync().map_err(AppendError::from));
+        if let Err(e) = synced {
+            drop(w);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        // A hard link, unlike a rename, fails if the name was taken meanwhile: a log is never
+        // overwritten, even by a create racing this one.
+        let placed = std::fs::hard_link(&tmp, path);
+        let _ = std::fs::remove_file(&tmp);
+        match placed {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(LogError::Exists {
+                    path: path.to_path_buf(),
+                }
+                .into());
+            }
+            Err(e) => return Err(io(path, "cannot put the new log in place")(e).into()),
+        }
+        sync_dir(path).map_err(io(path, "cannot fsync the log's directory"))?;
+        w.path = path.to_path_buf();
+        w.options = options;
+        if options.snapshots {
+            // Snapshots left beside this name belong to a log that no longer exists.
+            for (stale, _) in snapshot::list(path) {
+                let _ = std::fs::remove_file(stale);
+            }
+            for taken in std::mem::take(&mut w.held_snapshots) {
+                snapshot::write(path, &taken)?;
+            }
+        }
+        Ok(w)
+    }
+
+    /// Opens an existing log for appending: takes the lock (waiting up to `options.wait`),
+    /// cuts a torn tail (saving it beside the log), and rebuilds the state from the nearest
+    /// valid snapshot. A damaged log is refused.
+    pub fn open(
+        path: &Path,
+        options: WriterOptions,
+    ) -> Result<(Writer, Option<Recovered>), LogError> {
+        Writer::attach(path, options, options.wait)
+    }
+
+    fn attach(
+        path: &Path,
+        options: WriterOptions,
+        wait: Option<Duration>,
+    ) -> Result<(Writer, Option<Recovered>), LogError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(io(path, "cannot open the log for writing"))?;
+        lock(&file, path, wait)?;
+        let log = Log::open(path)?;
+        if let Some(e) = log.damage() {
+            return Err(e);
+        }
+        if log.schema < schema::RECORD_SCHEMA || log.genesis.rules != crate::core::RULES_VERSION {
+            return Err(LogError::Outdated {
+                path: path.to_path_buf(),
+                why: if log.schema < schema::RECORD_SCHEMA {
+                    format!(
+                        "it was written before logs stored facts (event record schema {})",
+                        log.schema
+                    )
+                } else {
+                    format!(
+                        "its facts were decided with rules version {}, and this build decides with version {}",
+                        log.genesis.rules,
+                        crate::core::RULES_VERSION
+                    )
+                },
+            });
+        }
+        let mut recovered = None;
+        if let LogEnd::Torn { offset, bytes, why } = &log.ending {
+            let mut cut = vec![0u8; *bytes as usize];
+            file.read_exact_at(&mut cut, *offset)
+                .map_err(io(path, "cannot read the torn tail"))?;
+            let saved_to = save_new(path, &format!("torn-{offset}"), &cut)?;
+            file.set_len(*offset)
+                .map_err(io(path, "cannot cut the torn tail"))?;
+            file.sync_all().map_err(io(path, "cannot fsync the log"))?;
+            recovered = Some(Recovered {
+                offset: *offset,
+                bytes: *bytes,
+                last_seq: log.count,
+                why: why.clone(),
+                saved_to,
+            });
+        }
+        let (state, _) = log.state(Upto::Count(log.count), false)?;
+        let mut ids = HashMap::new();
+        for (k, id) in log.ids()?.into_iter().enumerate() {
+            ids.insert(id, k as u64 + 1);
+        }
+        let last_date = log
+            .frames
+            .last()
+            .map_or(log.genesis.start, |f| crate::core::Day(f.header.last_date));
+        Ok((
+            Writer {
+                file,
+                path: path.to_path_buf(),
+                genesis: log.genesis.clone(),
+                state,
+                count: log.count,
+                end: log.end,
+                ids,
+                last_date,
+                fingerprint: log.fingerprint(),
+                options,
+                poisoned: None,
+                unsynced: false,
+                holding: false,
+                held_snapshots: Vec::new(),
+            },
+            recovered,
+        ))
+    }
+
+    /// The last sequence in the log (0 when it has no events).
+    pub fn last_seq(&self) -> u64 {
+        self.count
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// The ids of the events in the log, in sequence order.
+    pub fn event_ids(&self) -> Vec<String> {
+        let mut ids = vec![String::new(); self.count as usize];
+        for (id, &seq) in &self.ids {
+            ids[seq as usize - 1] = id.clone();
+        }
+        ids
+    }
+
+    /// The log sequence of the event with this id.
+    pub fn seq_of(&self, id: &str) -> Option<u64> {
+        self.ids.get(id).copied()
+    }
+
+    /// Appends `events` as one frame, all or nothing: each is decided against the state the
+    /// ones before it leave, and if any is rejected nothing is written. With `expect`, the
+    /// append is refused unless the log's last sequence is `expect`. Returns the sequence of
+    /// the last appended event, once it is durable (with [`Durability::Fsync`]).
+    pub fn append(&mut self, events: &[NewEvent], expect: Option<u64>) -> Result<u64, AppendError> {
+        if let Some(why) = &self.poisoned {
+            return Err(AppendError::Poisoned { why: why.clone() });
+        }
+        if let Some(expected) = expect
+            && expected != self.count
+        {
+            return Err(AppendError::Conflict {
+                expected,
+                actual: self.count,
+            });
+        }
+        if events.is_empty() {
+            return Ok(self.count);
+        }
+        let mut trial = Engine::recording(&self.genesis.world, self.state.clone());
+        let items = self.decide(&mut trial, events, 0)?;
+        let state = trial.state;
+        self.write_frame(&items)?;
+        self.state = state;
+        self.after_frame();
+        Ok(self.count)
+    }
+
+    /// Decides `events` in order on `engine`, into items to store. `offset` is the position of
+    /// the first in the caller's input, for errors.
+    fn decide(
+        &self,
+        engine: &mut Engine<'_>,
+        events: &[NewEvent],
+        offset: usize,
+    ) -> Result<Vec<Item>, AppendError> {
+        let mut items = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            if self.ids.contains_key(&e.id) || events[..i].iter().any(|o| o.id == e.id) {
+                return Err(AppendError::DuplicateId { id: e.id.clone() });
+            }
+            engine
+                .step(&e.event, &mut ())
+                .map_err(|reason| AppendError::Rejected {
+                    index: offset + i,
+                    id: e.id.clone(),
+                    reason,
+                })?;
+            items.push(Item {
+                id: e.id.clone(),
+                source: e.source.clone(),
+                summary: e.summary.clone(),
+                note: e.note.clone(),
+                event: e.event.clone(),
+                passed: engine.take_passed(),
+                facts: engine.facts().to_vec(),
+            });
+        }
+        Ok(items)
+    }
+
+    /// Appends many events already known to be valid in order, in frames of up to
+    /// [`BATCH`] events cut at snapshot boundaries, deciding each on the live state (no copy).
+    /// Stops at the first rejection; the frames before it are written.
+    fn append_bulk(&mut self, events: &[NewEvent]) -> Result<(), AppendError> {
+        let every = u64::from(self.genesis.snapshot_every);
+        let mut start = 0;
+        while start < events.len() {
+            let mut n = (events.len() - start).min(BATCH);
+            if every > 0 {
+                let to_boundary = every - self.count % every;
+                n = n.min(to_boundary as usize);
+            }
+            let chunk = &events[start..start + n];
+            let state = std::mem::replace(&mut self.state, self.genesis.initial.clone());
+            let mut engine = Engine::recording(&self.genesis.world, state);
+            let result = self.decide(&mut engine, chunk, start);
+            self.state = engine.state;
+            let items = result?;
+            self.write_frame(&items)?;
+            self.after_frame();
+            start += n;
+        }
+        Ok(())
+    }
+
+    fn write_frame(&mut self, items: &[Item]) -> Result<(), AppendError> {
+        let payload = encode_frame(self.count + 1, items);
+        let mut frame = Vec::with_capacity(payload.len() + format::FRAME_HEADER_LEN + 1);
+        format::write_frame(FrameKind::Events, &payload, &mut frame)
+            .map_err(|why| AppendError::TooLarge { why })?;
+        self.file
+            .write_all_at(&frame, self.end)
+            .map_err(io(&self.path, "cannot write to the log"))?;
+        if self.options.durability == Durability::Fsync {
+            if let Err(e) = self.file.sync_data() {
+                // The frame may or may not be on disk; only a fresh open can tell.
+                self.poisoned = Some(e.to_string());
+                return Err(io(&self.path, "cannot fsync the log")(e).into());
+            }
+        } else {
+            self.unsynced = true;
+        }
+        let len = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
+        let crc = u32::from_le_bytes(frame[8..12].try_into().expect("4 bytes"));
+        self.fingerprint.add(len, crc);
+        self.end += frame.len() as u64;
+        for it in items {
+            self.count += 1;
+            self.ids.insert(it.id.clone(), self.count);
+        }
+        if let Some(last) = items.last() {
+            self.last_date = last.event.date;
+        }
+        Ok(())
+    }
+
+    /// Takes a snapshot when the log crosses a multiple of its interval. A snapshot is a cache:
+    /// failing to write one is a warning (on stderr), never a failed append.
+    fn after_frame(&mut self) {
+        let every = u64::from(self.genesis.snapshot_every);
+        if every == 0 || !self.count.is_multiple_of(every) {
+            return;
+        }
+        let taken = snapshot::Taken {
+            count: self.count,
+            offset: self.end,
+            fingerprint: self.fingerprint.value(),
+            last_date: self.last_date,
+            state: self.state.clone(),
+        };
+        if self.holding {
+            self.held_snapshots.push(taken);
+        } else if self.options.snapshots
+            && !self.unsynced
+            && let Err(e) = snapshot::write(&self.path, &taken)
+        {
+            eprintln!(
+                "warning: {e}; the append itself is durable, and reads replay from an earlier point"
+            );
+        }
+    }
+
+    /// Makes every acknowledged append durable (fsync). A failure poisons the writer.
+    pub fn sync(&mut self) -> Result<(), LogError> {
+        if let Some(why) = &self.poisoned {
+            return Err(LogError::Io {
+                path: self.path.clone(),
+                doing: "an earlier fsync failed",
+                error: std::io::Error::other(why.clone()),
+            });
+        }
+        if let Err(e) = self.file.sync_data() {
+            self.poisoned = Some(e.to_string());
+            return Err(io(&self.path, "cannot fsync the log")(e));
+        }
+        self.unsynced = false;
+        Ok(())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if self.unsynced && self.poisoned.is_none() {
+            let _ = self.file.sync_data();
+        }
+    }
+}
+
+/// The most events one frame holds when importing.
+pub const BATCH: usize = 1024;

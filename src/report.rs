@@ -761,6 +761,11 @@ impl LineIndex {
     }
 }
 
+/// Text for a Markdown table cell: a `|` would end the cell, so it is escaped.
+fn md(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
 /// The catalogue of event kinds and rejection codes as Markdown (docs/events.md).
 pub fn catalogue_markdown() -> String {
     let mut out = String::new();
@@ -774,15 +779,15 @@ pub fn catalogue_markdown() -> String {
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
-            i.key,
+            md(i.key),
             if k.is_measure() { "yes" } else { "" },
-            i.cameo.unwrap_or("none"),
+            md(i.cameo.unwrap_or("none")),
             i.goldstein.map_or("".to_string(), |g| format!("{g:+.1}")),
-            i.plover.unwrap_or("none"),
+            md(i.plover.unwrap_or("none")),
             if i.mapped_by_project { "yes" } else { "" },
-            i.issuer.describe(),
-            i.fields,
-            i.effect
+            md(i.issuer.describe()),
+            md(i.fields),
+            md(i.effect)
         );
     }
     out.push_str("\n## Rejection codes\n\nCodes are fixed: a code never changes meaning and is never reused.\n\n| code | name | rule | meaning |\n|---|---|---|---|\n");
@@ -790,7 +795,10 @@ pub fn catalogue_markdown() -> String {
         let _ = writeln!(
             out,
             "| E{:03} | {} | {} | {} |",
-            c.code, c.name, c.rule, c.meaning
+            c.code,
+            md(c.name),
+            md(c.rule),
+            md(c.meaning)
         );
     }
     out

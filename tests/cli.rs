@@ -396,3 +396,43 @@ fn json_fractions_are_rounded_to_4_decimals() {
     ]));
     assert_rounded(&demarche(&["events", "--format", "json"]));
 }
+
+/// The cells of a Markdown table row: split at every `|` not escaped as `\|`.
+fn markdown_cells(row: &str) -> usize {
+    let mut n: usize = 0;
+    let mut prev = ' ';
+    for c in row.chars() {
+        if c == '|' && prev != '\\' {
+            n += 1;
+        }
+        prev = c;
+    }
+    n.saturating_sub(1)
+}
+
+#[test]
+fn events_markdown_tables_keep_every_row_in_its_columns() {
+    let o = demarche(&["events", "--format", "markdown"]);
+    assert_eq!(o.status.code(), Some(0));
+    let md = stdout(&o);
+    let mut tables = 0;
+    let mut width = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            width = None;
+            continue;
+        }
+        match width {
+            None => {
+                width = Some(markdown_cells(line));
+                tables += 1;
+            }
+            Some(w) => assert_eq!(markdown_cells(line), w, "{line}"),
+        }
+    }
+    assert_eq!(tables, 2);
+    assert!(
+        md.contains("\\|"),
+        "no cell holds a `|`: the test checks nothing"
+    );
+}

@@ -152,10 +152,12 @@ pub fn targets(w: &World, e: &Event) -> Vec<ActorId> {
     out
 }
 
+/// A mission's lifecycle in the words of the status column (`State::status`), so that the
+/// timeline and the state tables say the same thing.
 fn lifecycle(l: Lifecycle) -> &'static str {
     match l {
-        Lifecycle::NotOpen => "not open",
-        Lifecycle::Operating => "operating",
+        Lifecycle::NotOpen => "not-open",
+        Lifecycle::Operating => "active",
         Lifecycle::Suspended => "suspended",
         Lifecycle::Closed => "closed",
     }
@@ -664,7 +666,11 @@ pub fn change_json(s: &Scenario, run: &Run, c: &Change) -> Value {
                 ("day" | "deadline" | "comply_by", Value::Number(n)) => {
                     json!(crate::core::Day(n.as_i64().unwrap_or(0) as i32).to_string())
                 }
-                ("from" | "to", Value::String(l)) => json!(l.to_lowercase()),
+                ("from" | "to", _) => match (c, k.as_str()) {
+                    (Change::Lifecycle { from, .. }, "from") => json!(lifecycle(*from)),
+                    (Change::Lifecycle { to, .. }, _) => json!(lifecycle(*to)),
+                    _ => v,
+                },
                 ("how", Value::String(h)) => json!(h.to_lowercase()),
                 _ => v,
             };

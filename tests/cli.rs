@@ -436,3 +436,43 @@ fn events_markdown_tables_keep_every_row_in_its_columns() {
         "no cell holds a `|`: the test checks nothing"
     );
 }
+
+#[test]
+fn the_timeline_and_the_status_column_use_the_same_words() {
+    let statuses = ["not-open", "active", "over-cap", "suspended", "closed"];
+    let out = stdout(&demarche(&["replay", "scenarios/nato-russia-2021.toml"]));
+    let mut seen = 0;
+    for line in out.lines().filter(|l| l.starts_with("      ")) {
+        let Some((_, change)) = line.trim().split_once(": ") else {
+            continue;
+        };
+        if let Some((from, to)) = change.split_once(" -> ")
+            && !from.contains(' ')
+            && !to.contains(' ')
+        {
+            assert!(statuses.contains(&from) && statuses.contains(&to), "{line}");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "only {seen} lifecycle changes in\n{out}");
+    let o = demarche(&[
+        "replay",
+        "scenarios/nato-russia-2021.toml",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let changes: Vec<&serde_json::Value> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["effects"].as_array().unwrap())
+        .filter(|e| e["change"] == "Lifecycle")
+        .collect();
+    assert!(!changes.is_empty());
+    for c in changes {
+        for k in ["from", "to"] {
+            assert!(statuses.contains(&c[k].as_str().unwrap()), "{c}");
+        }
+    }
+}

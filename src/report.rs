@@ -153,10 +153,12 @@ pub fn targets(w: &World, e: &Event) -> Vec<ActorId> {
     out
 }
 
+/// A mission's lifecycle in the words of the status column (`State::status`), so that the
+/// timeline and the state tables say the same thing.
 fn lifecycle(l: Lifecycle) -> &'static str {
     match l {
-        Lifecycle::NotOpen => "not open",
-        Lifecycle::Operating => "operating",
+        Lifecycle::NotOpen => "not-open",
+        Lifecycle::Operating => "active",
         Lifecycle::Suspended => "suspended",
         Lifecycle::Closed => "closed",
     }
@@ -666,7 +668,11 @@ pub fn change_json(s: &Scenario, run: &Run, c: &Change) -> Value {
                 ("day" | "deadline" | "comply_by", Value::Number(n)) => {
                     json!(crate::core::Day(n.as_i64().unwrap_or(0) as i32).to_string())
                 }
-                ("from" | "to", Value::String(l)) => json!(l.to_lowercase()),
+                ("from" | "to", _) => match (c, k.as_str()) {
+                    (Change::Lifecycle { from, .. }, "from") => json!(lifecycle(*from)),
+                    (Change::Lifecycle { to, .. }, _) => json!(lifecycle(*to)),
+                    _ => v,
+                },
                 ("how", Value::String(h)) => json!(h.to_lowercase()),
                 _ => v,
             };
@@ -763,6 +769,11 @@ impl LineIndex {
     }
 }
 
+/// Text for a Markdown table cell: a `|` would end the cell, so it is escaped.
+fn md(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
 /// The catalogue of event kinds and rejection codes as Markdown (docs/events.md).
 pub fn catalogue_markdown() -> String {
     let mut out = String::new();
@@ -776,15 +787,15 @@ pub fn catalogue_markdown() -> String {
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
-            i.key,
+            md(i.key),
             if k.is_measure() { "yes" } else { "" },
-            i.cameo.unwrap_or("none"),
+            md(i.cameo.unwrap_or("none")),
             i.goldstein.map_or("".to_string(), |g| format!("{g:+.1}")),
-            i.plover.unwrap_or("none"),
+            md(i.plover.unwrap_or("none")),
             if i.mapped_by_project { "yes" } else { "" },
-            i.issuer.describe(),
-            i.fields,
-            i.effect
+            md(i.issuer.describe()),
+            md(i.fields),
+            md(i.effect)
         );
     }
     out.push_str("\n## Rejection codes\n\nCodes are fixed: a code never changes meaning and is never reused.\n\n| code | name | rule | meaning |\n|---|---|---|---|\n");
@@ -792,7 +803,10 @@ pub fn catalogue_markdown() -> String {
         let _ = writeln!(
             out,
             "| E{:03} | {} | {} | {} |",
-            c.code, c.name, c.rule, c.meaning
+            c.code,
+            md(c.name),
+            md(c.rule),
+            md(c.meaning)
         );
     }
     out

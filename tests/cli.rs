@@ -396,3 +396,83 @@ fn json_fractions_are_rounded_to_4_decimals() {
     ]));
     assert_rounded(&demarche(&["events", "--format", "json"]));
 }
+
+/// The cells of a Markdown table row: split at every `|` not escaped as `\|`.
+fn markdown_cells(row: &str) -> usize {
+    let mut n: usize = 0;
+    let mut prev = ' ';
+    for c in row.chars() {
+        if c == '|' && prev != '\\' {
+            n += 1;
+        }
+        prev = c;
+    }
+    n.saturating_sub(1)
+}
+
+#[test]
+fn events_markdown_tables_keep_every_row_in_its_columns() {
+    let o = demarche(&["events", "--format", "markdown"]);
+    assert_eq!(o.status.code(), Some(0));
+    let md = stdout(&o);
+    let mut tables = 0;
+    let mut width = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            width = None;
+            continue;
+        }
+        match width {
+            None => {
+                width = Some(markdown_cells(line));
+                tables += 1;
+            }
+            Some(w) => assert_eq!(markdown_cells(line), w, "{line}"),
+        }
+    }
+    assert_eq!(tables, 2);
+    assert!(
+        md.contains("\\|"),
+        "no cell holds a `|`: the test checks nothing"
+    );
+}
+
+#[test]
+fn the_timeline_and_the_status_column_use_the_same_words() {
+    let statuses = ["not-open", "active", "over-cap", "suspended", "closed"];
+    let out = stdout(&demarche(&["replay", "scenarios/nato-russia-2021.toml"]));
+    let mut seen = 0;
+    for line in out.lines().filter(|l| l.starts_with("      ")) {
+        let Some((_, change)) = line.trim().split_once(": ") else {
+            continue;
+        };
+        if let Some((from, to)) = change.split_once(" -> ")
+            && !from.contains(' ')
+            && !to.contains(' ')
+        {
+            assert!(statuses.contains(&from) && statuses.contains(&to), "{line}");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "only {seen} lifecycle changes in\n{out}");
+    let o = demarche(&[
+        "replay",
+        "scenarios/nato-russia-2021.toml",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let changes: Vec<&serde_json::Value> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["effects"].as_array().unwrap())
+        .filter(|e| e["change"] == "Lifecycle")
+        .collect();
+    assert!(!changes.is_empty());
+    for c in changes {
+        for k in ["from", "to"] {
+            assert!(statuses.contains(&c[k].as_str().unwrap()), "{c}");
+        }
+    }
+}

@@ -134,3 +134,30 @@ fn a_documented_exit_code_is_read_from_the_example() {
         (vec!["events", "--format", "markdown"], 0)
     );
 }
+
+#[test]
+fn the_readme_lists_every_doc_and_starts_with_the_two_commands() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let docs = readme
+        .split("\n## Docs\n")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let link = if name.ends_with(".md") {
+            format!("(docs/{name})")
+        } else {
+            format!("(docs/{name}/)")
+        };
+        assert!(docs.contains(&link), "README's Docs section lacks {link}");
+    }
+    // The first screen: the main job and the test command.
+    let first: String = readme.lines().take(12).collect::<Vec<_>>().join("\n");
+    assert!(first.contains("cargo run --release -- replay scenarios/nato-russia-2021.toml"));
+    assert!(first.contains("cargo test --locked "));
+    assert!(readme.contains("cargo install --locked --path ."));
+}

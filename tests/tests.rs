@@ -3,6 +3,7 @@
 mod cli;
 mod cli_errors;
 mod cli_help;
+mod cli_sweep;
 mod codes;
 mod export;
 mod facts;

@@ -1,6 +1,6 @@
 //! `demarche sweep`: many seeded branches on every core, and the distribution of outcomes.
 
-use super::common::{Format, progress_bar};
+use super::common::{Format, progress_bar, usage};
 use super::whatif::{EditArgs, branch_of, input_base, load_input};
 use clap::{Args, ValueEnum};
 use demarche::whatif::sweep;
@@ -19,6 +19,9 @@ pub const TEMPLATE: &str = help_template!(
     "demarche sweep scenarios/nato-russia-2021.toml --policy russia=0.5:reciprocal+0.5:escalate,from=2021-10-06 --runs 500",
 );
 
+/// The most threads a sweep starts.
+const MAX_THREADS: usize = 1024;
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum SweepFormat {
     Text,
@@ -32,13 +35,13 @@ pub struct SweepArgs {
     file: PathBuf,
     #[command(flatten)]
     edits: EditArgs,
-    /// How many branches to run.
+    /// How many branches to run (1 to 10,000,000).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     runs: usize,
     /// Seed of the sweep: run i draws from a seed derived from it and i.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Threads (default: every core).
+    /// Threads, 1 to 1024 (default: every core).
     #[arg(long)]
     threads: Option<usize>,
     /// How many of the most common answer sequences to list.
@@ -60,6 +63,15 @@ pub fn run(a: SweepArgs) -> ExitCode {
         format,
     } = a;
     let edits = &edits;
+    if !(1..=sweep::MAX_RUNS).contains(&runs) {
+        return usage(&format!(
+            "--runs {runs}: a sweep runs from 1 to {} branches",
+            sweep::MAX_RUNS
+        ));
+    }
+    if let Some(t) = threads.filter(|t| !(1..=MAX_THREADS).contains(t)) {
+        return usage(&format!("--threads {t}: from 1 to {MAX_THREADS}"));
+    }
     let pformat = if format == SweepFormat::Json {
         Format::Json
     } else {

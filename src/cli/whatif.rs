@@ -4,7 +4,7 @@
 use super::common::{Format, print_problems, usage};
 use clap::Args;
 use demarche::scenario::{self, LoadError, Scenario};
-use demarche::whatif::{self, Branch, BranchLoadError, compare::Comparison};
+use demarche::whatif::{self, Branch, BranchLoadError, Policy, compare::Comparison};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,6 +19,24 @@ pub const TEMPLATE: &str = help_template!(
     "demarche whatif scenarios/nato-russia-2021.toml --insert-after ru-mission-size-2021 docs/examples/russia-warns.toml",
     "demarche whatif scenarios/whatif/russia-absorbs.toml --format json",
 );
+
+/// The longest a policy may wait before answering, or give staff to leave: ten years. Longer
+/// spans put answers and deadlines millions of years past the scenario.
+pub const MAX_DAYS: u32 = 3650;
+
+/// Refuses a policy whose delays or time to leave exceed [`MAX_DAYS`], naming the field.
+fn check_days(p: &Policy) -> Result<(), String> {
+    let too_long = |field: &str, days: u32| {
+        format!("`{field}` of {days} days is too long; at most {MAX_DAYS} (ten years)")
+    };
+    if let Some(c) = p.choices.iter().find(|c| c.delay.1 > MAX_DAYS) {
+        return Err(too_long("delay", c.delay.1));
+    }
+    if p.leave_within > MAX_DAYS {
+        return Err(too_long("leave_within", p.leave_within));
+    }
+    Ok(())
+}
 
 /// Edits given on the command line, applied after those of a branch file.
 #[derive(Args, Clone, Default)]
@@ -103,6 +121,18 @@ pub fn branch_of<'s>(
         },
         whatif::Input::Base(_) => Branch::new(base),
     };
+    if let whatif::Input::Branch(bf, _) = input {
+        for p in &b.policies {
+            if let Err(e) = check_days(p) {
+                eprintln!(
+                    "error: {}: the policy of {}: {e}",
+                    bf.name,
+                    base.world.actor(p.actor).key
+                );
+                return Err(ExitCode::from(1));
+            }
+        }
+    }
     let fail = |msg: String| Err(usage(&msg));
     for d in &edits.drop {
         if let Err(e) = b.drop(d) {
@@ -137,6 +167,9 @@ pub fn branch_of<'s>(
     for spec in &edits.policy {
         match whatif::file::parse_policy_spec(&base.world, spec, from) {
             Ok(p) => {
+                if let Err(e) = check_days(&p) {
+                    return fail(format!("--policy {spec}: {e}"));
+                }
                 b.policy(p);
             }
             Err(e) => return fail(format!("--policy {spec}: {e}")),

@@ -9,6 +9,7 @@ use super::{Outcome, Prepared};
 use crate::core::state::Status;
 use crate::r#gen::Rng;
 use crate::report::{Align, Table, round4};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -76,8 +77,17 @@ pub fn summarise(p: &Prepared, o: &Outcome) -> RunSummary {
     }
 }
 
-/// Runs `runs` branches seeded from `seed` on `threads` threads. `progress`, if given, counts
-/// finished runs as they finish.
+/// The most runs a sweep is asked for: every run keeps a summary in memory (a few hundred
+/// bytes), so ten million is already gigabytes.
+pub const MAX_RUNS: usize = 10_000_000;
+
+/// Runs `runs` branches seeded from `seed` on a pool of `threads` threads. `progress`, if
+/// given, counts finished runs as they finish. Results are in run order whatever the number of
+/// threads, so they are the same for any `threads`.
+///
+/// # Panics
+///
+/// If `runs` exceeds [`MAX_RUNS`].
 pub fn sweep(
     p: &Prepared,
     runs: usize,
@@ -85,35 +95,26 @@ pub fn sweep(
     threads: usize,
     progress: Option<&AtomicUsize>,
 ) -> Vec<RunSummary> {
-    let threads = threads.clamp(1, runs.max(1));
-    let chunk = runs.div_ceil(threads);
-    let work = |lo: usize, hi: usize| -> Vec<RunSummary> {
-        let mut v = Vec::with_capacity(hi - lo);
-        for i in lo..hi {
-            let o = p.run(run_seed(seed, i as u64), false);
-            v.push(summarise(p, &o));
-            if let Some(c) = progress {
-                c.fetch_add(1, Ordering::Relaxed);
-            }
+    assert!(
+        runs <= MAX_RUNS,
+        "a sweep of {runs} runs: at most {MAX_RUNS}"
+    );
+    let work = |i: usize| -> RunSummary {
+        let s = summarise(p, &p.run(run_seed(seed, i as u64), false));
+        if let Some(c) = progress {
+            c.fetch_add(1, Ordering::Relaxed);
         }
-        v
+        s
     };
-    if threads == 1 {
-        return work(0, runs);
+    let threads = threads.min(runs);
+    if threads <= 1 {
+        return (0..runs).map(work).collect();
     }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (lo, hi) = ((t * chunk).min(runs), ((t + 1) * chunk).min(runs));
-                let work = &work;
-                s.spawn(move || work(lo, hi))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a sweep thread panicked"))
-            .collect()
-    })
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        // An indexed parallel iterator collects in index order.
+        Ok(pool) => pool.install(|| (0..runs).into_par_iter().map(work).collect()),
+        Err(_) => (0..runs).map(work).collect(),
+    }
 }
 
 /// The distribution of a sweep's outcomes.
@@ -273,26 +274,45 @@ impl Distribution {
     }
 }
 
-/// One CSV row per run: index, seed, digest, answers, rejected, conflict weight, then status
-/// and headcount of every mission.
+/// One CSV row per run: index, seed, digest, answers, rejected, conflict weight, answer
+/// sequence, then status and headcount of every mission. Fields are quoted as CSV requires
+/// (ids may hold commas and quotes).
 pub fn csv(p: &Prepared, runs: &[RunSummary]) -> String {
     let w = &p.base.world;
-    let mut o = String::from("run,seed,digest,answers,rejected,escalation,sequence");
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut head: Vec<String> = [
+        "run",
+        "seed",
+        "digest",
+        "answers",
+        "rejected",
+        "escalation",
+        "sequence",
+    ]
+    .map(String::from)
+    .to_vec();
     for m in w.mission_ids() {
         let k = &w.mission(m).key;
-        let _ = write!(o, ",{k}.status,{k}.headcount");
+        head.push(format!("{k}.status"));
+        head.push(format!("{k}.headcount"));
     }
-    o.push('\n');
+    // Writing to memory fails only on a record of the wrong length, which cannot happen here.
+    let _ = out.write_record(&head);
     for (i, r) in runs.iter().enumerate() {
-        let _ = write!(
-            o,
-            "{i},{},{},{},{},{:.1},\"{}\"",
-            r.seed, r.digest, r.generated, r.rejected, r.escalation, r.sequence
-        );
+        let mut row = vec![
+            i.to_string(),
+            r.seed.to_string(),
+            r.digest.clone(),
+            r.generated.to_string(),
+            r.rejected.to_string(),
+            format!("{:.1}", r.escalation),
+            r.sequence.clone(),
+        ];
         for (s, h) in &r.missions {
-            let _ = write!(o, ",{},{h}", s.key());
+            row.push(s.key().to_string());
+            row.push(h.to_string());
         }
-        o.push('\n');
+        let _ = out.write_record(&row);
     }
-    o
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -508,8 +508,13 @@ fn pending(s: &Scenario, run: &Run) -> Vec<Value> {
 }
 
 /// The file position of the event accepted with sequence `seq`.
+/// The position in the scenario of the event with sequence `seq`, if the scenario holds it (a
+/// report of a log's state holds only the events the state names).
 fn event_index(run: &Run, seq: crate::core::Seq) -> Option<usize> {
-    run.index_of.get(seq.index()).copied()
+    run.index_of
+        .get(seq.index())
+        .copied()
+        .filter(|&i| i != usize::MAX)
 }
 
 /// A state as JSON (the shape documented in docs/scenario-format.md).

@@ -435,7 +435,12 @@ fn snapshot_plus_the_rest_equals_a_full_replay_at_many_points() {
     let log = Log::open(&path).unwrap();
     let scen = log.scenario().unwrap();
     let mut from_snapshot = 0;
-    for count in (0..=1500u64).step_by(37).chain([100, 1499, 1500]) {
+    // Every multiple of the interval, where a snapshot answers exactly, and points between.
+    for count in (0..=1500u64)
+        .step_by(37)
+        .chain((0..=1500).step_by(100))
+        .chain([1499])
+    {
         let (state, used) = log.state(Upto::Count(count), false).unwrap();
         if let Some(c) = used {
             from_snapshot += 1;
@@ -790,4 +795,145 @@ fn a_branch_can_start_from_a_log() {
         v
     };
     assert_eq!(args(l), args("scenarios/nato-russia-2021.toml"));
+}
+
+// ---- facts: trusted and verified replays ----
+
+/// The offset in `payload` (an events frame of the current schema) of the first fact of the
+/// tag `tag`, and the sequence (from 1) of the event it belongs to.
+fn find_fact(
+    payload: &[u8],
+    first_seq: u64,
+    world: &demarche::core::World,
+    tag: u8,
+) -> Option<(usize, u64)> {
+    let (h, sections) = EventsHeader::read(payload).unwrap();
+    let base = payload.len() - sections.facts.len();
+    let bytes = sections.facts;
+    let mut at = 0;
+    for k in 0..h.count {
+        let word = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+        let n = word(at + 4) + word(at + 8);
+        at += 12;
+        let bounds = demarche::log::check::Bounds::of(world, (first_seq - 1) as u32 + k);
+        for _ in 0..n {
+            if bytes[at] == tag {
+                return Some((base + at, first_seq + u64::from(k)));
+            }
+            let (_, used) = demarche::log::facts::get(&bytes[at..], &bounds).unwrap();
+            at += used;
+        }
+    }
+    None
+}
+
+#[test]
+fn verify_names_the_first_command_whose_stored_facts_this_build_would_not_decide() {
+    let d = scratch("drift");
+    let path = d.join("nato.log");
+    create(&path, &nato(), 0);
+    let o = demarche(&["log", "verify", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // As if an older build had decided NATO's cap differently: the stored cap (tag 20: scope
+    // of 9 bytes, then the limit) says 21 where this build decides 20. The frame is rewritten
+    // with a valid checksum: only the verified replay can tell.
+    let log = Log::open(&path).unwrap();
+    let payload = log.payload(0).unwrap().into_owned();
+    let (at, seq) = find_fact(&payload, 1, &log.genesis.world, 20).expect("a cap is stored");
+    let mut changed = payload.clone();
+    let limit = u32::from_le_bytes(changed[at + 10..at + 14].try_into().unwrap());
+    changed[at + 10..at + 14].copy_from_slice(&(limit + 1).to_le_bytes());
+    let mut frame = Vec::new();
+    format::write_frame(FrameKind::Events, &changed, &mut frame).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let f = &log.frames[0];
+    assert_eq!(frame.len() as u64, f.end - f.offset);
+    bytes[f.offset as usize..f.end as usize].copy_from_slice(&frame);
+    std::fs::write(&path, &bytes).unwrap();
+    let id = nato().meta[seq as usize - 1].id.clone();
+    let o = demarche(&["log", "verify", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!("event {seq} `{id}`")) && out.contains("differ"),
+        "{out}"
+    );
+    // The trusted replay reads the stored facts as they are: the log means what it says.
+    let log = Log::open(&path).unwrap();
+    let (state, _) = log.state(Upto::Count(seq), true).unwrap();
+    assert!(
+        state.caps.iter().any(|c| c.limit == limit + 1),
+        "{:?}",
+        state.caps
+    );
+}
+
+#[test]
+fn logs_of_older_schemas_upgrade_to_logs_of_facts_that_replay_the_same() {
+    let d = scratch("upgrade");
+    for old in ["v1-nato-russia-2021.log", "v2-nato-russia-2021.log"] {
+        let from = root().join("tests/golden/logs").join(old);
+        let path = d.join(old);
+        std::fs::copy(&from, &path).unwrap();
+        // Appending needs an upgrade first, and says so.
+        let w = Writer::open(&path, WriterOptions::default());
+        assert!(
+            matches!(&w, Err(LogError::Outdated { .. })),
+            "{old}: {:?}",
+            w.err().map(|e| e.to_string())
+        );
+        let o = demarche(&["log", "upgrade", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{old}: {}", text(&o.stderr));
+        assert_eq!(
+            std::fs::read(d.join(format!("{old}.before-upgrade"))).unwrap(),
+            std::fs::read(&from).unwrap()
+        );
+        let log = Log::open(&path).unwrap();
+        assert_eq!(log.schema, schema::RECORD_SCHEMA);
+        assert_eq!(log.genesis.rules, demarche::core::RULES_VERSION);
+        let (_, r) = log.run(Upto::End).unwrap();
+        assert_eq!(r.state.digest(), digest_at_end(&nato()), "{old}");
+        let o = demarche(&["log", "verify", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{old}: {}", text(&o.stdout));
+        // Upgrading again changes nothing.
+        let o = demarche(&["log", "upgrade", path.to_str().unwrap()]);
+        assert!(
+            text(&o.stdout).contains("nothing to do"),
+            "{}",
+            text(&o.stdout)
+        );
+    }
+}
+
+#[test]
+fn the_state_at_a_date_reads_no_frame_past_the_answer() {
+    let s = generated(21, 10, 40, 6000);
+    let d = scratch("stream");
+    let path = d.join("g.log");
+    create(&path, &s, 500);
+    let probe = Log::open(&path).unwrap();
+    assert!(probe.frames.len() > 6, "{} frames", probe.frames.len());
+    for (i, f) in probe.frames.iter().enumerate().take(probe.frames.len() - 1) {
+        for fresh in [false, true] {
+            let log = Log::open(&path).unwrap();
+            let at_open = log.frames_read();
+            let day = demarche::core::Day(f.header.first_date);
+            let (state, _) = log.state(Upto::Date(day), fresh).unwrap();
+            let full = run(&s, Until::Date(day), false).state;
+            assert_eq!(state.digest(), full.digest(), "frame {i}, fresh {fresh}");
+            // Frames are found by their headers; bodies are read up to the one holding the
+            // first event after the date (its facts of time passing may fall due by then),
+            // never beyond: once to count the events of the date, once to fold.
+            let count = s.events.iter().filter(|e| e.date <= day).count() as u64;
+            let answer = log.frame_of(count).unwrap_or(log.frames.len() - 1) as u64;
+            let read = log.frames_read() - at_open;
+            assert!(
+                read <= answer + 2,
+                "frame {i}: read {read} frames for an answer in frame {answer} (fresh {fresh})"
+            );
+            if !fresh && i > 2 {
+                assert!(read <= 3, "frame {i}: from a snapshot, read {read} frames");
+            }
+        }
+    }
 }

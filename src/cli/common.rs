@@ -2,7 +2,7 @@
 //! log, replaying it from a snapshot, and printing problems against the source text.
 
 use clap::ValueEnum;
-use demarche::log::{Log, LogEnd, snapshot};
+use demarche::log::{Log, LogEnd, Upto, snapshot};
 use demarche::run::{Run, Until, run, run_from};
 use demarche::scenario::{self, LoadError, Scenario};
 use std::path::Path;
@@ -107,6 +107,49 @@ pub fn replay_loaded(l: &Loaded, until: Until, fresh: bool) -> Run {
         }
         None => run(s, until, false),
     }
+}
+
+/// Opens a log for reading, or prints why not. A torn tail is noted on stderr and ignored.
+pub fn open_log(file: &Path) -> Result<Log, ExitCode> {
+    let log = Log::open(file).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })?;
+    if let LogEnd::Torn { offset, bytes, why } = &log.ending {
+        eprintln!(
+            "note: {}: ignoring an unfinished frame at byte {offset} ({bytes} bytes: {why}) after sequence {}; the next append, or `demarche log repair`, cuts it",
+            file.display(),
+            log.count
+        );
+    }
+    Ok(log)
+}
+
+/// Where a read of a log stops, from `--until`, `--at` or `--after` text: an event id (the
+/// read stops right after it) or a date.
+pub fn log_upto(log: &Log, arg: &str, ids: bool, dates: bool) -> Result<Upto, String> {
+    let name = log.path.display();
+    if ids {
+        match log.seq_of(arg) {
+            Ok(Some(seq)) => return Ok(Upto::Count(seq)),
+            Ok(None) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if dates && let Ok(d) = scenario::parse_date(arg) {
+        if d < log.genesis.start {
+            return Err(format!(
+                "{d} is before {name} starts, on {}",
+                log.genesis.start
+            ));
+        }
+        return Ok(Upto::Date(d));
+    }
+    Err(match (ids, dates) {
+        (true, true) => format!("`{arg}` is neither an event id in {name} nor a date (YYYY-MM-DD)"),
+        (true, false) => format!("no event has the id `{arg}` in {name}"),
+        _ => scenario::parse_date(arg).err().unwrap_or_default(),
+    })
 }
 
 /// Reports damage found in a log after its readable prefix was used. Returns true if damaged.

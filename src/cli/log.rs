@@ -2,9 +2,10 @@
 
 use super::common::{Format, print_problems, usage};
 use clap::{Subcommand, ValueEnum};
+use demarche::core::RULES_VERSION;
 use demarche::log::tail::Follow;
 use demarche::log::{
-    AppendError, Durability, Log, LogEnd, NewEvent, Writer, WriterOptions, snapshot,
+    AppendError, Durability, Log, LogEnd, NewEvent, Writer, WriterOptions, schema, snapshot, verify,
 };
 use demarche::run::{Until, run};
 use demarche::scenario::{self, Problem};
@@ -67,10 +68,11 @@ Exit codes: 0 appended, 1 rejected (rule, conflict, lock), 2 usage."
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Check every frame's checksum, that every event decodes in sequence and is accepted by
-    /// the state machine, and which snapshots are valid.
+    /// The verified replay: check every frame's checksum, decide every stored command again
+    /// with this build's rules and compare the facts with those stored, and check which
+    /// snapshots are valid.
     #[command(
-        after_help = "Exit code 0 when the log is whole (a torn tail is reported but not an error), 1 when damaged."
+        after_help = "Exit code 0 when the log is whole and every command decides into the facts stored; 1 when it is damaged or the facts differ (the first command whose facts differ is named, with its sequence and id: a rules change since the log was written); 3 when only a torn tail follows the last whole frame (`demarche log repair` cuts it).\n\nExamples:\n  demarche log verify crisis.log\n  demarche log verify crisis.log --format json"
     )]
     Verify {
         log: PathBuf,
@@ -91,6 +93,17 @@ Exit codes: 0 appended, 1 rejected (rule, conflict, lock), 2 usage."
     Repair { log: PathBuf },
     /// Rebuild the snapshots beside a log (every K events, K set at import).
     Snapshot { log: PathBuf },
+    /// Rewrite a log written by an older build (commands only, or facts decided by older rules)
+    /// as a log of this build's facts, every command decided once more.
+    #[command(
+        after_help = "In place, the original is kept as LOG.before-upgrade; with --output the original is left as it is.\nA command this build's rules reject stops the upgrade, naming it, and changes nothing.\n\nExamples:\n  demarche log upgrade old.log\n  demarche log upgrade tests/golden/logs/v2-nato-russia-2021.log --output nato.log"
+    )]
+    Upgrade {
+        log: PathBuf,
+        /// Write the upgraded log here (a new file) and leave the original alone.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -122,6 +135,7 @@ pub fn run_cmd(cmd: LogCommand) -> ExitCode {
         LogCommand::Verify { log, format } => verify(&log, format),
         LogCommand::Export { log, format } => export(&log, format),
         LogCommand::Repair { log } => repair(&log),
+        LogCommand::Upgrade { log, output } => upgrade(&log, output.as_deref()),
         LogCommand::Snapshot { log } => match snapshot::rebuild(&log) {
             Ok(n) => {
                 println!("{}: {n} snapshot(s) written", log.display());
@@ -312,21 +326,16 @@ fn verify(path: &Path, format: Format) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let mut problems: Vec<String> = Vec::new();
     let mut damage = log.damage().map(|e| e.to_string());
+    let mut drift = None;
     let mut digest = None;
-    match log.scenario() {
-        Ok(s) => {
-            let r = run(&s, Until::End, false);
-            if let Some(p) = r.problems.first() {
-                problems.push(format!(
-                    "event `{}` is rejected by this build's rules: {} {}",
-                    p.event.as_deref().unwrap_or("?"),
-                    p.code,
-                    p.message
-                ));
-            } else {
-                digest = Some(r.state.digest());
+    let mut checked = 0;
+    match verify::verify(&log, &mut |_| {}) {
+        Ok(v) => {
+            checked = v.checked;
+            drift = v.drift;
+            if damage.is_none() {
+                digest = v.digest;
             }
         }
         Err(e) => damage = Some(e.to_string()),
@@ -339,19 +348,59 @@ fn verify(path: &Path, format: Format) -> ExitCode {
         )),
         _ => None,
     };
-    let ok = damage.is_none() && problems.is_empty();
+    let outdated = (log.schema < schema::RECORD_SCHEMA || log.genesis.rules != RULES_VERSION)
+        .then(|| {
+            if log.schema < schema::RECORD_SCHEMA {
+                format!(
+                    "written before logs stored facts (event record schema {}): its commands were decided now; `demarche log upgrade` stores them as facts",
+                    log.schema
+                )
+            } else {
+                format!(
+                    "its facts were decided with rules version {}, this build decides with version {RULES_VERSION}; `demarche log upgrade` rewrites it",
+                    log.genesis.rules
+                )
+            }
+        });
+    let drift_text = drift.as_ref().map(|d| {
+        format!(
+            "event {} `{}` (frame at byte {}): {}",
+            d.seq, d.id, d.offset, d.what
+        )
+    });
+    let verdict = match (&damage, &drift_text, &torn) {
+        (Some(d), _, _) => format!("damaged: {d}"),
+        (None, Some(d), _) => format!("the stored facts differ from this build's decisions at {d}"),
+        (None, None, Some(t)) => format!("torn tail: {t}"),
+        (None, None, None) => format!(
+            "every frame checks out and this build's rules decide every command into the facts stored; digest after the last event {}",
+            digest.as_deref().unwrap_or("-")
+        ),
+    };
+    let code = if damage.is_some() || drift.is_some() {
+        1
+    } else if torn.is_some() {
+        3
+    } else {
+        0
+    };
     match format {
         Format::Json => println!(
             "{:#}",
             serde_json::json!({
                 "log": path.display().to_string(),
-                "ok": ok,
+                "ok": code == 0,
+                "verdict": verdict,
                 "events": log.count,
+                "checked": checked,
                 "frames": log.frames.len() + 1,
                 "bytes": log.end,
+                "rules_version": log.genesis.rules,
+                "record_schema": log.schema,
+                "outdated": outdated,
                 "torn_tail": torn,
                 "damage": damage,
-                "problems": problems,
+                "drift": drift.as_ref().map(|d| serde_json::json!({"seq": d.seq, "id": d.id, "offset": d.offset, "what": d.what})),
                 "digest": digest,
                 "snapshots": snapshots,
                 "snapshots_ignored": ignored.iter().map(|i| serde_json::json!({"file": i.path.display().to_string(), "why": i.why})).collect::<Vec<_>>(),
@@ -359,7 +408,7 @@ fn verify(path: &Path, format: Format) -> ExitCode {
         ),
         Format::Text => {
             println!(
-                "{}: {} events in {} frames, {} bytes{}",
+                "{}: {} events in {} frames, {} bytes{}; facts of rules version {}",
                 path.display(),
                 log.count,
                 log.frames.len() + 1,
@@ -371,10 +420,11 @@ fn verify(path: &Path, format: Format) -> ExitCode {
                     )
                 } else {
                     String::new()
-                }
+                },
+                log.genesis.rules
             );
-            if let Some(t) = &torn {
-                println!("torn tail: {t}");
+            if let Some(o) = &outdated {
+                println!("note: {o}");
             }
             println!(
                 "snapshots: {} valid, {} ignored",
@@ -384,21 +434,91 @@ fn verify(path: &Path, format: Format) -> ExitCode {
             for i in &ignored {
                 println!("  {} ignored: {}", i.path.display(), i.why);
             }
-            if let Some(d) = &digest {
-                println!("every frame checks out; replay accepts every event; digest {d}");
-            }
-            for p in &problems {
-                eprintln!("error: {p}");
-            }
-            if let Some(d) = &damage {
-                eprintln!("error: {d}");
+            println!("{verdict}");
+            if code != 0 {
+                eprintln!("error: {verdict}");
             }
         }
     }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    ExitCode::from(code)
+}
+
+/// Rewrites a log written by an older build (commands only, or facts of an older rules
+/// version) as a log of this build's facts, deciding every command once more.
+fn upgrade(path: &Path, output: Option<&Path>) -> ExitCode {
+    let log = match Log::open(path) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    if let Some(e) = log.damage() {
+        return fail(&e);
+    }
+    let current = log.schema == schema::RECORD_SCHEMA && log.genesis.rules == RULES_VERSION;
+    if current && output.is_none() {
+        println!(
+            "{}: already a log of this build's facts (rules version {RULES_VERSION}); nothing to do",
+            path.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let s = match log.scenario() {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let every = log.genesis.snapshot_every;
+    let (old_schema, old_rules) = (log.schema, log.genesis.rules);
+    drop(log);
+    let created = |target: &Path| Writer::create(target, &s, every, WriterOptions::default());
+    let result = match output {
+        Some(out) => created(out).map(|_| out.to_path_buf()),
+        None => {
+            // The original is kept under a new name that is never overwritten, and comes back
+            // if the rewrite fails.
+            let kept = PathBuf::from(format!("{}.before-upgrade", path.display()));
+            if let Err(e) = std::fs::hard_link(path, &kept) {
+                return fail(&format!(
+                    "cannot keep the original as {}: {e}",
+                    kept.display()
+                ));
+            }
+            if let Err(e) = std::fs::remove_file(path) {
+                let _ = std::fs::remove_file(&kept);
+                return fail(&format!("cannot move {} aside: {e}", path.display()));
+            }
+            match created(path) {
+                Ok(_) => {
+                    println!(
+                        "{}: the original is kept as {}",
+                        path.display(),
+                        kept.display()
+                    );
+                    Ok(path.to_path_buf())
+                }
+                Err(e) => {
+                    let _ = std::fs::hard_link(&kept, path);
+                    let _ = std::fs::remove_file(&kept);
+                    Err(e)
+                }
+            }
+        }
+    };
+    match result {
+        Ok(to) => {
+            println!(
+                "{}: {} events upgraded (from record schema {old_schema}, rules version {old_rules}) to record schema {}, rules version {RULES_VERSION}",
+                to.display(),
+                s.events.len(),
+                schema::RECORD_SCHEMA
+            );
+            ExitCode::SUCCESS
+        }
+        Err(AppendError::Rejected { index, id, reason }) => fail(&format!(
+            "event {} `{id}` is rejected by this build's rules: E{:03} {}; the log was left as it was",
+            index + 1,
+            reason.code(),
+            reason.describe(&s.world)
+        )),
+        Err(e) => fail(&e),
     }
 }
 

@@ -1,7 +1,10 @@
 //! `demarche replay`: the timeline of a scenario or log, then every mission's state and the digest.
 
-use super::common::{Format, load_any, print_problems, replay_loaded, report_damage, usage};
+use super::common::{
+    Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage, usage,
+};
 use clap::Args;
+use demarche::log::{Log, Upto};
 use demarche::report;
 use demarche::run::Until;
 use demarche::scenario::{self, Scenario};
@@ -22,8 +25,9 @@ pub struct ReplayArgs {
     /// then are applied).
     #[arg(long, value_name = "EVENT_ID|DATE")]
     until: Option<String>,
-    /// For a log: replay from the first event, not from the nearest snapshot.
-    #[arg(long)]
+    /// Accepted for older scripts; a replay of a log always starts from its first event, so
+    /// that the timeline is whole.
+    #[arg(long, hide = true)]
     no_snapshots: bool,
     /// Output format: text for people, json for programs.
     #[arg(long, value_enum, default_value = "text")]
@@ -49,6 +53,9 @@ fn parse_until(s: &Scenario, arg: &str) -> Result<Until, String> {
 
 pub fn run(a: ReplayArgs) -> ExitCode {
     let format = a.format;
+    if Log::is_log(&a.file) {
+        return of_log(&a);
+    }
     let l = match load_any(&a.file, format) {
         Ok(l) => l,
         Err(code) => return code,
@@ -77,5 +84,38 @@ pub fn run(a: ReplayArgs) -> ExitCode {
             print_problems(&s.name, &s.text, &r.problems, format);
         }
         ExitCode::from(1)
+    }
+}
+
+/// The timeline of a log, from its first event: the stored facts applied in order, without
+/// deciding anything.
+fn of_log(a: &ReplayArgs) -> ExitCode {
+    let log = match open_log(&a.file) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let upto = match a.until.as_deref().map(|u| log_upto(&log, u, true, true)) {
+        None => Upto::End,
+        Some(Ok(u)) => u,
+        Some(Err(msg)) => return usage(&msg),
+    };
+    let (s, r) = match log.run(upto) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match a.format {
+        Format::Text => print!("{}", report::run_text(&s, &r)),
+        Format::Json => println!("{:#}", report::run_json(&s, &r)),
+    }
+    match log.damage() {
+        Some(e) => {
+            eprintln!("error: {e}");
+            eprintln!("the output above covers the events before the damage only");
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
     }
 }

@@ -1,8 +1,12 @@
 //! `demarche state`: the state at a date or right after an event.
 
-use super::common::{Format, load_any, print_problems, replay_loaded, report_damage, usage};
+use super::common::{
+    Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage, usage,
+};
 use clap::Args;
+use demarche::log::{Log, Upto};
 use demarche::report;
+use demarche::run::Run;
 use demarche::run::Until;
 use demarche::scenario;
 use std::path::PathBuf;
@@ -34,6 +38,9 @@ pub struct StateArgs {
 
 pub fn run(a: StateArgs) -> ExitCode {
     let format = a.format;
+    if Log::is_log(&a.file) {
+        return of_log(&a);
+    }
     let l = match load_any(&a.file, format) {
         Ok(l) => l,
         Err(code) => return code,
@@ -66,4 +73,58 @@ pub fn run(a: StateArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+/// The state of a log: from the nearest snapshot at or before the answer, then the stored facts
+/// of the frames after it, applied without deciding anything. Only the events the state still
+/// names (pending effects, caps, leaving staff...) are read for the report.
+fn of_log(a: &StateArgs) -> ExitCode {
+    let log = match open_log(&a.file) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let upto = match (a.at.as_deref(), a.after.as_deref()) {
+        (Some(d), None) => log_upto(&log, d, false, true),
+        (None, Some(id)) => log_upto(&log, id, true, false),
+        _ => Ok(Upto::End),
+    };
+    let upto = match upto {
+        Ok(u) => u,
+        Err(msg) => return usage(&msg),
+    };
+    let read = log.state(upto, a.no_snapshots).and_then(|(state, used)| {
+        if let Some(c) = used {
+            eprintln!("note: started from the snapshot after sequence {c}");
+        }
+        let (s, index_of) = log.sparse_scenario(state.events, &Log::named_by(&state))?;
+        Ok((s, state, index_of))
+    });
+    let (s, state, index_of) = match read {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("nothing was printed: the state cannot be known past the damage");
+            return ExitCode::from(1);
+        }
+    };
+    let considered = state.events as usize;
+    let r = Run {
+        state,
+        timeline: Vec::new(),
+        problems: Vec::new(),
+        index_of,
+        considered,
+    };
+    match a.format {
+        Format::Text => print!("{}", report::state_text(&s, &r)),
+        Format::Json => println!("{:#}", report::state_json(&s, &r)),
+    }
+    match log.damage() {
+        Some(e) => {
+            eprintln!("error: {e}");
+            eprintln!("the state above is as of the last event before the damage");
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
+    }
 }

@@ -481,22 +481,69 @@ impl Log {
     /// puts them there), read without the frame's commands or facts.
     pub fn ids(&self) -> Result<Vec<String>, LogError> {
         let mut out = Vec::with_capacity(self.count as usize);
-        for (i, f) in self.frames.iter().enumerate() {
-            let strings: Vec<String> = if self.upcast.is_some() {
-                self.frame(i)?.strings
-            } else {
-                let start = f.offset + format::FRAME_HEADER_LEN as u64 + 1 + f.header.size() as u64;
-                let mut bytes = vec![0u8; f.header.strings_len as usize];
-                read_at(&self.file, &self.path, &mut bytes, start)?;
-                codec::decode(&bytes)
-                    .map_err(|e| self.damaged(f, format!("its strings do not decode: {e}")))?
-            };
-            if strings.len() < f.header.count as usize {
-                return Err(self.damaged(f, "the frame holds fewer strings than events".into()));
-            }
-            out.extend(strings.into_iter().take(f.header.count as usize));
+        for i in 0..self.frames.len() {
+            out.extend(self.frame_ids(i)?);
         }
         Ok(out)
+    }
+
+    /// The log sequence (from 1) of the event with this id: frame by frame, reading only the
+    /// ids, stopping at the first match.
+    pub fn seq_of(&self, id: &str) -> Result<Option<u64>, LogError> {
+        for i in 0..self.frames.len() {
+            if let Some(k) = self.frame_ids(i)?.iter().position(|x| x == id) {
+                return Ok(Some(self.frames[i].first() + k as u64 + 1));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The ids of the events of frame `i`.
+    fn frame_ids(&self, i: usize) -> Result<Vec<String>, LogError> {
+        let f = &self.frames[i];
+        let mut strings: Vec<String> = if self.upcast.is_some() {
+            self.frame(i)?.strings
+        } else {
+            let start = f.offset + format::FRAME_HEADER_LEN as u64 + 1 + f.header.size() as u64;
+            let mut bytes = vec![0u8; f.header.strings_len as usize];
+            read_at(&self.file, &self.path, &mut bytes, start)?;
+            codec::decode(&bytes)
+                .map_err(|e| self.damaged(f, format!("its strings do not decode: {e}")))?
+        };
+        if strings.len() < f.header.count as usize {
+            return Err(self.damaged(f, "the frame holds fewer strings than events".into()));
+        }
+        strings.truncate(f.header.count as usize);
+        Ok(strings)
+    }
+
+    /// The sequences (core, from 0) of the events a state still names: causes of pending
+    /// effects, held proposals, leaving batches, caps and channels. A report of the state names
+    /// these events and no others.
+    pub fn named_by(state: &State) -> Vec<u64> {
+        let mut out: Vec<u64> = Vec::new();
+        out.extend(state.pending.iter().map(|p| u64::from(p.cause.0)));
+        out.extend(state.proposals.iter().map(|p| u64::from(p.seq.0)));
+        for ms in &state.missions {
+            out.extend(ms.leaving.iter().map(|l| u64::from(l.cause.0)));
+        }
+        out.extend(
+            state
+                .caps
+                .iter()
+                .filter_map(|c| c.cause)
+                .map(|c| u64::from(c.0)),
+        );
+        out.extend(
+            state
+                .designated
+                .iter()
+                .filter_map(|d| d.cause)
+                .map(|c| u64::from(c.0)),
+        );
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The prefix fingerprint at byte `offset`, if it was computed (the ends of frames that

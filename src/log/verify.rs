@@ -29,6 +29,8 @@ pub struct Verified {
     pub checked: u64,
     /// The first command whose facts differ, if one does.
     pub drift: Option<Drift>,
+    /// The digest of the state the decisions reached (when nothing drifted).
+    pub digest: Option<String>,
 }
 
 /// Decides every command of `log` again and compares the facts with those stored. Reads every
@@ -58,6 +60,7 @@ pub fn verify(log: &Log, progress: &mut dyn FnMut(u64)) -> Result<Verified, LogE
             if s.date != r.event.date {
                 return Ok(Verified {
                     checked,
+                    digest: None,
                     drift: Some(drift(format!(
                         "its facts are dated {} but the command {}",
                         s.date, r.event.date
@@ -68,6 +71,7 @@ pub fn verify(log: &Log, progress: &mut dyn FnMut(u64)) -> Result<Verified, LogE
                 Err(reason) => {
                     return Ok(Verified {
                         checked,
+                        digest: None,
                         drift: Some(drift(rejected(log, &reason))),
                     });
                 }
@@ -78,6 +82,7 @@ pub fn verify(log: &Log, progress: &mut dyn FnMut(u64)) -> Result<Verified, LogE
                     {
                         return Ok(Verified {
                             checked,
+                            digest: None,
                             drift: Some(drift(what)),
                         });
                     }
@@ -90,6 +95,7 @@ pub fn verify(log: &Log, progress: &mut dyn FnMut(u64)) -> Result<Verified, LogE
     Ok(Verified {
         checked,
         drift: None,
+        digest: Some(engine.state.digest()),
     })
 }
 

@@ -65,7 +65,23 @@ enum Command {
     Sweep(cli::sweep::SweepArgs),
 }
 
+/// Restores the default action of SIGPIPE, which Rust programs ignore: printing to a closed pipe
+/// (`demarche replay big.log | head`) then ends the program quietly, as other command-line tools
+/// do, instead of panicking on the failed write.
+fn restore_sigpipe() {
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    // SAFETY: setting the default disposition of a signal at start-up, before any thread.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli: Cli = cli::common::parse();
     cli::problems::set_color(cli.color);
     match cli.command {

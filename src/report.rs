@@ -282,9 +282,7 @@ pub fn describe(w: &World, c: &Change) -> String {
     }
 }
 
-fn event_line(s: &Scenario, i: usize) -> String {
-    let e = &s.events[i];
-    let w = &s.world;
+fn event_line(w: &World, e: &Event, id: &str) -> String {
     let targets: Vec<&str> = targets(w, e).into_iter().map(|t| a(w, t)).collect();
     let to = if targets.is_empty() {
         String::new()
@@ -295,41 +293,67 @@ fn event_line(s: &Scenario, i: usize) -> String {
     format!(
         "{}  {}  {}{proposed}  {}{to}",
         e.date,
-        s.meta[i].id,
+        id,
         e.kind().key(),
         a(w, e.actor)
     )
 }
 
+/// What a timeline entry is about: an event, or a scheduled effect of an earlier one.
+pub enum Head<'a> {
+    Event { event: &'a Event, id: &'a str },
+    Effect { of: &'a str },
+}
+
+/// One entry of a timeline as text: its heading line, then one line per change.
+pub fn entry_text(
+    out: &mut String,
+    w: &World,
+    day: crate::core::Day,
+    head: Head<'_>,
+    changes: &[Change],
+) {
+    match head {
+        Head::Event { event: e, id } => {
+            let _ = writeln!(out, "{}", event_line(w, e, id));
+            if let Some(n) = e.notified {
+                let _ = writeln!(out, "      notified {n}");
+            } else if matches!(e.body, Body::Measures { .. }) {
+                let _ = writeln!(out, "      not formally notified");
+            }
+        }
+        Head::Effect { of } => {
+            let _ = writeln!(out, "{day}  (effect of {of})");
+        }
+    }
+    for c in changes {
+        let _ = writeln!(out, "      {}", describe(w, c));
+    }
+}
+
+/// The heading of a timeline (title and source), as text.
+pub fn run_heading(s: &Scenario) -> String {
+    format!("{} ({})\n\n", s.title, s.name)
+}
+
 /// The timeline and summary of a run, as text.
 pub fn run_text(s: &Scenario, run: &Run) -> String {
-    let mut out = String::new();
+    let mut out = run_heading(s);
     let w = &s.world;
-    let _ = writeln!(out, "{} ({})", s.title, s.name);
-    let _ = writeln!(out);
     for Entry {
         day,
         origin,
         changes,
     } in &run.timeline
     {
-        match origin {
-            Origin::Event(i) => {
-                let _ = writeln!(out, "{}", event_line(s, *i));
-                let e = &s.events[*i];
-                if let Some(n) = e.notified {
-                    let _ = writeln!(out, "      notified {n}");
-                } else if matches!(e.body, Body::Measures { .. }) {
-                    let _ = writeln!(out, "      not formally notified");
-                }
-            }
-            Origin::Effect(i) => {
-                let _ = writeln!(out, "{day}  (effect of {})", s.meta[*i].id);
-            }
-        }
-        for c in changes {
-            let _ = writeln!(out, "      {}", describe(w, c));
-        }
+        let head = match origin {
+            Origin::Event(i) => Head::Event {
+                event: &s.events[*i],
+                id: &s.meta[*i].id,
+            },
+            Origin::Effect(i) => Head::Effect { of: &s.meta[*i].id },
+        };
+        entry_text(&mut out, w, *day, head, changes);
     }
     let _ = writeln!(out);
     out.push_str(&state_text(s, run));

@@ -937,3 +937,52 @@ fn the_state_at_a_date_reads_no_frame_past_the_answer() {
         }
     }
 }
+
+#[test]
+fn a_log_replays_and_states_exactly_as_its_scenario_does_whatever_its_snapshots() {
+    let d = scratch("same-output");
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 6);
+    // Drops the first line, which names the file read.
+    let body = |o: &Output| {
+        text(&o.stdout)
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for path in &scenarios {
+        let s = scenario::load(path).unwrap();
+        let file = path.to_str().unwrap();
+        let log = d.join(path.file_name().unwrap()).with_extension("log");
+        let log_s = log.to_str().unwrap();
+        // A snapshot every 3 events: many queries end exactly on one.
+        let o = demarche(&["log", "import", file, log_s, "--snapshot-every", "3"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let mut points: Vec<String> = s.meta.iter().map(|m| m.id.clone()).collect();
+        points.extend(s.events.iter().map(|e| e.date.to_string()));
+        for until in std::iter::once(None).chain(points.iter().map(Some)) {
+            let mut args = vec!["replay"];
+            if let Some(u) = until {
+                args.extend(["--until", u]);
+            }
+            let from_file = demarche(&[&args[..], &[file]].concat());
+            let from_log = demarche(&[&args[..], &[log_s]].concat());
+            assert_eq!(body(&from_log), body(&from_file), "{file} {until:?}");
+        }
+        for id in s.meta.iter().map(|m| m.id.as_str()) {
+            let from_file = demarche(&["state", file, "--after", id, "--format", "json"]);
+            let from_log = demarche(&["state", log_s, "--after", id, "--format", "json"]);
+            assert_eq!(
+                text(&from_log.stdout),
+                text(&from_file.stdout),
+                "{file} after {id}"
+            );
+        }
+    }
+}

@@ -4,10 +4,14 @@ use super::common::{
     Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage, usage,
 };
 use clap::Args;
+use demarche::core::Change;
+use demarche::log::reader::TimelineHead;
 use demarche::log::{Log, Upto};
 use demarche::report;
+use demarche::run::Run;
 use demarche::run::Until;
 use demarche::scenario::{self, Scenario};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -99,16 +103,43 @@ fn of_log(a: &ReplayArgs) -> ExitCode {
         Some(Ok(u)) => u,
         Some(Err(msg)) => return usage(&msg),
     };
-    let (s, r) = match log.run(upto) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
+    let read = match a.format {
+        // Text is streamed: each entry is printed as its frame is read.
+        Format::Text => {
+            print!("{}", report::run_heading(&log.empty_scenario()));
+            let world = &log.genesis.world;
+            let mut out = std::io::stdout().lock();
+            let mut entry = |day, head: TimelineHead<'_>, changes: &[Change]| {
+                let head = match head {
+                    TimelineHead::Event { event, id } => report::Head::Event { event, id },
+                    TimelineHead::Effect { of } => report::Head::Effect { of },
+                };
+                let mut text = String::new();
+                report::entry_text(&mut text, world, day, head, changes);
+                let _ = out.write_all(text.as_bytes());
+            };
+            log.timeline(upto, &mut entry).and_then(|state| {
+                let (s, index_of) = log.sparse_scenario(state.events, &Log::named_by(&state))?;
+                let considered = state.events as usize;
+                let r = Run {
+                    state,
+                    timeline: Vec::new(),
+                    problems: Vec::new(),
+                    index_of,
+                    considered,
+                };
+                println!();
+                print!("{}", report::state_text(&s, &r));
+                Ok(())
+            })
         }
+        Format::Json => log.run(upto).map(|(s, r)| {
+            println!("{:#}", report::run_json(&s, &r));
+        }),
     };
-    match a.format {
-        Format::Text => print!("{}", report::run_text(&s, &r)),
-        Format::Json => println!("{:#}", report::run_json(&s, &r)),
+    if let Err(e) = read {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
     }
     match log.damage() {
         Some(e) => {

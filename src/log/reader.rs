@@ -761,6 +761,119 @@ impl Log {
         Ok((scenario, run))
     }
 
+    /// The trusted replay as a stream of timeline entries: `entry` is called with each entry
+    /// (an event with its changes, or the changes a scheduled effect of an earlier event made
+    /// on a day) as soon as it is complete, so memory grows with a frame, not with the log.
+    /// Ids of earlier events that effects name are read from their frames when needed.
+    /// Returns the state reached.
+    pub fn timeline(
+        &self,
+        upto: Upto,
+        entry: &mut dyn FnMut(Day, TimelineHead<'_>, &[Change]),
+    ) -> Result<State, LogError> {
+        let world = &self.genesis.world;
+        let limit = match upto {
+            Upto::Count(n) => n.min(self.count),
+            _ => self.count,
+        };
+        let mut state = self.genesis.initial.clone();
+        let mut changes: Vec<(Day, Seq, Change)> = Vec::new();
+        let mut ids = IdCache::default();
+        let mut seq = 0u64;
+        'frames: for i in 0..self.frames.len() {
+            if seq >= limit {
+                break;
+            }
+            let frame = self.frame(i)?;
+            let f = &self.frames[i];
+            let events = self.events(&frame)?;
+            ids.keep(i, events.iter().map(|(_, m)| m.id.clone()).collect());
+            let mut reader = frame.stored(world);
+            for (event, meta) in &events {
+                let e = reader
+                    .next_event()
+                    .map_err(|why| self.damaged(f, why))?
+                    .ok_or_else(|| self.damaged(f, "fewer facts than events".into()))?;
+                if seq >= limit {
+                    break 'frames;
+                }
+                if let Upto::Date(d) = upto
+                    && e.date > d
+                {
+                    state.apply_passed_until(&e.passed, d, &mut changes);
+                    self.flush(&mut changes, None, &mut ids, entry)?;
+                    break 'frames;
+                }
+                check_record(&state, f, seq, e.date).map_err(|why| self.damaged(f, why))?;
+                state.apply_record(e.date, &e.passed, &e.facts, &mut changes);
+                let had_own =
+                    self.flush(&mut changes, Some((seq, event, &meta.id)), &mut ids, entry)?;
+                if !had_own {
+                    entry(
+                        e.date,
+                        TimelineHead::Event {
+                            event,
+                            id: &meta.id,
+                        },
+                        &[],
+                    );
+                }
+                seq += 1;
+            }
+        }
+        let end = match upto {
+            Upto::Date(d) => Some(d),
+            Upto::End => self
+                .genesis
+                .end
+                .filter(|e| self.frames.last().is_none_or(|f| f.header.last_date <= e.0)),
+            Upto::Count(_) => None,
+        };
+        if let Some(d) = end
+            && d > state.clock
+        {
+            let mut passed = Vec::new();
+            state.advance(world, d, &mut passed);
+            crate::core::replay::observe_passed(&passed, &mut changes);
+            self.flush(&mut changes, None, &mut ids, entry)?;
+        }
+        Ok(state)
+    }
+
+    /// Hands the changes collected to `entry`, grouped as timelines are: consecutive changes of
+    /// one day and one cause make an entry. Returns whether the current event had one.
+    fn flush(
+        &self,
+        changes: &mut Vec<(Day, Seq, Change)>,
+        current: Option<(u64, &Event, &str)>,
+        ids: &mut IdCache,
+        entry: &mut dyn FnMut(Day, TimelineHead<'_>, &[Change]),
+    ) -> Result<bool, LogError> {
+        let mut had_own = false;
+        let mut group: Vec<Change> = Vec::new();
+        let mut i = 0;
+        while i < changes.len() {
+            let (day, cause) = (changes[i].0, changes[i].1);
+            group.clear();
+            while i < changes.len() && (changes[i].0, changes[i].1) == (day, cause) {
+                group.push(changes[i].2.clone());
+                i += 1;
+            }
+            match current {
+                Some((s, e, id)) if u64::from(cause.0) == s => {
+                    had_own = true;
+                    entry(day, TimelineHead::Event { event: e, id }, &group);
+                }
+                _ => {
+                    let of = ids.get(self, u64::from(cause.0))?;
+                    entry(day, TimelineHead::Effect { of: &of }, &group);
+                }
+            }
+        }
+        changes.clear();
+        Ok(had_own)
+    }
+
     /// A scenario with the log's header and cast and no events.
     pub fn empty_scenario(&self) -> Scenario {
         let g = &self.genesis;
@@ -896,6 +1009,52 @@ impl Log {
         }
         self.upcast = Some(out);
         Ok(())
+    }
+}
+
+/// What a streamed timeline entry is about.
+pub enum TimelineHead<'a> {
+    Event {
+        event: &'a Event,
+        id: &'a str,
+    },
+    /// A scheduled effect of the earlier event with this id.
+    Effect {
+        of: &'a str,
+    },
+}
+
+/// The ids of the frames read last, so that effects naming recent events cost no read.
+#[derive(Default)]
+struct IdCache {
+    frames: Vec<(usize, Vec<String>)>,
+}
+
+impl IdCache {
+    const KEEP: usize = 8;
+
+    fn keep(&mut self, frame: usize, ids: Vec<String>) {
+        if self.frames.iter().any(|(f, _)| *f == frame) {
+            return;
+        }
+        if self.frames.len() == Self::KEEP {
+            self.frames.remove(0);
+        }
+        self.frames.push((frame, ids));
+    }
+
+    fn get(&mut self, log: &Log, seq: u64) -> Result<String, LogError> {
+        let i = log
+            .frame_of(seq)
+            .expect("a cause is an earlier event of the log");
+        let first = log.frames[i].first();
+        if let Some((_, ids)) = self.frames.iter().find(|(f, _)| *f == i) {
+            return Ok(ids[(seq - first) as usize].clone());
+        }
+        let ids = log.frame_ids(i)?;
+        let id = ids[(seq - first) as usize].clone();
+        self.keep(i, ids);
+        Ok(id)
     }
 }
 

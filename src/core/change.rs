@@ -117,10 +117,13 @@ pub enum Change {
 
 /// Receives changes as they are made. `()` ignores them, for fast replays.
 pub trait Observe {
+    /// False for observers that ignore every change, so that replays skip deriving them.
+    const WANTS: bool = true;
     fn change(&mut self, when: Day, cause: Seq, change: Change);
 }
 
 impl Observe for () {
+    const WANTS: bool = false;
     #[inline]
     fn change(&mut self, _: Day, _: Seq, _: Change) {}
 }

@@ -85,7 +85,9 @@ impl<'w> Engine<'w> {
             .state
             .decide_apply(self.world, event, &mut self.facts)?;
         for f in &self.facts {
-            f.changes(|c| obs.change(event.date, seq, c));
+            if O::WANTS {
+                f.changes(|c| obs.change(event.date, seq, c));
+            }
         }
         #[cfg(debug_assertions)]
         self.state.check_invariants(self.world);
@@ -116,7 +118,9 @@ pub fn observe_passed<O: Observe>(passed: &[Fact], obs: &mut O) {
             at = Some((day, cause));
         }
         let (day, cause) = at.expect("facts of time passing start with a Due");
-        f.changes(|c| obs.change(day, cause, c));
+        if O::WANTS {
+            f.changes(|c| obs.change(day, cause, c));
+        }
     }
 }
 
@@ -134,7 +138,9 @@ impl State {
         let seq = self.accept(date);
         for f in facts {
             self.apply(date, seq, f);
-            f.changes(|c| obs.change(date, seq, c));
+            if O::WANTS {
+                f.changes(|c| obs.change(date, seq, c));
+            }
         }
         seq
     }
@@ -161,7 +167,9 @@ impl State {
                 at = (day, cause);
             }
             self.apply(at.0, at.1, f);
-            f.changes(|c| obs.change(at.0, at.1, c));
+            if O::WANTS {
+                f.changes(|c| obs.change(at.0, at.1, c));
+            }
         }
         passed.len()
     }

@@ -389,35 +389,61 @@ impl Log {
 
     /// The payload of events frame `i` (after the kind byte), its checksum checked.
     pub fn payload(&self, i: usize) -> Result<Cow<'_, [u8]>, LogError> {
+        let (bytes, start) = self.read_payload(i)?;
+        Ok(match bytes {
+            Cow::Borrowed(b) => Cow::Borrowed(&b[start..]),
+            Cow::Owned(mut b) => {
+                b.drain(..start);
+                Cow::Owned(b)
+            }
+        })
+    }
+
+    /// The bytes holding frame `i`'s payload, its checksum checked, and where the payload
+    /// starts in them (after the kind byte, read from the file; at 0 for a log upcast in
+    /// memory).
+    fn read_payload(&self, i: usize) -> Result<(Cow<'_, [u8]>, usize), LogError> {
         if let Some(up) = &self.upcast {
-            return Ok(Cow::Borrowed(&up[i]));
+            return Ok((Cow::Borrowed(&up[i]), 0));
         }
         let f = &self.frames[i];
-        let mut body = self.body_bytes(f)?;
+        let body = self.body_bytes(f)?;
         if format::crc(&body) != f.crc {
             return Err(self.damaged(f, "a frame's checksum does not match its bytes".into()));
         }
-        body.remove(0);
-        Ok(Cow::Owned(body))
+        Ok((Cow::Owned(body), 1))
     }
 
     /// Events frame `i`, read and split into its sections, its strings decoded.
     pub fn frame(&self, i: usize) -> Result<Frame<'_>, LogError> {
-        let payload = self.payload(i)?;
+        self.read_frame(i, true)
+    }
+
+    /// Events frame `i` for its facts only: its strings are left undecoded (a fold needs none).
+    pub fn frame_facts(&self, i: usize) -> Result<Frame<'_>, LogError> {
+        self.read_frame(i, false)
+    }
+
+    fn read_frame(&self, i: usize, strings: bool) -> Result<Frame<'_>, LogError> {
+        let (bytes, start) = self.read_payload(i)?;
         let f = &self.frames[i];
         let damaged = |why: String| self.damaged(f, why);
-        let (header, sections) = EventsHeader::read(&payload).map_err(damaged)?;
-        let strings: Vec<String> = codec::decode(sections.strings)
-            .map_err(|e| damaged(format!("its strings do not decode: {e}")))?;
-        let start = header.size() + header.strings_len as usize;
-        let split = start + header.commands_len as usize;
+        let (header, sections) = EventsHeader::read(&bytes[start..]).map_err(damaged)?;
+        let strings: Vec<String> = if strings {
+            codec::decode(sections.strings)
+                .map_err(|e| damaged(format!("its strings do not decode: {e}")))?
+        } else {
+            Vec::new()
+        };
+        let commands = start + header.size() + header.strings_len as usize;
+        let facts = commands + header.commands_len as usize;
         Ok(Frame {
             index: i,
             header,
             strings,
-            payload,
-            commands: start..split,
-            facts: split..,
+            payload: bytes,
+            commands: commands..facts,
+            facts: facts..,
         })
     }
 
@@ -579,7 +605,7 @@ impl Log {
         if f.header.first_date > day.0 {
             return Ok(f.first());
         }
-        let frame = self.frame(i)?;
+        let frame = self.frame_facts(i)?;
         let mut n = f.first();
         let mut reader = frame.stored(&self.genesis.world);
         while let Some(e) = reader.next_event().map_err(|why| self.damaged(f, why))? {
@@ -618,28 +644,26 @@ impl Log {
             {
                 break;
             }
-            let frame = self.frame(i)?;
+            let frame = self.frame_facts(i)?;
             let f = &self.frames[i];
             let mut reader = frame.stored(world);
-            let mut seq = f.first();
-            while let Some(e) = reader.next_event().map_err(|why| self.damaged(f, why))? {
-                if seq < next {
-                    seq += 1;
-                    continue;
-                }
-                if seq >= limit {
+            let until = match upto {
+                Upto::Date(d) => d,
+                _ => Day(i32::MAX),
+            };
+            while u64::from(reader.seq) < next && reader.skip() {}
+            loop {
+                if u64::from(reader.seq) >= limit {
                     break 'frames;
                 }
-                if let Upto::Date(d) = upto
-                    && e.date > d
+                match reader
+                    .apply_next(&mut state, until, obs)
+                    .map_err(|why| self.damaged(f, why))?
                 {
-                    state.apply_passed_until(&e.passed, d, obs);
-                    break 'frames;
+                    None => break,
+                    Some(Applied::Stopped) => break 'frames,
+                    Some(Applied::Event) => next = u64::from(reader.seq),
                 }
-                check_record(&state, f, seq, e.date).map_err(|why| self.damaged(f, why))?;
-                state.apply_record(e.date, &e.passed, &e.facts, obs);
-                seq += 1;
-                next = seq;
             }
         }
         let end = match upto {
@@ -1120,6 +1144,16 @@ impl Frame<'_> {
     }
 }
 
+/// What [`StoredReader::apply_next`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// It applied the next event's facts.
+    Event,
+    /// It stopped at the date it was given, before the event (and before any effect due after
+    /// the date).
+    Stopped,
+}
+
 /// The stored facts of one event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stored {
@@ -1141,6 +1175,92 @@ pub struct StoredReader<'a, 'w> {
 }
 
 impl StoredReader<'_, '_> {
+    /// Skips the next event's facts (decoding them, so that damage is still found); false after
+    /// the last event.
+    pub fn skip(&mut self) -> bool {
+        matches!(self.next_event(), Ok(Some(_)))
+    }
+
+    /// The trusted fold's hot path: applies the next event's stored facts to `state` as they
+    /// are decoded, with no copy. Stops, returning [`Applied::Stopped`], before the first effect
+    /// falling due after `until` or before a command dated after it. `None` after the frame's
+    /// last event.
+    pub fn apply_next<O: Observe>(
+        &mut self,
+        state: &mut State,
+        until: Day,
+        obs: &mut O,
+    ) -> Result<Option<Applied>, String> {
+        if self.left == 0 {
+            if self.at != self.bytes.len() {
+                return Err(format!(
+                    "{} bytes follow the frame's last facts",
+                    self.bytes.len() - self.at
+                ));
+            }
+            return Ok(None);
+        }
+        let head = self
+            .bytes
+            .get(self.at..self.at + 12)
+            .ok_or("the facts of an event are cut short")?;
+        let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
+        let (date, passed, own) = (Day(word(0) as i32), word(4), word(8));
+        if state.events != u64::from(self.seq) {
+            return Err(format!(
+                "event {} follows a state of {} events",
+                self.seq + 1,
+                state.events
+            ));
+        }
+        if date < state.clock {
+            return Err(format!(
+                "event {} is dated {date}, before the state's clock {}",
+                self.seq + 1,
+                state.clock
+            ));
+        }
+        self.at += 12;
+        let bounds = Bounds::of(self.world, self.seq);
+        let mut at = (state.clock, Seq(0));
+        for k in 0..passed {
+            let (fact, used) = facts::get(&self.bytes[self.at..], &bounds)
+                .map_err(|e| format!("event {}: {e}", self.seq + 1))?;
+            match fact {
+                Fact::Due { day, .. } if day > until => return Ok(Some(Applied::Stopped)),
+                Fact::Due { day, cause, .. } => at = (day, cause),
+                _ if k == 0 => {
+                    return Err(format!(
+                        "event {}: its facts of time passing do not start with an effect falling due",
+                        self.seq + 1
+                    ));
+                }
+                _ => {}
+            }
+            self.at += used;
+            state.apply(at.0, at.1, &fact);
+            if O::WANTS {
+                fact.changes(|c| obs.change(at.0, at.1, c));
+            }
+        }
+        if date > until {
+            return Ok(Some(Applied::Stopped));
+        }
+        let seq = state.accept(date);
+        for _ in 0..own {
+            let (fact, used) = facts::get(&self.bytes[self.at..], &bounds)
+                .map_err(|e| format!("event {}: {e}", self.seq + 1))?;
+            self.at += used;
+            state.apply(date, seq, &fact);
+            if O::WANTS {
+                fact.changes(|c| obs.change(date, seq, c));
+            }
+        }
+        self.seq += 1;
+        self.left -= 1;
+        Ok(Some(Applied::Event))
+    }
+
     /// The next event's stored facts, or `None` after the frame's last event.
     pub fn next_event(&mut self) -> Result<Option<&Stored>, String> {
         if self.left == 0 {

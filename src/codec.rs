@@ -45,6 +45,32 @@ pub fn encode_into<T: Serialize>(value: &T, out: &mut Vec<u8>) {
     out.extend_from_slice(&bytes);
 }
 
+/// The compact bytes of a value: the same encoding with variable-width integers (one byte for
+/// small ones). For what a log stores but a fold never reads (commands and their strings),
+/// where size matters more than decoding speed.
+pub fn encode_compact<T: Serialize>(value: &T) -> Vec<u8> {
+    bincode::serde::encode_to_vec(value, compact()).expect("encoding to memory cannot fail")
+}
+
+/// Decodes one value written by [`encode_compact`], which must use every byte; bounded like
+/// [`decode`].
+pub fn decode_compact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let (value, used): (T, usize) =
+        bincode::serde::decode_from_slice(bytes, compact().with_limit::<MAX_DECODE>())
+            .map_err(|e| DecodeError(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(DecodeError(format!(
+            "{} trailing bytes after the value",
+            bytes.len() - used
+        )));
+    }
+    Ok(value)
+}
+
+fn compact() -> Configuration<LittleEndian, bincode::config::Varint, NoLimit> {
+    bincode::config::standard().with_little_endian()
+}
+
 /// Why bytes did not decode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeError(pub String);

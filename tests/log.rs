@@ -812,9 +812,9 @@ fn find_fact(
     let bytes = sections.facts;
     let mut at = 0;
     for k in 0..h.count {
-        let word = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
-        let n = word(at + 4) + word(at + 8);
-        at += 12;
+        at += 4;
+        let n = demarche::log::facts::get_count(bytes, &mut at).unwrap()
+            + demarche::log::facts::get_count(bytes, &mut at).unwrap();
         let bounds = demarche::log::check::Bounds::of(world, (first_seq - 1) as u32 + k);
         for _ in 0..n {
             if bytes[at] == tag {

@@ -20,6 +20,35 @@ use crate::core::{ActorId, Day, MissionId, PersonId, Seq};
 
 pub use super::check::Bounds;
 
+/// Appends a count of facts: 7 bits a byte, low bits first, the high bit set on every byte
+/// but the last (one byte below 128).
+pub fn put_count(mut n: u32, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// Reads a count written by [`put_count`] at `*at`, moving `*at` past it.
+pub fn get_count(bytes: &[u8], at: &mut usize) -> Result<u32, String> {
+    let mut n: u32 = 0;
+    for shift in [0, 7, 14, 21, 28] {
+        let b = *bytes
+            .get(*at)
+            .ok_or("the facts of an event are cut short")?;
+        *at += 1;
+        if shift == 28 && b > 0x0f {
+            return Err("a count of facts is too large".into());
+        }
+        n |= u32::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(n);
+        }
+    }
+    Err("a count of facts is too large".into())
+}
+
 /// Appends the bytes of `fact`.
 pub fn put(fact: &Fact, out: &mut Vec<u8>) {
     let mut w = W(out);

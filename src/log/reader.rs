@@ -430,7 +430,7 @@ impl Log {
         let damaged = |why: String| self.damaged(f, why);
         let (header, sections) = EventsHeader::read(&bytes[start..]).map_err(damaged)?;
         let strings: Vec<String> = if strings {
-            codec::decode(sections.strings)
+            strings_of(&header, sections.strings)
                 .map_err(|e| damaged(format!("its strings do not decode: {e}")))?
         } else {
             Vec::new()
@@ -533,7 +533,7 @@ impl Log {
             let start = f.offset + format::FRAME_HEADER_LEN as u64 + 1 + f.header.size() as u64;
             let mut bytes = vec![0u8; f.header.strings_len as usize];
             read_at(&self.file, &self.path, &mut bytes, start)?;
-            codec::decode(&bytes)
+            strings_of(&f.header, &bytes)
                 .map_err(|e| self.damaged(f, format!("its strings do not decode: {e}")))?
         };
         if strings.len() < f.header.count as usize {
@@ -1036,6 +1036,15 @@ impl Log {
     }
 }
 
+/// The strings of a frame's string section: compact integers from schema 3 on.
+fn strings_of(h: &EventsHeader, bytes: &[u8]) -> Result<Vec<String>, codec::DecodeError> {
+    if h.schema >= 3 {
+        codec::decode_compact(bytes)
+    } else {
+        codec::decode(bytes)
+    }
+}
+
 /// What a streamed timeline entry is about.
 pub enum TimelineHead<'a> {
     Event {
@@ -1175,6 +1184,18 @@ pub struct StoredReader<'a, 'w> {
 }
 
 impl StoredReader<'_, '_> {
+    /// Reads the start of the next event's facts: its date and how many facts of time passing
+    /// and of its own follow.
+    fn event_head(&mut self) -> Result<(Day, u32, u32), String> {
+        let cut = || "the facts of an event are cut short".to_string();
+        let date = self.bytes.get(self.at..self.at + 4).ok_or_else(cut)?;
+        let date = Day(i32::from_le_bytes(date.try_into().expect("4 bytes")));
+        self.at += 4;
+        let passed = facts::get_count(self.bytes, &mut self.at)?;
+        let own = facts::get_count(self.bytes, &mut self.at)?;
+        Ok((date, passed, own))
+    }
+
     /// Skips the next event's facts (decoding them, so that damage is still found); false after
     /// the last event.
     pub fn skip(&mut self) -> bool {
@@ -1200,12 +1221,7 @@ impl StoredReader<'_, '_> {
             }
             return Ok(None);
         }
-        let head = self
-            .bytes
-            .get(self.at..self.at + 12)
-            .ok_or("the facts of an event are cut short")?;
-        let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
-        let (date, passed, own) = (Day(word(0) as i32), word(4), word(8));
+        let (date, passed, own) = self.event_head()?;
         if state.events != u64::from(self.seq) {
             return Err(format!(
                 "event {} follows a state of {} events",
@@ -1220,7 +1236,6 @@ impl StoredReader<'_, '_> {
                 state.clock
             ));
         }
-        self.at += 12;
         let bounds = Bounds::of(self.world, self.seq);
         let mut at = (state.clock, Seq(0));
         for k in 0..passed {
@@ -1272,13 +1287,7 @@ impl StoredReader<'_, '_> {
             }
             return Ok(None);
         }
-        let head = self
-            .bytes
-            .get(self.at..self.at + 12)
-            .ok_or("the facts of an event are cut short")?;
-        let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
-        let (date, passed, facts) = (Day(word(0) as i32), word(4), word(8));
-        self.at += 12;
+        let (date, passed, facts) = self.event_head()?;
         let bounds = Bounds::of(self.world, self.seq);
         self.event.date = date;
         self.event.passed.clear();
@@ -1350,14 +1359,14 @@ pub(crate) fn encode_frame<'a>(first_seq: u64, items: &'a [Item]) -> Vec<u8> {
             event: it.event.clone(),
         });
     }
-    let strings_bytes = codec::encode(&table);
+    let strings_bytes = codec::encode_compact(&table);
     let mut commands = Vec::new();
     schema::encode_records(&records, &mut commands);
     let mut facts_bytes = Vec::new();
     for it in items {
         facts_bytes.extend_from_slice(&it.event.date.0.to_le_bytes());
-        facts_bytes.extend_from_slice(&(it.passed.len() as u32).to_le_bytes());
-        facts_bytes.extend_from_slice(&(it.facts.len() as u32).to_le_bytes());
+        facts::put_count(it.passed.len() as u32, &mut facts_bytes);
+        facts::put_count(it.facts.len() as u32, &mut facts_bytes);
         for f in it.passed.iter().chain(&it.facts) {
             facts::put(f, &mut facts_bytes);
         }
@@ -1401,7 +1410,7 @@ pub(crate) fn decode_events(
         return Err("an events frame with no events".into());
     }
     let new: Vec<String> =
-        codec::decode(sections.strings).map_err(|e| format!("its strings do not decode: {e}"))?;
+        strings_of(&h, sections.strings).map_err(|e| format!("its strings do not decode: {e}"))?;
     let table: &[String] = if h.schema >= 3 {
         &new
     } else {

@@ -157,7 +157,8 @@ pub fn decode_genesis(payload: &[u8]) -> Result<Genesis, DecodeError> {
     })
 }
 
-/// Encodes records (schema 3 layout for the commands section).
+/// Encodes records (the commands section of schema 3: compact integers, since a fold never
+/// reads it).
 pub fn encode_records(records: &[Record], out: &mut Vec<u8>) {
     let v: Vec<RecordV2> = records
         .iter()
@@ -169,7 +170,7 @@ pub fn encode_records(records: &[Record], out: &mut Vec<u8>) {
             event: wire::Command::from(&r.event),
         })
         .collect();
-    codec::encode_into(&v, out);
+    out.extend_from_slice(&codec::encode_compact(&v));
 }
 
 /// Decodes the records of a frame of any schema. Ids in the commands are checked against the
@@ -194,7 +195,8 @@ pub fn decode_records(
                 })
                 .collect()
         }
-        2 | 3 => codec::decode(bytes)?,
+        2 => codec::decode(bytes)?,
+        3 => codec::decode_compact(bytes)?,
         n => return Err(unknown_schema("event record", n, RECORD_SCHEMA)),
     };
     let mut out = Vec::with_capacity(raw.len());

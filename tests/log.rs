@@ -186,6 +186,7 @@ fn events_payload(strings: &[u8], records: &[u8]) -> Vec<u8> {
         count: 1,
         strings_len: strings.len() as u32,
         commands_len: records.len() as u32,
+        filter_len: 0,
         first_date: 0,
         last_date: 0,
     }
@@ -985,4 +986,30 @@ fn a_log_replays_and_states_exactly_as_its_scenario_does_whatever_its_snapshots(
             );
         }
     }
+}
+
+#[test]
+fn a_writer_finds_ids_through_its_frames_filters_without_holding_them() {
+    let s = generated(31, 6, 20, 5000);
+    let d = scratch("ids");
+    let path = d.join("g.log");
+    drop(create(&path, &s, 0));
+    let mut w = Writer::open(&path, WriterOptions::default()).unwrap().0;
+    // Every id is found, in the first frames as in the last; unknown ids are not.
+    for (i, m) in s.meta.iter().enumerate().step_by(97) {
+        assert_eq!(w.seq_of(&m.id).unwrap(), Some(i as u64 + 1), "{}", m.id);
+    }
+    assert_eq!(w.seq_of("no-such-event").unwrap(), None);
+    // A duplicate of an event of the first frame is refused; a fresh id is accepted and then
+    // found too.
+    let mut extra = more_events(&w, 2);
+    extra[0].id = s.meta[3].id.clone();
+    let err = w.append(&extra[..1], None).unwrap_err();
+    assert!(
+        matches!(&err, AppendError::DuplicateId { id } if *id == s.meta[3].id),
+        "{err}"
+    );
+    extra[0].id = "fresh-one".into();
+    w.append(&extra[..1], None).unwrap();
+    assert_eq!(w.seq_of("fresh-one").unwrap(), Some(5001));
 }

@@ -289,7 +289,7 @@ fn a_log_cut_at_any_byte_of_its_last_three_frames_keeps_the_whole_frames_and_a_w
         };
         assert_eq!(std::fs::metadata(&path).unwrap().len(), end, "cut {cut}");
         assert_eq!(w.last_seq(), count, "cut {cut}");
-        assert_eq!(w.seq_of("after-cut"), None);
+        assert_eq!(w.seq_of("after-cut").unwrap(), None);
         let after = w
             .append(&[new_event(&world, "after-cut", 1000)], Some(count))
             .unwrap_or_else(|e| panic!("cut {cut}: append after recovery: {e}"));

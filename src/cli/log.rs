@@ -214,10 +214,16 @@ fn append(log: &Path, events: &Path, expect: Option<u64>, wait: f64, format: For
         eprintln!("nothing was appended");
         return ExitCode::from(1);
     }
-    let earlier = w.event_ids();
     let name = events.display().to_string();
     let g = w.genesis();
-    let (evs, meta) = match scenario::parse_events(&text, &g.world, g.start, &earlier) {
+    let mut lookup = |id: &str| {
+        w.seq_of(id)
+            .map(|seq| seq.map(|s| s as usize - 1))
+            .map_err(|e| e.to_string())
+    };
+    let parsed =
+        scenario::parse_events_after(&text, &g.world, g.start, w.last_seq() as usize, &mut lookup);
+    let (evs, meta) = match parsed {
         Ok(x) => x,
         Err(problems) => {
             print_problems(&name, &text, &problems, format);

@@ -268,13 +268,17 @@ pub struct EventsHeader {
     /// Schema 3: the dates of the first and last events (day numbers). 0 for older schemas.
     pub first_date: i32,
     pub last_date: i32,
+    /// Schema 3: bytes of the id filter that follows this header (see [`super::filter`]).
+    pub filter_len: u32,
 }
 
 pub const EVENTS_HEADER_LEN_V1: usize = 18;
-pub const EVENTS_HEADER_LEN: usize = 30;
+pub const EVENTS_HEADER_LEN: usize = 34;
 
-/// The three sections of an events payload after its header.
+/// The sections of an events payload after its header.
 pub struct Sections<'a> {
+    /// Schema 3: the filter of the frame's event ids (empty for older schemas).
+    pub filter: &'a [u8],
     pub strings: &'a [u8],
     pub commands: &'a [u8],
     pub facts: &'a [u8],
@@ -299,6 +303,7 @@ impl EventsHeader {
             out.extend_from_slice(&self.commands_len.to_le_bytes());
             out.extend_from_slice(&self.first_date.to_le_bytes());
             out.extend_from_slice(&self.last_date.to_le_bytes());
+            out.extend_from_slice(&self.filter_len.to_le_bytes());
         }
     }
 
@@ -322,6 +327,7 @@ impl EventsHeader {
             commands_len: 0,
             first_date: 0,
             last_date: 0,
+            filter_len: 0,
         };
         if h.schema >= 3 {
             if payload.len() < EVENTS_HEADER_LEN {
@@ -330,6 +336,7 @@ impl EventsHeader {
             h.commands_len = u32_at(18);
             h.first_date = u32_at(22) as i32;
             h.last_date = u32_at(26) as i32;
+            h.filter_len = u32_at(30);
         }
         Ok(h)
     }
@@ -338,8 +345,9 @@ impl EventsHeader {
     pub fn read(payload: &[u8]) -> Result<(EventsHeader, Sections<'_>), String> {
         let h = EventsHeader::parse(payload)?;
         let rest = &payload[h.size()..];
+        let filter = h.filter_len as usize;
         let (strings, commands) = (h.strings_len as usize, h.commands_len as usize);
-        if strings + commands > rest.len() {
+        if filter + strings + commands > rest.len() {
             return Err(format!(
                 "an events frame declares {} bytes of strings and {} of commands but holds {}",
                 h.strings_len,
@@ -347,6 +355,7 @@ impl EventsHeader {
                 rest.len()
             ));
         }
+        let (filter, rest) = rest.split_at(filter);
         let (strings, rest) = rest.split_at(strings);
         let (commands, facts) = if h.schema >= 3 {
             rest.split_at(commands)
@@ -356,6 +365,7 @@ impl EventsHeader {
         Ok((
             h,
             Sections {
+                filter,
                 strings,
                 commands,
                 facts,

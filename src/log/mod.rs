@@ -23,6 +23,7 @@
 
 pub mod check;
 pub mod facts;
+pub mod filter;
 pub mod format;
 pub mod reader;
 pub mod schema;

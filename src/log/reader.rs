@@ -435,7 +435,8 @@ impl Log {
         } else {
             Vec::new()
         };
-        let commands = start + header.size() + header.strings_len as usize;
+        let commands =
+            start + header.size() + header.filter_len as usize + header.strings_len as usize;
         let facts = commands + header.commands_len as usize;
         Ok(Frame {
             index: i,
@@ -503,16 +504,6 @@ impl Log {
         self.fingerprint.clone()
     }
 
-    /// The ids of every event, in sequence order: the first strings of each frame (the writer
-    /// puts them there), read without the frame's commands or facts.
-    pub fn ids(&self) -> Result<Vec<String>, LogError> {
-        let mut out = Vec::with_capacity(self.count as usize);
-        for i in 0..self.frames.len() {
-            out.extend(self.frame_ids(i)?);
-        }
-        Ok(out)
-    }
-
     /// The log sequence (from 1) of the event with this id: frame by frame, reading only the
     /// ids, stopping at the first match.
     pub fn seq_of(&self, id: &str) -> Result<Option<u64>, LogError> {
@@ -526,21 +517,26 @@ impl Log {
 
     /// The ids of the events of frame `i`.
     fn frame_ids(&self, i: usize) -> Result<Vec<String>, LogError> {
-        let f = &self.frames[i];
-        let mut strings: Vec<String> = if self.upcast.is_some() {
-            self.frame(i)?.strings
-        } else {
-            let start = f.offset + format::FRAME_HEADER_LEN as u64 + 1 + f.header.size() as u64;
-            let mut bytes = vec![0u8; f.header.strings_len as usize];
-            read_at(&self.file, &self.path, &mut bytes, start)?;
-            strings_of(&f.header, &bytes)
-                .map_err(|e| self.damaged(f, format!("its strings do not decode: {e}")))?
-        };
-        if strings.len() < f.header.count as usize {
-            return Err(self.damaged(f, "the frame holds fewer strings than events".into()));
+        if self.upcast.is_some() {
+            let mut strings = self.frame(i)?.strings;
+            strings.truncate(self.frames[i].header.count as usize);
+            return Ok(strings);
         }
-        strings.truncate(f.header.count as usize);
-        Ok(strings)
+        read_frame_ids(&self.file, &self.path, &self.frames[i])
+    }
+
+    /// Each frame's id filter (empty, matching everything, for logs of older schemas).
+    pub fn filters(&self) -> Result<Vec<Vec<u8>>, LogError> {
+        let mut out = Vec::with_capacity(self.frames.len());
+        for f in &self.frames {
+            let mut bytes = vec![0u8; f.header.filter_len as usize];
+            if self.upcast.is_none() {
+                let start = f.offset + format::FRAME_HEADER_LEN as u64 + 1 + f.header.size() as u64;
+                read_at(&self.file, &self.path, &mut bytes, start)?;
+            }
+            out.push(bytes);
+        }
+        Ok(out)
     }
 
     /// The sequences (core, from 0) of the events a state still names: causes of pending
@@ -1036,6 +1032,35 @@ impl Log {
     }
 }
 
+/// The ids of the events of frame `f` of the file: the first strings of its string section,
+/// read alone (the writer puts the ids there).
+pub(crate) fn read_frame_ids(
+    file: &File,
+    path: &Path,
+    f: &EventsFrame,
+) -> Result<Vec<String>, LogError> {
+    let damaged = |why: String| LogError::Damaged {
+        path: path.to_path_buf(),
+        offset: f.offset,
+        last_good: f.first(),
+        why,
+    };
+    let start = f.offset
+        + format::FRAME_HEADER_LEN as u64
+        + 1
+        + f.header.size() as u64
+        + u64::from(f.header.filter_len);
+    let mut bytes = vec![0u8; f.header.strings_len as usize];
+    read_at(file, path, &mut bytes, start)?;
+    let mut strings = strings_of(&f.header, &bytes)
+        .map_err(|e| damaged(format!("its strings do not decode: {e}")))?;
+    if strings.len() < f.header.count as usize {
+        return Err(damaged("the frame holds fewer strings than events".into()));
+    }
+    strings.truncate(f.header.count as usize);
+    Ok(strings)
+}
+
 /// The strings of a frame's string section: compact integers from schema 3 on.
 fn strings_of(h: &EventsHeader, bytes: &[u8]) -> Result<Vec<String>, codec::DecodeError> {
     if h.schema >= 3 {
@@ -1118,6 +1143,7 @@ const EMPTY: EventsHeader = EventsHeader {
     count: 0,
     strings_len: 0,
     commands_len: 0,
+    filter_len: 0,
     first_date: 0,
     last_date: 0,
 };
@@ -1359,6 +1385,8 @@ pub(crate) fn encode_frame<'a>(first_seq: u64, items: &'a [Item]) -> Vec<u8> {
             event: it.event.clone(),
         });
     }
+    let ids: Vec<&str> = items.iter().map(|it| it.id.as_str()).collect();
+    let filter = super::filter::build(&ids);
     let strings_bytes = codec::encode_compact(&table);
     let mut commands = Vec::new();
     schema::encode_records(&records, &mut commands);
@@ -1377,13 +1405,19 @@ pub(crate) fn encode_frame<'a>(first_seq: u64, items: &'a [Item]) -> Vec<u8> {
         count: items.len() as u32,
         strings_len: strings_bytes.len() as u32,
         commands_len: commands.len() as u32,
+        filter_len: filter.len() as u32,
         first_date: items.first().map_or(0, |i| i.event.date.0),
         last_date: items.last().map_or(0, |i| i.event.date.0),
     };
     let mut payload = Vec::with_capacity(
-        format::EVENTS_HEADER_LEN + strings_bytes.len() + commands.len() + facts_bytes.len(),
+        format::EVENTS_HEADER_LEN
+            + filter.len()
+            + strings_bytes.len()
+            + commands.len()
+            + facts_bytes.len(),
     );
     header.write(&mut payload);
+    payload.extend_from_slice(&filter);
     payload.extend_from_slice(&strings_bytes);
     payload.extend_from_slice(&commands);
     payload.extend_from_slice(&facts_bytes);

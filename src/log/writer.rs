@@ -6,12 +6,11 @@
 //! their facts as one frame, and fsyncs before acknowledging.
 
 use super::format::{self, FrameKind};
-use super::reader::{Item, Upto, encode_frame};
+use super::reader::{EventsFrame, Item, Upto, encode_frame, read_frame_ids};
 use super::schema::{self, Genesis};
-use super::{Fingerprint, Log, LogEnd, LogError, io, snapshot, sync_dir};
+use super::{Fingerprint, Log, LogEnd, LogError, filter, io, snapshot, sync_dir};
 use crate::core::{Engine, Event, Reason, State};
 use crate::scenario::Scenario;
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -146,8 +145,10 @@ pub struct Writer {
     state: State,
     count: u64,
     end: u64,
-    /// Event id to log sequence.
-    ids: HashMap<String, u64>,
+    /// The log's frames (headers only) and each one's id filter: ids are looked up in the
+    /// frames whose filter may hold them, never all held in memory.
+    frames: Vec<EventsFrame>,
+    filters: Vec<Vec<u8>>,
     /// The date of the last event (the start for none).
     last_date: crate::core::Day,
     fingerprint: Fingerprint,
@@ -371,10 +372,7 @@ impl Writer {
             });
         }
         let (state, _) = log.state(Upto::Count(log.count), false)?;
-        let mut ids = HashMap::new();
-        for (k, id) in log.ids()?.into_iter().enumerate() {
-            ids.insert(id, k as u64 + 1);
-        }
+        let filters = log.filters()?;
         let last_date = log
             .frames
             .last()
@@ -387,7 +385,8 @@ impl Writer {
                 state,
                 count: log.count,
                 end: log.end,
-                ids,
+                frames: log.frames.clone(),
+                filters,
                 last_date,
                 fingerprint: log.fingerprint(),
                 options,
@@ -413,18 +412,20 @@ impl Writer {
         &self.genesis
     }
 
-    /// The ids of the events in the log, in sequence order.
-    pub fn event_ids(&self) -> Vec<String> {
-        let mut ids = vec![String::new(); self.count as usize];
-        for (id, &seq) in &self.ids {
-            ids[seq as usize - 1] = id.clone();
+    /// The log sequence of the event with this id: looked up in the frames whose id filter may
+    /// hold it, newest first (an answer usually names a recent event).
+    pub fn seq_of(&self, id: &str) -> Result<Option<u64>, LogError> {
+        for i in (0..self.frames.len()).rev() {
+            if !filter::may_contain(&self.filters[i], id) {
+                continue;
+            }
+            let f = &self.frames[i];
+            let ids = read_frame_ids(&self.file, &self.path, f)?;
+            if let Some(k) = ids.iter().position(|x| x == id) {
+                return Ok(Some(f.first() + k as u64 + 1));
+            }
         }
-        ids
-    }
-
-    /// The log sequence of the event with this id.
-    pub fn seq_of(&self, id: &str) -> Option<u64> {
-        self.ids.get(id).copied()
+        Ok(None)
     }
 
     /// Appends `events` as one frame, all or nothing: each is decided against the state the
@@ -465,7 +466,7 @@ impl Writer {
     ) -> Result<Vec<Item>, AppendError> {
         let mut items = Vec::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
-            if self.ids.contains_key(&e.id) || events[..i].iter().any(|o| o.id == e.id) {
+            if events[..i].iter().any(|o| o.id == e.id) || self.seq_of(&e.id)?.is_some() {
                 return Err(AppendError::DuplicateId { id: e.id.clone() });
             }
             engine
@@ -533,11 +534,18 @@ impl Writer {
         let len = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
         let crc = u32::from_le_bytes(frame[8..12].try_into().expect("4 bytes"));
         self.fingerprint.add(len, crc);
+        let header = format::EventsHeader::parse(&payload).expect("just written");
+        let ids: Vec<&str> = items.iter().map(|it| it.id.as_str()).collect();
+        self.frames.push(EventsFrame {
+            offset: self.end,
+            end: self.end + frame.len() as u64,
+            header,
+            len,
+            crc,
+        });
+        self.filters.push(filter::build(&ids));
         self.end += frame.len() as u64;
-        for it in items {
-            self.count += 1;
-            self.ids.insert(it.id.clone(), self.count);
-        }
+        self.count += items.len() as u64;
         if let Some(last) = items.last() {
             self.last_date = last.event.date;
         }

@@ -88,6 +88,23 @@ pub fn parse_events(
     start: Day,
     earlier: &[String],
 ) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
+    let count = earlier.len();
+    let mut lookup =
+        |id: &str| -> Result<Option<usize>, String> { Ok(earlier.iter().position(|e| e == id)) };
+    parse_events_after(text, world, start, count, &mut lookup)
+}
+
+/// [`parse_events`] after `count` earlier events that are looked up by id only for the ids the
+/// tables mention (their own, and those they answer, adopt or cancel): a log's writer answers
+/// from its index, without holding every id. `lookup` gives an earlier event's position, or
+/// why it could not look (the error is reported as a problem).
+pub fn parse_events_after(
+    text: &str,
+    world: &World,
+    start: Day,
+    count: usize,
+    lookup: &mut dyn FnMut(&str) -> Result<Option<usize>, String>,
+) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
     let mut problems = Vec::new();
     if let Some(p) = too_long(text) {
         return Err(vec![p]);
@@ -96,8 +113,27 @@ pub fn parse_events(
         return Err(problems);
     };
     tag_events(&mut problems, &slots);
-    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
-    resolve::resolve_slots(world, start, &earlier, &slots, problems)
+    let mut known = resolve::Known {
+        count,
+        ids: Default::default(),
+    };
+    for id in toml::mentioned_ids(&slots) {
+        match lookup(&id) {
+            Ok(Some(i)) => {
+                known.ids.insert(id, i);
+            }
+            Ok(None) => {}
+            Err(why) => problems.push(Problem {
+                span: None,
+                event: None,
+                code: "setup".into(),
+                rule: None,
+                message: format!("cannot look up the event id `{id}` in the log: {why}"),
+                help: None,
+            }),
+        }
+    }
+    resolve::resolve_slots(world, start, &known, &slots, problems)
 }
 
 /// Gives the problems found reading an event table the id of that event.

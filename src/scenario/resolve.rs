@@ -30,7 +30,27 @@ pub fn resolve_events(
     tables: &[EventTable],
 ) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
     let slots: Vec<EventSlot> = tables.iter().map(EventSlot::from).collect();
-    resolve_slots(world, start, earlier, &slots, Vec::new())
+    resolve_slots(world, start, &Known::all(earlier), &slots, Vec::new())
+}
+
+/// The earlier events new tables may name: how many there are, and the position of those
+/// that matter (every one, or for a log only those the tables mention, looked up by id).
+pub(super) struct Known {
+    pub(super) count: usize,
+    pub(super) ids: BTreeMap<String, usize>,
+}
+
+impl Known {
+    pub(super) fn all(earlier: &[&str]) -> Known {
+        Known {
+            count: earlier.len(),
+            ids: earlier
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.to_string(), i))
+                .collect(),
+        }
+    }
 }
 
 /// [`resolve_events`] over tables as read, some perhaps unreadable, after the `problems` found
@@ -38,18 +58,14 @@ pub fn resolve_events(
 pub(super) fn resolve_slots(
     world: &World,
     start: Day,
-    earlier: &[&str],
+    earlier: &Known,
     slots: &[EventSlot],
     problems: Vec<Problem>,
 ) -> Result<(Vec<Event>, Vec<EventMeta>), Vec<Problem>> {
     let mut b = Builder {
         problems,
         world: world.clone(),
-        event_ids: earlier
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.to_string(), i))
-            .collect(),
+        event_ids: earlier.ids.clone(),
         start: Some(start),
         unreadable: Vec::new(),
         dropped: Vec::new(),
@@ -57,10 +73,10 @@ pub(super) fn resolve_slots(
     let mut events = Vec::new();
     let mut metas = Vec::new();
     for (j, slot) in slots.iter().enumerate() {
-        let own = earlier.len() + j;
+        let own = earlier.count + j;
         if let Some(id) = &slot.id {
             if let Some(&i) = b.event_ids.get(id.get_ref()) {
-                let msg = if i < earlier.len() {
+                let msg = if i < earlier.count {
                     format!(
                         "event id `{}` is already used (event {} of the base)",
                         shown(id.get_ref()),

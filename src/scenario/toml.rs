@@ -359,6 +359,23 @@ pub(super) const MEASURE_OWN_FIELDS: &[&str] = &["kind", "effective"];
 
 /// One `[[events]]` table: read, or not (its problems reported), with the id written in it
 /// when there is one, so that other events may still refer to it.
+/// Every event id the tables mention: their own, and those they answer, adopt or cancel.
+pub(super) fn mentioned_ids(slots: &[EventSlot]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in slots {
+        out.extend(s.id.as_ref().map(|i| i.get_ref().clone()));
+        if let Some(t) = &s.table {
+            let r = t.get_ref();
+            out.extend(r.in_response_to.iter().map(|i| i.get_ref().clone()));
+            out.extend(r.proposal.iter().map(|i| i.get_ref().clone()));
+            out.extend(r.of.iter().map(|i| i.get_ref().clone()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[derive(Clone)]
 pub(super) struct EventSlot {
     pub(super) table: Option<Spanned<RawEvent>>,

@@ -59,17 +59,7 @@ pub fn load_any_listing(file: &Path, format: Format, max: usize) -> Result<Loade
             log: None,
         });
     }
-    let log = Log::open(file).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(1)
-    })?;
-    if let LogEnd::Torn { offset, bytes, why } = &log.ending {
-        eprintln!(
-            "note: {}: ignoring an unfinished frame at byte {offset} ({bytes} bytes: {why}) after sequence {}; the next append, or `demarche log repair`, cuts it",
-            file.display(),
-            log.count
-        );
-    }
+    let log = open_log(file)?;
     let scenario = log.scenario().map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(1)

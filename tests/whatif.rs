@@ -648,3 +648,39 @@ fn branch_file_problems_name_line_column_field_and_what_is_expected() {
         p[0].message
     );
 }
+
+#[test]
+fn whatif_json_gives_every_drafted_measure_in_full() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))
+        .current_dir(root())
+        .args([
+            "whatif",
+            "scenarios/nato-russia-2021.toml",
+            "--policy",
+            "russia=escalate,delay=12,from=2021-10-06",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let g = &v["generated"][0];
+    assert_eq!(g["signal"], serde_json::Value::Null);
+    let m = g["measures"].as_array().unwrap();
+    assert_eq!(m.len(), 3, "{m:#?}");
+    assert_eq!(
+        m[0],
+        serde_json::json!({"kind": "accreditation-withdrawn", "effective": "2021-10-18",
+            "mission": "nato-mlm-moscow", "scope": null, "count": 6, "category": "diplomatic",
+            "persons": null, "all": false, "limit": null, "reduce_by": null, "comply_by": null,
+            "depart_by": "2021-11-12", "with": null, "via": null})
+    );
+    assert_eq!(m[1]["kind"], "staff-cap-set");
+    assert_eq!(m[1]["mission"], "nato-mlm-moscow");
+    assert_eq!(m[1]["limit"], 10);
+    assert_eq!(m[1]["effective"], "2021-11-12");
+    assert_eq!(m[2]["kind"], "consent-withdrawn");
+    assert_eq!(m[2]["mission"], "nato-info-office-moscow");
+    assert_eq!(m[2]["depart_by"], "2021-11-01");
+}

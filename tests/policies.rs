@@ -128,7 +128,7 @@ staff = 4
 "#;
 
 /// The cast and these `[[events]]`.
-fn scenario(events: &str) -> Scenario {
+pub(crate) fn scenario(events: &str) -> Scenario {
     let text = format!("{CAST}\n{events}");
     scenario::parse("north-south.toml", &text)
         .unwrap_or_else(|(_, p)| panic!("the scenario does not load: {p:#?}"))

@@ -7,6 +7,7 @@ mod cli_sweep;
 mod codes;
 mod export;
 mod facts;
+mod fit;
 mod golden;
 mod loader;
 mod log;

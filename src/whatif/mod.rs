@@ -13,6 +13,7 @@
 
 pub mod compare;
 pub mod file;
+pub mod fit;
 pub mod policy;
 pub mod sweep;
 

@@ -300,3 +300,27 @@ fn fit_help_examples_run_and_bad_flags_are_usage_errors() {
     let o = demarche(&["fit", "no-such-file.toml"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn the_fit_shown_in_the_docs_is_the_reviewed_one() {
+    let doc = std::fs::read_to_string(root().join("docs/counterfactuals.md")).unwrap();
+    let (_, rest) = doc.split_once("<!-- fit: ").unwrap();
+    let (rel, rest) = rest.split_once(" -->").unwrap();
+    let sample = rest
+        .split("```text")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let golden = std::fs::read_to_string(root().join(rel)).unwrap();
+    let mut n = 0;
+    for line in sample.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            golden.lines().any(|l| l == line),
+            "docs/counterfactuals.md line not in {rel}: {line:?}"
+        );
+        n += 1;
+    }
+    assert!(n >= 10, "only {n} lines checked");
+}

@@ -15,5 +15,6 @@ mod log_crash;
 mod policies;
 mod props;
 mod rules;
+mod rules_doc;
 mod seeded;
 mod whatif;

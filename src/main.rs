@@ -63,6 +63,10 @@ enum Command {
     /// Run many seeded branches on all cores and print the distribution of outcomes.
     #[command(after_help = cli::sweep::HELP, help_template = cli::sweep::TEMPLATE)]
     Sweep(cli::sweep::SweepArgs),
+    /// Fit response policies to recorded answers: which policy reproduces each answer, and
+    /// which best explains each actor.
+    #[command(after_help = cli::fit::HELP, help_template = cli::fit::TEMPLATE)]
+    Fit(cli::fit::FitArgs),
 }
 
 /// Restores the default action of SIGPIPE, which Rust programs ignore: printing to a closed pipe
@@ -93,5 +97,6 @@ fn main() -> ExitCode {
         Command::Log(cmd) => cli::log::run_cmd(cmd),
         Command::Whatif(a) => cli::whatif::run(a),
         Command::Sweep(a) => cli::sweep::run(a),
+        Command::Fit(a) => cli::fit::run(a),
     }
 }

@@ -5,6 +5,7 @@
 //! Regenerate the goldens with `UPDATE_EXPECT=1 cargo test`, then review the diff.
 
 use crate::golden::{expect_file, root};
+use demarche::core::event::Body;
 use demarche::core::{Engine, Kind, Status};
 use demarche::scenario::Scenario;
 use demarche::whatif::compare::{Comparison, facts};
@@ -243,24 +244,27 @@ fn a_recorded_event_that_becomes_impossible_is_reported_as_invalidated_with_the_
 
 #[test]
 fn a_policy_draft_the_core_rejects_is_reported_with_the_rejection() {
-    // Given NATO answering Russia in kind from 18 October 2021, a day later,
+    // Given NATO answering Russia in kind from 18 October 2021, a day later, aiming its answers
+    // at a mission it names but has no say over (Russia's embassy in Belgium),
     let base = founding();
     let nato = base.world.actor_by_key("nato").unwrap();
     let from = whatif_day("2021-10-18");
     let mut b = Branch::new(&base);
-    b.policy(Policy::simple(nato, from, Respond::Reciprocal, 1));
-    // when Russia's suspension of its mission is mirrored,
+    let mut pol = Policy::simple(nato, from, Respond::Reciprocal, 1);
+    pol.mission = base.world.mission_by_key("ru-embassy-belgium");
+    b.policy(pol);
+    // when Russia's countermeasures are mirrored,
     let p = b.prepare();
     let out = p.run(0, true);
     // then NATO's own recorded answer is replaced by the policy,
     assert_eq!(gone_ids(&p), ["nato-not-notified-2021"]);
-    // and its mirrored suspension of the liaison mission, due after that mission closes, is
-    // rejected by the core (E024) and kept in the report.
+    // and its answer, withdrawing accreditation at a mission Belgium receives, is rejected by
+    // the core (E005) and kept in the report.
     assert_eq!(out.generated.len(), 1);
     let g = &out.generated[0];
     assert_eq!(g.id, "policy:nato:1");
     assert_eq!(p.id_of(&out, g.answers), "ru-countermeasures-2021");
-    assert_eq!(g.rejected.as_ref().map(|r| r.code()), Some(24));
+    assert_eq!(g.rejected.as_ref().map(|r| r.code()), Some(5));
     assert_eq!(mission(&base, &out, "ru-mission-nato").0, Status::Suspended);
 }
 
@@ -333,7 +337,7 @@ fn given_proportional_one_half_then_russia_expels_half_as_many() {
 
 #[test]
 fn given_parity_then_russia_caps_the_liaison_mission_at_its_own_headcount_at_nato() {
-    let (base, out) = russia_follows(Respond::Parity, 0);
+    let (base, out) = russia_follows(Respond::parse("parity").unwrap(), 0);
     assert_eq!(out.generated.len(), 1);
     assert_eq!(out.generated[0].event.kind(), Kind::StaffCapSet);
     // Russia has 10 in post at NATO on 18 October: NATO's 6 in Moscow fit under a cap of 10.
@@ -344,17 +348,35 @@ fn given_parity_then_russia_caps_the_liaison_mission_at_its_own_headcount_at_nat
 }
 
 #[test]
-fn given_escalate_then_russia_goes_one_rung_above_a_cap_and_closes_an_office() {
+fn given_escalate_then_russia_answers_in_kind_and_adds_a_closure_above_the_cap() {
     let (base, out) = russia_follows(Respond::Escalate, 0);
-    // NATO's decision tops out at a cap (rung 4): Russia answers at rung 5, a closure by
-    // withdrawn consent, aimed at the larger of NATO's offices.
+    // NATO's decision tops out at a cap (rung 4): Russia answers it in kind (all 6 of the
+    // liaison mission expelled, the cap of 10 mirrored on it) and adds rung 5, a closure by
+    // withdrawn consent, of the office its answer does not already act on.
     assert_eq!(whatif::policy::LADDER[5].0, "consulate closure");
     assert_eq!(out.generated.len(), 1);
-    assert_eq!(out.generated[0].event.kind(), Kind::ConsentWithdrawn);
-    assert_eq!(mission(&base, &out, "nato-mlm-moscow").0, Status::Closed);
+    let g = &out.generated[0];
+    assert!(g.rejected.is_none());
+    let Body::Measures { measures, .. } = &g.event.body else {
+        panic!("{:?}", g.event.body)
+    };
+    let kinds: Vec<Kind> = measures.iter().map(|m| m.action.kind()).collect();
     assert_eq!(
-        mission(&base, &out, "nato-info-office-moscow"),
-        (Status::Active, 2, None)
+        kinds,
+        [
+            Kind::AccreditationWithdrawn,
+            Kind::StaffCapSet,
+            Kind::ConsentWithdrawn
+        ]
+    );
+    assert_eq!(
+        mission(&base, &out, "nato-info-office-moscow").0,
+        Status::Closed
+    );
+    // The mirrored cap is due on 12 November, after the scenario ends.
+    assert_eq!(
+        mission(&base, &out, "nato-mlm-moscow"),
+        (Status::Active, 0, None)
     );
 }
 
@@ -381,10 +403,10 @@ fn the_ladder_orders_rungs_by_the_catalogue() {
     use demarche::whatif::policy::{LADDER, rung};
     let base = founding();
     let at = |id: &str| &base.events[base.event_index(id).unwrap()];
-    assert_eq!(rung(at("peskov-no-illusions-2021")), Some(0));
-    assert_eq!(rung(at("nato-accuses-2021")), Some(1));
-    assert_eq!(rung(at("nato-expels-8-2021")), Some(4));
-    assert_eq!(rung(at("ru-countermeasures-2021")), Some(6));
+    assert_eq!(rung(&base.world, at("peskov-no-illusions-2021")), Some(0));
+    assert_eq!(rung(&base.world, at("nato-accuses-2021")), Some(1));
+    assert_eq!(rung(&base.world, at("nato-expels-8-2021")), Some(4));
+    assert_eq!(rung(&base.world, at("ru-countermeasures-2021")), Some(6));
     // Every rung from a summons up is conflictual in the catalogue.
     for (_, k) in &LADDER[1..] {
         assert!(k.info().goldstein.unwrap() < 0.0, "{k:?}");
@@ -586,7 +608,7 @@ mod props {
                     choices: vec![
                         Choice { respond: Respond::Reciprocal, p: ONE / 3, delay: (1, 20) },
                         Choice { respond: Respond::Escalate, p: ONE / 3, delay: (1, 20) },
-                        Choice { respond: Respond::Parity, p: ONE / 6, delay: (5, 5) },
+                        Choice { respond: Respond::parse("parity(posts-and-organisations)").unwrap(), p: ONE / 6, delay: (5, 5) },
                         Choice { respond: Respond::Proportional { k_milli: 1500 }, p: ONE / 6, delay: (2, 9) },
                     ],
                 });
@@ -625,4 +647,40 @@ fn branch_file_problems_name_line_column_field_and_what_is_expected() {
         "{}",
         p[0].message
     );
+}
+
+#[test]
+fn whatif_json_gives_every_drafted_measure_in_full() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))
+        .current_dir(root())
+        .args([
+            "whatif",
+            "scenarios/nato-russia-2021.toml",
+            "--policy",
+            "russia=escalate,delay=12,from=2021-10-06",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let g = &v["generated"][0];
+    assert_eq!(g["signal"], serde_json::Value::Null);
+    let m = g["measures"].as_array().unwrap();
+    assert_eq!(m.len(), 3, "{m:#?}");
+    assert_eq!(
+        m[0],
+        serde_json::json!({"kind": "accreditation-withdrawn", "effective": "2021-10-18",
+            "mission": "nato-mlm-moscow", "scope": null, "count": 6, "category": "diplomatic",
+            "persons": null, "all": false, "limit": null, "reduce_by": null, "comply_by": null,
+            "depart_by": "2021-11-12", "with": null, "via": null})
+    );
+    assert_eq!(m[1]["kind"], "staff-cap-set");
+    assert_eq!(m[1]["mission"], "nato-mlm-moscow");
+    assert_eq!(m[1]["limit"], 10);
+    assert_eq!(m[1]["effective"], "2021-11-12");
+    assert_eq!(m[2]["kind"], "consent-withdrawn");
+    assert_eq!(m[2]["mission"], "nato-info-office-moscow");
+    assert_eq!(m[2]["depart_by"], "2021-11-01");
 }

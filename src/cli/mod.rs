@@ -15,6 +15,7 @@ macro_rules! help_template {
 pub mod bench;
 pub mod common;
 pub mod events;
+pub mod fit;
 pub mod log;
 pub mod problems;
 pub mod replay;

@@ -2,6 +2,7 @@
 //! side, and an escalation score over time; as text and as JSON.
 
 use super::{Gone, Origin, Outcome, Prepared, Source};
+use crate::core::event::{Action, Body, CapScope, Limit, Measure, Who};
 use crate::core::state::{State, Status};
 use crate::core::world::{ActorId, MissionId, World};
 use crate::core::{Day, Event, Seq};
@@ -84,6 +85,125 @@ pub fn channels(w: &World, s: &State) -> Vec<String> {
     }
     v.sort();
     v
+}
+
+/// A measure in full, with the same keys for every kind (null where a key does not apply):
+/// `kind`, `effective`, `mission`, `scope` (`{"sender", "host"}` for a cap on all posts),
+/// `count`, `category`, `persons`, `all`, `limit`, `reduce_by`, `comply_by`, `depart_by`,
+/// `with`, `via`.
+pub fn measure_json(w: &World, m: &Measure) -> Value {
+    let mission = |id: MissionId| json!(w.mission(id).key);
+    let actor = |id: ActorId| json!(w.actor(id).key);
+    let day = |d: Day| json!(d.to_string());
+    let mut v = json!({
+        "kind": m.action.kind().key(), "effective": m.effective.to_string(), "mission": null,
+        "scope": null, "count": null, "category": null, "persons": null, "all": false,
+        "limit": null, "reduce_by": null, "comply_by": null, "depart_by": null, "with": null,
+        "via": null,
+    });
+    let who = |v: &mut Value, who: &Who| match who {
+        Who::Count { count, category } => {
+            v["count"] = json!(count);
+            v["category"] = json!(category.key());
+        }
+        Who::Named(ps) => {
+            v["count"] = json!(ps.len());
+            v["persons"] = json!(
+                ps.iter()
+                    .map(|p| w.person(*p).key.clone())
+                    .collect::<Vec<_>>()
+            );
+        }
+        Who::All => v["all"] = json!(true),
+    };
+    let scope = |v: &mut Value, s: &CapScope| match *s {
+        CapScope::Mission(id) => v["mission"] = mission(id),
+        CapScope::Posts { sender, host } => {
+            v["scope"] = json!({"sender": w.actor(sender).key, "host": w.actor(host).key})
+        }
+    };
+    if let Some(id) = m.action.mission() {
+        v["mission"] = mission(id);
+    }
+    match &m.action {
+        Action::AccreditationRequested { count, .. }
+        | Action::AccreditationDenied { count, .. }
+        | Action::PostsAbolished { count, .. } => v["count"] = json!(count),
+        Action::AccreditationGranted { who: x, .. }
+        | Action::StaffRecalled { who: x, .. }
+        | Action::StaffDeparted { who: x, .. } => who(&mut v, x),
+        Action::AccreditationWithdrawn {
+            who: x, depart_by, ..
+        }
+        | Action::PersonaNonGrata {
+            who: x, depart_by, ..
+        }
+        | Action::DepartureRequired {
+            who: x, depart_by, ..
+        } => {
+            who(&mut v, x);
+            v["depart_by"] = day(*depart_by);
+        }
+        Action::StaffCapSet {
+            scope: s,
+            limit,
+            comply_by,
+        } => {
+            scope(&mut v, s);
+            match limit {
+                Limit::Absolute(l) => v["limit"] = json!(l),
+                Limit::ReduceBy(r) => v["reduce_by"] = json!(r),
+            }
+            v["comply_by"] = comply_by.map_or(Value::Null, day);
+        }
+        Action::CapLifted { scope: s } => scope(&mut v, s),
+        Action::ConsentWithdrawn { depart_by, .. } => v["depart_by"] = day(*depart_by),
+        Action::RelationsBroken { with, depart_by } => {
+            v["with"] = actor(*with);
+            v["depart_by"] = depart_by.map_or(Value::Null, day);
+        }
+        Action::RelationsEstablished { with } | Action::ContactsFrozen { with } => {
+            v["with"] = actor(*with)
+        }
+        Action::ChannelDesignated { with, via } => {
+            v["with"] = actor(*with);
+            v["via"] = mission(*via);
+            v["mission"] = Value::Null;
+        }
+        Action::MissionOpened { .. }
+        | Action::MissionSuspended { .. }
+        | Action::MissionClosed { .. }
+        | Action::MissionReopened { .. }
+        | Action::ConsentGranted { .. }
+        | Action::PremisesSeized { .. } => {}
+    }
+    v
+}
+
+/// Every measure of an event in full ([`measure_json`]); empty for a signal.
+pub fn measures_json(w: &World, e: &Event) -> Value {
+    match &e.body {
+        Body::Measures { measures, .. } => measures
+            .iter()
+            .map(|m| measure_json(w, m))
+            .collect::<Vec<_>>()
+            .into(),
+        _ => json!([]),
+    }
+}
+
+/// A signal's kind, target, mission and tone; null for measures.
+pub fn signal_json(w: &World, e: &Event) -> Value {
+    match &e.body {
+        Body::Signal {
+            kind,
+            target,
+            mission,
+            tone,
+        } => json!({"kind": kind.key(), "target": w.actor(*target).key,
+                    "mission": mission.map(|m| w.mission(m).key.clone()), "tone": tone.key()}),
+        _ => Value::Null,
+    }
 }
 
 /// Conflict weight of an accepted event: minus its Goldstein score when negative.
@@ -492,6 +612,8 @@ impl Comparison<'_, '_> {
             .map(|g| {
                 json!({"id": g.id, "date": g.event.date.to_string(), "actor": w.actor(g.event.actor).key,
                        "kind": g.event.kind().key(), "answers": p.id_of(b, g.answers),
+                       "notified": g.event.notified.map(|d| d.to_string()),
+                       "signal": signal_json(w, &g.event), "measures": measures_json(w, &g.event),
                        "respond": g.respond.name(), "misjudged": g.misjudged.map(|m| m.key()),
                        "goldstein": g.event.goldstein().map(|x| report::round4(f64::from(x))),
                        "rejected": g.rejected.as_ref().map(|r| json!({"code": format!("E{:03}", r.code()), "message": r.describe(w)}))})

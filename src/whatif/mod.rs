@@ -13,6 +13,7 @@
 
 pub mod compare;
 pub mod file;
+pub mod fit;
 pub mod policy;
 pub mod sweep;
 
@@ -90,6 +91,10 @@ pub struct Branch<'s> {
     pub seed: u64,
     /// At most this many events drafted by policies in one run.
     pub max_generated: usize,
+    /// When set, policies answer only this recorded event (a base position), and no recorded
+    /// answer is superseded: drop the one to replace. `demarche fit` asks each policy this way
+    /// what it would have answered instead of one recorded answer.
+    pub only_answers: Option<usize>,
 }
 
 impl<'s> Branch<'s> {
@@ -107,6 +112,7 @@ impl<'s> Branch<'s> {
             until: None,
             seed: 0,
             max_generated: 200,
+            only_answers: None,
         }
     }
 
@@ -622,6 +628,8 @@ pub struct Prepared<'s> {
     pub policies: Vec<Policy>,
     pub end: Option<Day>,
     pub max_generated: usize,
+    /// The only item policies answer, when the branch says so ([`Branch::only_answers`]).
+    pub only_answers: Option<usize>,
 }
 
 fn prepare<'s>(b: &Branch<'s>) -> Prepared<'s> {
@@ -716,11 +724,24 @@ fn prepare_script<'s>(b: &Branch<'s>) -> Prepared<'s> {
             items[p].gone = Some(Gone::Pruned { because: s.index() });
             continue;
         }
-        if let Origin::Recorded(_) = items[p].origin {
+        if let Origin::Recorded(_) = items[p].origin
+            && b.only_answers.is_none()
+        {
             let e = &items[p].event;
-            if !e.in_response_to.is_empty()
-                && let Some(k) = governing(&b.policies, e.actor, e.date)
-            {
+            // An answer to another actor's move is the policy's to make, if a policy of its
+            // actor answers that actor then; a departure is not an answer but the staff
+            // leaving, which nothing may prevent (R7, R8).
+            let governed = (e.kind() != crate::core::Kind::StaffDeparted)
+                .then(|| {
+                    e.in_response_to.iter().find_map(|s| {
+                        let mover = items[s.index()].event.actor;
+                        (mover != e.actor)
+                            .then(|| governing(&b.policies, e.actor, mover, e.date))
+                            .flatten()
+                    })
+                })
+                .flatten();
+            if let Some(k) = governed {
                 items[p].gone = Some(Gone::Superseded { policy: k });
             }
         }
@@ -744,10 +765,12 @@ fn prepare_script<'s>(b: &Branch<'s>) -> Prepared<'s> {
         .until
         .or(base.end)
         .or_else(|| base.events.last().map(|e| e.date));
+    let only_answers = b.only_answers.map(|i| item_of_base[i]);
     Prepared {
         base,
         items,
         fork,
+        only_answers,
         prefix: base.initial.clone(),
         prefix_seq: Vec::with_capacity(fork),
         prefix_rejected: Vec::new(),
@@ -757,12 +780,13 @@ fn prepare_script<'s>(b: &Branch<'s>) -> Prepared<'s> {
     }
 }
 
-/// The policy of `actor` in force on `day`: the one with the latest `from` on or before it.
-fn governing(policies: &[Policy], actor: ActorId, day: Day) -> Option<usize> {
+/// The policy of `actor` in force on `day` for moves by `mover`: of those answering `mover`
+/// (`against` it, or anyone), the one with the latest `from` on or before `day`.
+fn governing(policies: &[Policy], actor: ActorId, mover: ActorId, day: Day) -> Option<usize> {
     policies
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.actor == actor && p.from <= day)
+        .filter(|(_, p)| p.actor == actor && p.from <= day && p.against.is_none_or(|a| a == mover))
         .max_by_key(|(k, p)| (p.from, *k))
         .map(|(k, _)| k)
 }
@@ -902,6 +926,8 @@ impl Prepared<'_> {
                 break;
             }
             changes.clear();
+            // An adoption is answered, and weighed, as the measures it adopts.
+            let adopted: Option<Event>;
             let (source, event, result) = if take_gen {
                 let g = pending.swap_remove(next_gen.expect("taken").0);
                 engine.advance_to(g.date, &mut changes);
@@ -919,6 +945,7 @@ impl Prepared<'_> {
                     .expect("`none` is never drawn into the queue");
                 let k = out.generated.len();
                 per_actor[pol.actor.index()] += 1;
+                adopted = policy::adopted(&engine.state, &event);
                 let result = engine.step(&event, &mut changes);
                 out.generated.push(Generated {
                     id: format!(
@@ -948,6 +975,7 @@ impl Prepared<'_> {
                         continue;
                     }
                 };
+                adopted = policy::adopted(&engine.state, &event);
                 let result = engine.step(&event, &mut changes);
                 seq_of.push(result.clone().ok());
                 if let Err(r) = &result {
@@ -959,10 +987,14 @@ impl Prepared<'_> {
                 p += 1;
                 (Source::Item(p - 1), event, result)
             };
-            if let Ok(seq) = result {
+            let trigger = adopted.as_ref().unwrap_or(&event);
+            let answerable = self.only_answers.is_none_or(|t| source == Source::Item(t));
+            if let Ok(seq) = result
+                && answerable
+            {
                 for (k, pol) in self.policies.iter().enumerate() {
-                    if governing(&self.policies, pol.actor, event.date) != Some(k)
-                        || !pol.answers_event(world, &event)
+                    if governing(&self.policies, pol.actor, trigger.actor, trigger.date) != Some(k)
+                        || !pol.answers_event(world, trigger)
                     {
                         continue;
                     }
@@ -986,7 +1018,7 @@ impl Prepared<'_> {
                         order,
                         policy: k,
                         draw,
-                        trigger: event.clone(),
+                        trigger: trigger.clone(),
                         trigger_seq: seq,
                         answers: source,
                     });
@@ -998,7 +1030,7 @@ impl Prepared<'_> {
                 source: Some(source),
                 actor: result.is_ok().then_some(event.actor),
                 goldstein: if result.is_ok() {
-                    event.goldstein()
+                    policy::weight_of(&event, adopted.as_ref())
                 } else {
                     None
                 },

@@ -409,8 +409,13 @@ impl Reason {
                 ends,
                 effective,
             } => format!(
-                "`{}` is due to stop operating on {ends}, before this takes effect on {effective}",
-                m(*mission)
+                "`{}` is due to stop operating on {ends}, {} this takes effect on {effective}",
+                m(*mission),
+                if ends == effective {
+                    "the day"
+                } else {
+                    "before"
+                }
             ),
             Reason::MeasuresPendingAfterEnd {
                 mission,

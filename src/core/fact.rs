@@ -229,18 +229,3 @@ pub enum Fact {
     /// A statement, accusation, protest... recorded.
     Recorded,
 }
-
-/// The facts one accepted command brought: those that fell due as the clock moved to its date
-/// (`passed`), then its own (`facts`).
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Decided {
-    pub passed: Vec<Fact>,
-    pub facts: Vec<Fact>,
-}
-
-impl Decided {
-    pub fn clear(&mut self) {
-        self.passed.clear();
-        self.facts.clear();
-    }
-}

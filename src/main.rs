@@ -63,6 +63,10 @@ enum Command {
     /// Run many seeded branches on all cores and print the distribution of outcomes.
     #[command(after_help = cli::sweep::HELP, help_template = cli::sweep::TEMPLATE)]
     Sweep(cli::sweep::SweepArgs),
+    /// Write one self-contained HTML page: a lane per mission over time, events with their
+    /// cards and answers, the state on any day; with a branch, the branch drawn over the base.
+    #[command(after_help = cli::report::HELP, help_template = cli::report::TEMPLATE)]
+    Report(cli::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,5 +81,6 @@ fn main() -> ExitCode {
         Command::Log(cmd) => cli::log::run_cmd(cmd),
         Command::Whatif(a) => cli::whatif::run(a),
         Command::Sweep(a) => cli::sweep::run(a),
+        Command::Report(a) => cli::report::run(a),
     }
 }

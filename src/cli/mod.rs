@@ -18,6 +18,7 @@ pub mod events;
 pub mod log;
 pub mod problems;
 pub mod replay;
+pub mod report;
 pub mod state;
 pub mod sweep;
 pub mod validate;

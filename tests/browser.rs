@@ -490,7 +490,18 @@ async fn open(c: &Client, page: &Path) {
     assert_eq!(errors, json!([]), "script errors");
 }
 
+/// Waits until the page has drawn what the last input asked for (two animation frames).
+async fn settled(c: &Client) {
+    c.execute_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+        vec![],
+    )
+    .await
+    .unwrap();
+}
+
 async fn screenshot(c: &Client, name: &str) {
+    settled(c).await;
     let png = c.screenshot().await.unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -657,7 +668,7 @@ fn the_founding_scenario_draws_a_lane_per_mission_with_its_marks() {
             .click()
             .await
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        settled(&c).await;
         c.find(Locator::Css(
             ".arrow[data-from='ru-countermeasures-2021'][data-to='maas-ice-age-2021']",
         ))
@@ -681,7 +692,7 @@ fn hovering_a_mark_shows_its_card() {
             .click()
             .await
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        settled(&c).await;
         let hidden = attr(&c, "#card", "hidden").await;
         assert!(hidden.is_some(), "the card shows before any hover");
         hover(&c, ".mark[data-event='nato-expels-8-2021']").await;
@@ -730,7 +741,7 @@ fn picking_a_day_on_the_axis_updates_the_state_table() {
             .click()
             .await
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        settled(&c).await;
         let target = scenario::parse_date("2021-10-20").unwrap();
         click_axis_at(&c, target).await;
         let picked = scenario::parse_date(&texts(&c, "#picked-date").await[0]).unwrap();

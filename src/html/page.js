@@ -3,6 +3,7 @@
   'use strict';
   const started = performance.now();
   const D = JSON.parse(document.getElementById('demarche-data').textContent);
+  const parsedAt = performance.now();
   const B = D.branch;
   const EV = D.events;
   const NE = EV.id.length;
@@ -391,7 +392,9 @@
   }
 
   function render() {
-    measure();
+    const t0 = performance.now();
+    if (printing) measure();
+    x.domain(view);
     drawAxis();
     const top = scroller.scrollTop;
     const vh = printing ? lanes.length * LH : scroller.clientHeight || 600;
@@ -468,6 +471,7 @@
     if (pos.size > 3000) note.push('answer arrows hidden: choose a shorter period');
     d3.select('#view-note').text(note.join(' · '));
     svg.attr('data-marks', pos.size).attr('data-arrows', arrows).attr('data-events-in-view', drawn);
+    if (window.demarcheReport) window.demarcheReport.renderMs = performance.now() - t0;
   }
 
   // ---- Hover card.
@@ -585,6 +589,8 @@
   const tbody = table.append('tbody');
   const capText = (c) => (c < 0 ? '-' : String(c));
   function statusHtml(s) { return `<span class="status-chip status-${STATUS[s]}">${STATUS[s]}</span>`; }
+  // Past this many rows the table costs more to lay out than it helps to read.
+  const MAX_ROWS = 300;
   function renderTable() {
     const d = picked;
     d3.select('#picked-date').text(fmtDay(d));
@@ -606,8 +612,9 @@
       const show = (v) => (html ? html(v) : esc(v));
       return vb === va ? { h: show(va), diff: false } : { h: `${show(va)} | ${show(vb)}`, diff: true };
     };
-    const sel = tbody.selectAll('tr').data(rows, (r) => r[0]).join('tr');
-    sel.each(function ([m, a, b]) {
+    // One string for the whole body: a thousand rows are set in one go.
+    const html = [];
+    for (const [m, a, b] of rows.slice(0, MAX_ROWS)) {
       const md = D.missions[m];
       const cells = [
         { h: esc(md.key) }, { h: esc(md.kind) }, { h: esc(`${actor(md.sender)} → ${actor(md.receiver)}`) },
@@ -616,17 +623,21 @@
       ];
       const any = cells.some((c) => c.diff);
       if (any) differ++;
-      const tr = d3.select(this).attr('data-mission', md.key).classed('differs', any);
-      tr.selectAll('td').data(cells).join('td')
-        .attr('class', (c, j) => [cols[j][1] ? 'num' : '', j === 3 ? 'status' : '', c.diff ? 'differs' : ''].join(' ').trim() || null)
-        .html((c) => c.h);
-    });
+      html.push(`<tr data-mission="${esc(md.key)}"${any ? ' class="differs"' : ''}>`);
+      cells.forEach((c, j) => {
+        const cls = [cols[j][1] ? 'num' : '', j === 3 ? 'status' : '', c.diff ? 'differs' : ''].join(' ').trim();
+        html.push(cls ? `<td class="${cls}">${c.h}</td>` : `<td>${c.h}</td>`);
+      });
+      html.push('</tr>');
+    }
+    tbody.node().innerHTML = html.join('');
     const parts = STATUS.map((s, i) => (counts[i] ? `${counts[i]} ${s}` : null)).filter(Boolean);
     let text = `${rows.length} missions: ${parts.join(', ')}`;
     if (B) {
       const pb = STATUS.map((s, i) => (countsB[i] ? `${countsB[i]} ${s}` : null)).filter(Boolean);
       text += `; in the branch: ${pb.join(', ')}. ${differ} mission(s) differ (marked, recorded | branch).`;
     } else text += '.';
+    if (rows.length > MAX_ROWS) text += ` The first ${MAX_ROWS} are listed: filter the missions to see others.`;
     if (d < D.start) text += ' This day is before the scenario starts: the state shown is the initial one.';
     d3.select('#state-summary').text(text);
   }
@@ -719,17 +730,24 @@
     d3.select('#fit-fork').attr('hidden', null).on('click', () => setView([toDate(B.fork.day - 10), toDate(D.end + 2)]));
   }
 
-  window.addEventListener('resize', () => { drawOverview(); schedule(); if (B) drawEscalation(); });
+  window.addEventListener('resize', () => { measure(); drawOverview(); schedule(); if (B) drawEscalation(); });
   window.addEventListener('beforeprint', () => { printing = true; render(); });
   window.addEventListener('afterprint', () => { printing = false; render(); });
 
+  const phases = { parse: parsedAt - started, setup: performance.now() - parsedAt };
+  let mark = performance.now();
+  const phase = (name) => { const t = performance.now(); phases[name] = t - mark; mark = t; };
   measure();
   if (B && B.fork) view = [toDate(B.fork.day - 10), toDate(D.end + 2)];
   x.domain(view);
   drawOverview();
+  phase('overview');
   render();
+  phase('lanes');
   renderTable();
+  phase('table');
   if (B) { d3.select('#escalation-section').attr('hidden', null); drawEscalation(); }
   document.documentElement.setAttribute('data-ready', 'true');
-  window.demarcheReport = { readyMs: performance.now() - started, loadedAt: performance.now() };
+  // Timings for docs/report.md: the script's own time, and the time since navigation began.
+  window.demarcheReport = { scriptMs: performance.now() - started, readyAt: performance.now(), phases, renderMs: window.demarcheReport ? window.demarcheReport.renderMs : null };
 })();

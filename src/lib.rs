@@ -37,6 +37,7 @@ pub mod codec;
 pub mod core;
 pub mod export;
 pub mod r#gen;
+pub mod html;
 pub mod log;
 pub mod report;
 pub mod run;

@@ -67,6 +67,10 @@ enum Command {
     /// which best explains each actor.
     #[command(after_help = cli::fit::HELP, help_template = cli::fit::TEMPLATE)]
     Fit(cli::fit::FitArgs),
+    /// Write one self-contained HTML page: a lane per mission over time, events with their
+    /// cards and answers, the state on any day; with a branch, the branch drawn over the base.
+    #[command(after_help = cli::report::HELP, help_template = cli::report::TEMPLATE)]
+    Report(cli::report::ReportArgs),
 }
 
 /// Restores the default action of SIGPIPE, which Rust programs ignore: printing to a closed pipe
@@ -98,5 +102,6 @@ fn main() -> ExitCode {
         Command::Whatif(a) => cli::whatif::run(a),
         Command::Sweep(a) => cli::sweep::run(a),
         Command::Fit(a) => cli::fit::run(a),
+        Command::Report(a) => cli::report::run(a),
     }
 }

@@ -1,5 +1,6 @@
 //! One integration-test binary (faster to link than one per file).
 
+mod browser;
 mod cli;
 mod cli_errors;
 mod cli_help;

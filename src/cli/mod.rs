@@ -19,6 +19,7 @@ pub mod fit;
 pub mod log;
 pub mod problems;
 pub mod replay;
+pub mod report;
 pub mod state;
 pub mod sweep;
 pub mod validate;

@@ -246,7 +246,7 @@ fn a_branch_report_strikes_pruned_events_and_marks_drafted_ones() {
     let k = ids.iter().position(|x| *x == "policy:russia:1").unwrap();
     assert_eq!(
         ev["changes"][k][0],
-        "nato-mlm-moscow: 2 staff lose accreditation, must leave by 2021-10-27"
+        "nato-mlm-moscow: 2 staff lose accreditation, must leave by 2021-11-07"
     );
     // It answers the edited decision.
     assert_eq!(ev["refs"][k], json!([expels[1]]));
@@ -858,7 +858,7 @@ fn a_branch_is_drawn_over_its_base() {
         let cells = texts(&c, "#state-table tr[data-mission='ru-mission-nato'] td").await;
         assert_eq!(
             cells[3..],
-            ["suspended | active", "0 | 12", "10 | 20", "0", "0 | 2"]
+            ["suspended | active", "0 | 12", "10 | 20", "0", "0 | 4"]
         );
         hover(&c, ".mark[data-event='policy:russia:1']").await;
         let text = card(&c).await;

@@ -1,10 +1,11 @@
 //! `demarche replay`: the timeline of a scenario or log, then every mission's state and the digest.
 
 use super::common::{
-    Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage, usage,
+    Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage,
+    report_log_error, usage,
 };
 use clap::Args;
-use demarche::log::{Log, Upto};
+use demarche::log::{Log, LogError, Upto};
 use demarche::report;
 use demarche::run::Until;
 use demarche::scenario::{self, Scenario};
@@ -99,21 +100,38 @@ fn of_log(a: &ReplayArgs) -> ExitCode {
         Some(Ok(u)) => u,
         Some(Err(msg)) => return usage(&msg),
     };
-    let (s, r) = match log.run(upto) {
-        Ok(x) => x,
+    // Damage found reading a frame stops the replay there: the timeline as far as the log
+    // reads is printed, and said to be only that.
+    let (s, r, damage) = match log.run(upto) {
+        Ok((s, r)) => (s, r, log.damage()),
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
+            let partial = match &e {
+                LogError::Damaged { last_good, .. } => log.run(Upto::Count(*last_good)).ok(),
+                _ => None,
+            };
+            match partial {
+                Some((s, r)) => (s, r, Some(e)),
+                None => {
+                    report_log_error(&log, &e, "nothing was printed");
+                    return ExitCode::from(1);
+                }
+            }
         }
     };
     match a.format {
         Format::Text => print!("{}", report::run_text(&s, &r)),
         Format::Json => println!("{:#}", report::run_json(&s, &r)),
     }
-    match log.damage() {
+    match damage {
         Some(e) => {
-            eprintln!("error: {e}");
-            eprintln!("the output above covers the events before the damage only");
+            report_log_error(
+                &log,
+                &e,
+                &format!(
+                    "the output above covers sequences 1..={} only, the events before the damage",
+                    s.events.len()
+                ),
+            );
             ExitCode::from(1)
         }
         None => ExitCode::SUCCESS,

@@ -11,6 +11,8 @@ mod golden;
 mod loader;
 mod log;
 mod log_crash;
+mod log_fits;
+mod log_recovery;
 mod props;
 mod rules;
 mod seeded;

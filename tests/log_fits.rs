@@ -346,3 +346,55 @@ fn a_fact_naming_a_batch_the_state_does_not_have_is_damage_with_offset_and_seque
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Every input the fuzz targets found stopping a tool (fuzz/regressions/, see docs/testing.md)
+/// is read without stopping any: logs as they are, snapshots beside a valid log.
+#[test]
+fn inputs_the_fuzzer_found_no_longer_stop_a_tool() {
+    let files = |target: &str| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out: Vec<(PathBuf, Vec<u8>)> =
+            std::fs::read_dir(root().join("fuzz/regressions").join(target))
+                .map(|d| {
+                    d.filter_map(|e| e.ok().map(|e| e.path()))
+                        .map(|p| {
+                            let b = std::fs::read(&p).unwrap();
+                            (p, b)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        out.sort();
+        out
+    };
+    let logs = files("log");
+    let snapshots = files("snapshot");
+    assert!(!logs.is_empty() && !snapshots.is_empty());
+    let d = scratch("regressions");
+    for (i, (_, bytes)) in logs.iter().enumerate() {
+        let path = d.join(format!("r{i}.log"));
+        std::fs::write(&path, bytes).unwrap();
+        use_every_tool(&path);
+    }
+    let nato = scenario::load(&root().join("scenarios/nato-russia-2021.toml")).unwrap();
+    for (i, (name, bytes)) in snapshots.iter().enumerate() {
+        let path = d.join(format!("s{i}.log"));
+        drop(Writer::create(&path, &nato, 5, WriterOptions::default()).unwrap());
+        std::fs::write(
+            demarche::log::snapshot::dir(&path).join("000000000010.snap"),
+            bytes,
+        )
+        .unwrap();
+        let log = Log::open(&path).unwrap();
+        let (state, _) = log
+            .state(Upto::End, false)
+            .unwrap_or_else(|e| panic!("{}: {e}", name.display()));
+        assert_eq!(
+            state.digest(),
+            run(&nato, Until::End, false).state.digest(),
+            "{}: a snapshot that does not hold together is not used",
+            name.display()
+        );
+        use_every_tool(&path);
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

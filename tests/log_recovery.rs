@@ -488,6 +488,21 @@ fn salvage_copies_the_frames_before_the_damage_into_a_new_log_that_takes_appends
     assert!(text(&o.stdout).contains("last sequence 15"));
     let o = demarche(&["log", "verify", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    // The documented steps that put it in the damaged log's place (docs/log-format.md,
+    // Recovery): the damaged log aside, its snapshots removed, the new log and its record
+    // renamed.
+    let aside = d.join("crisis.log.damaged");
+    std::fs::rename(&log, &aside).unwrap();
+    let _ = std::fs::remove_dir_all(d.join("crisis.log.snapshots"));
+    std::fs::rename(&out, &log).unwrap();
+    std::fs::rename(d.join("salvaged.log.ack"), d.join("crisis.log.ack")).unwrap();
+    let o = demarche(&["log", "verify", s(&log)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let ev = event_file(&d, "after-rename", 0);
+    let o = demarche(&["log", "append", s(&log), s(&ev), "--expect-seq", "15"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let (log, out) = (aside, d.join("salvaged-again.log"));
+    std::fs::write(&out, b"taken").unwrap();
     // A new log is never written over an existing file.
     let o = demarche(&["log", "salvage", s(&log), s(&out)]);
     assert_eq!(o.status.code(), Some(1));

@@ -42,6 +42,23 @@ impl Bounds {
         within(n, self.persons, "person")
     }
 
+    /// The largest count a command may name: so large a number of staff at every mission of
+    /// the cast still sums without overflow.
+    fn count(&self, n: u32) -> Result<(), String> {
+        let limit = u32::MAX / self.missions.saturating_add(1);
+        if n <= limit {
+            Ok(())
+        } else {
+            Err(format!(
+                "names a count of {n}, more than a log of this cast counts ({limit})"
+            ))
+        }
+    }
+
+    fn staff(&self, s: &Staff) -> Result<(), String> {
+        self.count(staff_total(s)?)
+    }
+
     /// A reference from the event being read to an earlier one.
     fn earlier(&self, n: u32) -> Result<(), String> {
         if n < self.seq {
@@ -49,8 +66,8 @@ impl Bounds {
         } else {
             Err(format!(
                 "event {} refers to event {}, which does not come before it",
-                self.seq + 1,
-                n + 1
+                u64::from(self.seq) + 1,
+                u64::from(n) + 1
             ))
         }
     }
@@ -62,6 +79,25 @@ fn within(n: u32, bound: u32, what: &str) -> Result<(), String> {
     } else {
         Err(format!("names {what} {n}, but the log's cast has {bound}"))
     }
+}
+
+/// The days a log may name: years -9999 to 9999. Day arithmetic and calendar dates are exact
+/// over far more; beyond it a crafted day would overflow them.
+pub fn day(d: Day) -> Result<(), String> {
+    const MIN: i32 = -4_371_588; // -9999-01-01
+    const MAX: i32 = 2_932_896; // 9999-12-31
+    if (MIN..=MAX).contains(&d.0) {
+        Ok(())
+    } else {
+        Err(format!(
+            "names day {}, outside the years -9999 to 9999 a log may name",
+            d.0
+        ))
+    }
+}
+
+fn opt_day(d: Option<Day>) -> Result<(), String> {
+    d.map_or(Ok(()), day)
 }
 
 fn scope(b: &Bounds, s: &CapScope) -> Result<(), String> {
@@ -78,6 +114,24 @@ fn scope(b: &Bounds, s: &CapScope) -> Result<(), String> {
 pub fn action(b: &Bounds, a: &Action) -> Result<(), String> {
     if let Some(m) = a.mission() {
         b.mission(m.0)?;
+    }
+    match a {
+        Action::AccreditationWithdrawn { depart_by, .. }
+        | Action::PersonaNonGrata { depart_by, .. }
+        | Action::DepartureRequired { depart_by, .. }
+        | Action::ConsentWithdrawn { depart_by, .. } => day(*depart_by)?,
+        Action::StaffCapSet { comply_by, .. } => opt_day(*comply_by)?,
+        Action::RelationsBroken { depart_by, .. } => opt_day(*depart_by)?,
+        _ => {}
+    }
+    match a {
+        Action::AccreditationRequested { count, .. }
+        | Action::AccreditationDenied { count, .. }
+        | Action::PostsAbolished { count, .. } => b.count(*count)?,
+        _ => {}
+    }
+    if let Some(Who::Count { count, .. }) = action_who(a) {
+        b.count(*count)?;
     }
     match a {
         Action::AccreditationGranted { who, .. }
@@ -105,15 +159,31 @@ pub fn action(b: &Bounds, a: &Action) -> Result<(), String> {
     Ok(())
 }
 
+/// Who a staff measure concerns, if it is one.
+fn action_who(a: &Action) -> Option<&Who> {
+    match a {
+        Action::AccreditationGranted { who, .. }
+        | Action::AccreditationWithdrawn { who, .. }
+        | Action::PersonaNonGrata { who, .. }
+        | Action::DepartureRequired { who, .. }
+        | Action::StaffRecalled { who, .. }
+        | Action::StaffDeparted { who, .. } => Some(who),
+        _ => None,
+    }
+}
+
 /// Checks the ids a command names; `b.seq` is its own sequence.
 pub fn event(b: &Bounds, e: &Event) -> Result<(), String> {
     b.actor(e.actor.0)?;
+    day(e.date)?;
+    opt_day(e.notified)?;
     for r in &e.in_response_to {
         b.earlier(r.0)?;
     }
     match &e.body {
         Body::Measures { measures, .. } => {
             for m in measures {
+                day(m.effective)?;
                 action(b, &m.action)?;
             }
         }
@@ -125,7 +195,15 @@ pub fn event(b: &Bounds, e: &Event) -> Result<(), String> {
                 b.mission(m.0)?;
             }
         }
-        Body::StaffReported { mission, .. } => b.mission(mission.0)?,
+        Body::StaffReported {
+            mission,
+            in_post,
+            vacant,
+        } => {
+            b.mission(mission.0)?;
+            b.staff(in_post)?;
+            b.count(*vacant)?;
+        }
         Body::ProposalAdopted { proposal } => b.earlier(proposal.0)?,
         Body::MeasuresCancelled { of, .. } => b.earlier(of.0)?,
     }
@@ -191,8 +269,22 @@ pub fn state(s: &State, world: &World) -> Result<(), String> {
         b.actor(d.pair.1.0)?;
         b.mission(d.via.0)?;
     }
+    day(s.clock)?;
+    for c in &s.caps {
+        day(c.since)?;
+        opt_day(c.comply_by)?;
+    }
+    for d in &s.designated {
+        day(d.since)?;
+    }
+    for ms in &s.missions {
+        for l in &ms.leaving {
+            day(l.deadline)?;
+        }
+    }
     for p in &s.pending {
         b.actor(p.actor.0)?;
+        day(p.day)?;
         match &p.effect {
             Effect::Measure(planned) => action(&b, &planned.action)?,
             Effect::Lapse { mission } => b.mission(mission.0)?,
@@ -202,10 +294,12 @@ pub fn state(s: &State, world: &World) -> Result<(), String> {
     for p in &s.proposals {
         b.actor(p.actor.0)?;
         for m in &p.measures {
+            day(m.effective)?;
             action(&b, &m.action)?;
         }
     }
-    consistent(s)
+    consistent(s)?;
+    deferred_caps_hold(s, world)
 }
 
 /// Checks that a state read from a log (a starting state, a snapshot) holds together the way
@@ -553,6 +647,7 @@ fn member_free_to_leave(
 /// comparisons per fact.
 pub fn fits(state: &State, fact: &Fact) -> Result<(), String> {
     let fail = |why: String| Err(why);
+    fact_days(fact)?;
     match fact {
         Fact::Due { day, cause, index } => match state.pending.first() {
             Some(s) if (s.day, s.cause, s.index) == (*day, *cause, *index) => {
@@ -850,6 +945,125 @@ pub fn fits(state: &State, fact: &Fact) -> Result<(), String> {
         | Fact::Cancelled { .. }
         | Fact::Superseded { .. }
         | Fact::Recorded => Ok(()),
+    }
+}
+
+/// [`fits`], and what takes the cast to check: a cap announced for later without a compliance
+/// date binds at once (grants and staff reports must stay within it, and it must hold when
+/// announced), so that it holds when it falls due.
+pub fn fits_in(world: &World, state: &State, fact: &Fact) -> Result<(), String> {
+    fits(state, fact)?;
+    match fact {
+        Fact::Granted { mission, staff, .. } => {
+            within_deferred_caps(world, state, *mission, staff_total(staff)?)
+        }
+        Fact::MemberGranted { mission, .. } => within_deferred_caps(world, state, *mission, 1),
+        Fact::StaffReported {
+            mission, in_post, ..
+        } => {
+            let ms = mission_of(state, *mission)?;
+            let now = staff_total(&ms.in_post)? + ms.members.len() as u32;
+            let then = staff_total(in_post)? + ms.members.len() as u32;
+            within_deferred_caps(world, state, *mission, then.saturating_sub(now))
+        }
+        Fact::Scheduled {
+            effect: Effect::Measure(p),
+            ..
+        } => match p.action {
+            Action::StaffCapSet {
+                scope,
+                limit: Limit::Absolute(limit),
+                comply_by: None,
+            } if state.covered_headcount(world, &scope) > limit => Err(format!(
+                "queues a cap of {limit} without a compliance date over more staff than that"
+            )),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// Staff added at mission `m` stay within every cap queued without a compliance date.
+fn within_deferred_caps(
+    world: &World,
+    state: &State,
+    m: MissionId,
+    added: u32,
+) -> Result<(), String> {
+    for (scope, limit) in deferred_caps(state) {
+        if State::covers(world, &scope, m)
+            && state.covered_headcount(world, &scope).saturating_add(added) > limit
+        {
+            return Err(format!(
+                "adds staff beyond the cap of {limit} queued without a compliance date"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The caps queued without a compliance date: they bind from their announcement.
+fn deferred_caps(state: &State) -> impl Iterator<Item = (CapScope, u32)> + '_ {
+    state.pending.iter().filter_map(|s| match &s.effect {
+        Effect::Measure(p) => match p.action {
+            Action::StaffCapSet {
+                scope,
+                limit: Limit::Absolute(limit),
+                comply_by: None,
+            } => Some((scope, limit)),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// In a state read from a log, every cap queued without a compliance date holds already.
+fn deferred_caps_hold(s: &State, world: &World) -> Result<(), String> {
+    for (scope, limit) in deferred_caps(s) {
+        if s.covered_headcount(world, &scope) > limit {
+            return Err(format!(
+                "a cap of {limit} queued without a compliance date is exceeded already"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The days a fact names are days a log may name.
+fn fact_days(fact: &Fact) -> Result<(), String> {
+    match fact {
+        Fact::Due { day: d, .. }
+        | Fact::Unscheduled { day: d, .. }
+        | Fact::ToLeave { deadline: d, .. }
+        | Fact::MemberToLeave { deadline: d, .. }
+        | Fact::Departed { deadline: d, .. }
+        | Fact::Lapsed { deadline: d, .. }
+        | Fact::ReservedShed { day: d, .. }
+        | Fact::ReservedMemberShed { day: d, .. } => day(*d),
+        Fact::Scheduled { day: d, effect, .. } => {
+            day(*d)?;
+            if let Effect::Measure(p) = effect {
+                match &p.action {
+                    Action::AccreditationWithdrawn { depart_by, .. }
+                    | Action::PersonaNonGrata { depart_by, .. }
+                    | Action::DepartureRequired { depart_by, .. }
+                    | Action::ConsentWithdrawn { depart_by, .. } => day(*depart_by)?,
+                    Action::StaffCapSet { comply_by, .. } => opt_day(*comply_by)?,
+                    Action::RelationsBroken { depart_by, .. } => opt_day(*depart_by)?,
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        Fact::CapSet { comply_by, .. } => opt_day(*comply_by),
+        Fact::Ended { depart_by, .. } => opt_day(*depart_by),
+        Fact::ProposalHeld { measures, .. } => {
+            for m in measures.iter() {
+                day(m.effective)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 

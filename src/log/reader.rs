@@ -18,7 +18,7 @@ use super::format::{self, EventsHeader, FrameKind, SnapshotHeader};
 use super::schema::{self, Genesis, Record};
 use super::{Fingerprint, LogEnd, LogError, facts, io, snapshot};
 use crate::codec;
-use crate::core::{Change, Day, Engine, Event, Fact, Observe, Seq, State};
+use crate::core::{Change, Day, Engine, Event, Fact, Observe, Seq, State, World};
 use crate::run::{Entry, Origin, Run};
 use crate::scenario::{EventMeta, Scenario};
 use std::borrow::Cow;
@@ -238,6 +238,15 @@ impl Log {
         }
         let genesis = schema::decode_genesis(&body[1..])
             .map_err(|e| not_a_log(format!("the genesis frame does not decode: {e}")))?;
+        for d in [Some(genesis.start), genesis.end].into_iter().flatten() {
+            check::day(d).map_err(|e| not_a_log(format!("the genesis frame {e}")))?;
+        }
+        if genesis.initial.events != 0 {
+            return Err(not_a_log(format!(
+                "the genesis frame's starting state counts {} events; a log starts with none",
+                genesis.initial.events
+            )));
+        }
         drop(body);
         fingerprint.add(glen, gcrc);
         let genesis_fingerprint = fingerprint.value();
@@ -738,7 +747,15 @@ impl Log {
         upto: Upto,
         obs: &mut O,
     ) -> Result<State, LogError> {
-        debug_assert_eq!(state.events, from);
+        if state.events != from {
+            return Err(LogError::NotALog {
+                path: self.path.clone(),
+                why: format!(
+                    "a fold from event {from} was given a state of {} events",
+                    state.events
+                ),
+            });
+        }
         let world = &self.genesis.world;
         let limit = match upto {
             Upto::Count(n) => n.min(self.count),
@@ -771,12 +788,13 @@ impl Log {
                 if let Upto::Date(d) = upto
                     && e.date > d
                 {
-                    apply_passed_checked(&mut state, seq, &e.passed, d, obs)
+                    apply_passed_checked(world, &mut state, seq, &e.passed, d, obs)
                         .map_err(|why| self.damaged(f, why))?;
                     break 'frames;
                 }
                 check_record(&state, f, seq, e.date).map_err(|why| self.damaged(f, why))?;
-                apply_checked(&mut state, seq, e, obs).map_err(|why| self.damaged(f, why))?;
+                apply_checked(world, &mut state, seq, e, obs)
+                    .map_err(|why| self.damaged(f, why))?;
                 seq += 1;
                 next = seq;
             }
@@ -857,13 +875,13 @@ impl Log {
                 if let Upto::Date(d) = upto
                     && e.date > d
                 {
-                    apply_passed_checked(&mut state, seq as u64, &e.passed, d, &mut changes)
+                    apply_passed_checked(world, &mut state, seq as u64, &e.passed, d, &mut changes)
                         .map_err(|why| self.damaged(f, why))?;
                     crate::run::group(&changes, &run.index_of, usize::MAX, &mut run.timeline);
                     break 'frames;
                 }
                 check_record(&state, f, seq as u64, e.date).map_err(|why| self.damaged(f, why))?;
-                apply_checked(&mut state, seq as u64, e, &mut changes)
+                apply_checked(world, &mut state, seq as u64, e, &mut changes)
                     .map_err(|why| self.damaged(f, why))?;
                 crate::run::group(&changes, &run.index_of, seq, &mut run.timeline);
                 if !run
@@ -1066,6 +1084,7 @@ fn check_record(state: &State, f: &EventsFrame, seq: u64, date: Day) -> Result<(
 /// the event), then the command's own. What `State::apply_record` does, for facts read from a
 /// file. `seq` is the event's (core) sequence, for messages.
 fn apply_checked<O: Observe>(
+    world: &World,
     state: &mut State,
     seq: u64,
     e: &Stored,
@@ -1082,10 +1101,10 @@ fn apply_checked<O: Observe>(
             e.date
         ));
     }
-    apply_passed_checked(state, seq, &e.passed, e.date, obs)?;
+    apply_passed_checked(world, state, seq, &e.passed, e.date, obs)?;
     let cause = state.accept(e.date);
     for (k, f) in e.facts.iter().enumerate() {
-        check::fits(state, f).map_err(|why| misfit(seq, k, f, &why))?;
+        check::fits_in(world, state, f).map_err(|why| misfit(seq, k, f, &why))?;
         state.apply(e.date, cause, f);
         f.changes(|c| obs.change(e.date, cause, c));
     }
@@ -1094,6 +1113,7 @@ fn apply_checked<O: Observe>(
 
 /// Applies the facts of time passing that fall due on or before `until`, each checked first.
 fn apply_passed_checked<O: Observe>(
+    world: &World,
     state: &mut State,
     seq: u64,
     passed: &[Fact],
@@ -1108,7 +1128,7 @@ fn apply_passed_checked<O: Observe>(
             }
             at = (day, cause);
         }
-        check::fits(state, f).map_err(|why| {
+        check::fits_in(world, state, f).map_err(|why| {
             format!(
                 "event {}: its fact of time passing #{} ({f:?}) does not fit the state: {why}",
                 seq + 1,
@@ -1278,6 +1298,7 @@ impl StoredReader<'_, '_> {
             .ok_or("the facts of an event are cut short")?;
         let word = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
         let (date, passed, facts) = (Day(word(0) as i32), word(4), word(8));
+        check::day(date).map_err(|e| format!("event {}: its date {e}", u64::from(self.seq) + 1))?;
         self.at += 12;
         let bounds = Bounds::of(self.world, self.seq);
         self.event.date = date;
@@ -1285,7 +1306,7 @@ impl StoredReader<'_, '_> {
         self.event.facts.clear();
         for k in 0..u64::from(passed) + u64::from(facts) {
             let (fact, used) = facts::get(&self.bytes[self.at..], &bounds)
-                .map_err(|e| format!("event {}: {e}", self.seq + 1))?;
+                .map_err(|e| format!("event {}: {e}", u64::from(self.seq) + 1))?;
             self.at += used;
             if k < u64::from(passed) {
                 self.event.passed.push(fact);
@@ -1301,7 +1322,7 @@ impl StoredReader<'_, '_> {
         {
             return Err(format!(
                 "event {}: its facts of time passing do not start with an effect falling due",
-                self.seq + 1
+                u64::from(self.seq) + 1
             ));
         }
         self.seq += 1;

@@ -13,6 +13,8 @@ mod golden;
 mod loader;
 mod log;
 mod log_crash;
+mod log_fits;
+mod log_recovery;
 mod policies;
 mod props;
 mod rules;

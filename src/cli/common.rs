@@ -2,7 +2,7 @@
 //! log, replaying it from a snapshot, and printing problems against the source text.
 
 use clap::ValueEnum;
-use demarche::log::{Log, LogEnd, Upto, snapshot};
+use demarche::log::{Log, LogEnd, LogError, Upto, snapshot};
 use demarche::run::{Run, Until, run, run_from};
 use demarche::scenario::{self, LoadError, Scenario};
 use std::path::Path;
@@ -61,7 +61,7 @@ pub fn load_any_listing(file: &Path, format: Format, max: usize) -> Result<Loade
     }
     let log = open_log(file)?;
     let scenario = log.scenario().map_err(|e| {
-        eprintln!("error: {e}");
+        report_log_error(&log, &e, "nothing was read from it");
         ExitCode::from(1)
     })?;
     Ok(Loaded {
@@ -142,12 +142,28 @@ pub fn log_upto(log: &Log, arg: &str, ids: bool, dates: bool) -> Result<Upto, St
     })
 }
 
+/// Says what reading a log could not read: the error, how many acknowledged events that
+/// leaves out (by the log's acknowledgement record), and what the output above covers.
+pub fn report_log_error(log: &Log, e: &LogError, covers: &str) {
+    eprintln!("error: {e}");
+    if let LogError::Damaged { last_good, .. } = e {
+        eprintln!("{}", log.affected(*last_good));
+    }
+    eprintln!("{covers}");
+}
+
 /// Reports damage found in a log after its readable prefix was used. Returns true if damaged.
 pub fn report_damage(l: &Loaded) -> bool {
-    match l.log.as_ref().and_then(Log::damage) {
+    let Some(log) = l.log.as_ref() else {
+        return false;
+    };
+    match log.damage() {
         Some(e) => {
-            eprintln!("error: {e}");
-            eprintln!("the output above covers the events before the damage only");
+            report_log_error(
+                log,
+                &e,
+                "the output above covers the events before the damage only",
+            );
             true
         }
         None => false,

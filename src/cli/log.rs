@@ -1,11 +1,12 @@
 //! `demarche log ...`: durable logs from the command line.
 
-use super::common::{Format, print_problems, usage};
+use super::common::{Format, open_log, print_problems, report_log_error, usage};
 use clap::{Subcommand, ValueEnum};
 use demarche::core::RULES_VERSION;
-use demarche::log::tail::Follow;
+use demarche::log::tail::{Follow, LogEvent};
 use demarche::log::{
-    AppendError, Durability, Log, LogEnd, NewEvent, Writer, WriterOptions, schema, snapshot, verify,
+    AppendError, Durability, Log, LogEnd, LogError, NewEvent, Writer, WriterOptions, ack_path,
+    schema, snapshot, verify, writer,
 };
 use demarche::run::{Until, run};
 use demarche::scenario::{self, Problem};
@@ -47,7 +48,7 @@ Exit codes: 0 appended, 1 rejected (rule, conflict, lock), 2 usage."
         /// if another process appended since you read the log.
         #[arg(long, value_name = "N")]
         expect_seq: Option<u64>,
-        /// Seconds to wait for another writer to finish.
+        /// Seconds to wait for another writer to finish (at most a day).
         #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
         wait: f64,
         #[arg(long, value_enum, default_value = "text")]
@@ -89,8 +90,28 @@ Exit codes: 0 appended, 1 rejected (rule, conflict, lock), 2 usage."
         format: ExportFormat,
     },
     /// Cut an unfinished frame left at the end by a crash (the bytes cut are saved beside the
-    /// log). The next append does the same on its own.
-    Repair { log: PathBuf },
+    /// log). The next append does the same on its own. A damaged last frame is only cut with
+    /// --discard-damaged-tail.
+    #[command(
+        after_help = "A torn tail (a write a crash left unfinished, never acknowledged) is cut and saved as LOG.torn-OFFSET. A last frame that is whole but damaged (its bytes changed since they were written) held events that may have been acknowledged: without --discard-damaged-tail, repair says what cutting it would lose and changes nothing; with it, the frame is saved as LOG.damaged-OFFSET, cut, and the events it held are gone from the log. Damage before the last frame is never cut: `demarche log salvage` copies what reads into a new log.\n\nExit codes: 0 repaired or nothing to repair, 1 damaged (nothing changed) or refused.\n\nExamples:\n  demarche log repair crisis.log\n  demarche log repair crisis.log --discard-damaged-tail"
+    )]
+    Repair {
+        log: PathBuf,
+        /// Cut a damaged last frame too, losing the events it held (saved beside the log).
+        #[arg(long)]
+        discard_damaged_tail: bool,
+    },
+    /// Copy the readable part of a damaged log (every whole frame before the damage) into a
+    /// new log, and save the bytes that do not read beside it.
+    #[command(
+        after_help = "The old log is left as it is. The new log holds the events before the damage, byte for byte, takes appends like any log, and the bytes from the damage to the end of the old log are saved as OUT.damaged-OFFSET. What the damage cost (how many acknowledged events, by the log's acknowledgement record) is printed.\n\nExamples:\n  demarche log salvage crisis.log crisis-salvaged.log\n  demarche log verify crisis-salvaged.log"
+    )]
+    Salvage {
+        /// The damaged log (read only).
+        log: PathBuf,
+        /// The new log to write; an existing file is never overwritten.
+        out: PathBuf,
+    },
     /// Rebuild the snapshots beside a log (every K events, K set at import).
     Snapshot { log: PathBuf },
     /// Rewrite a log written by an older build (commands only, or facts decided by older rules)
@@ -134,7 +155,11 @@ pub fn run_cmd(cmd: LogCommand) -> ExitCode {
         } => tail(&log, from, follow, format),
         LogCommand::Verify { log, format } => verify(&log, format),
         LogCommand::Export { log, format } => export(&log, format),
-        LogCommand::Repair { log } => repair(&log),
+        LogCommand::Repair {
+            log,
+            discard_damaged_tail,
+        } => repair(&log, discard_damaged_tail),
+        LogCommand::Salvage { log, out } => salvage(&log, &out),
         LogCommand::Upgrade { log, output } => upgrade(&log, output.as_deref()),
         LogCommand::Snapshot { log } => match snapshot::rebuild(&log) {
             Ok(n) => {
@@ -180,13 +205,23 @@ fn import(scenario_path: &Path, log: &Path, every: u32) -> ExitCode {
     }
 }
 
+/// The longest `--wait`: a day.
+pub const MAX_WAIT_SECONDS: f64 = 86_400.0;
+
 fn append(log: &Path, events: &Path, expect: Option<u64>, wait: f64, format: Format) -> ExitCode {
-    if !wait.is_finite() || wait < 0.0 {
-        return usage("--wait takes a number of seconds, 0 or more");
+    if !wait.is_finite() || !(0.0..=MAX_WAIT_SECONDS).contains(&wait) {
+        return usage(&format!(
+            "--wait takes a number of seconds from 0 to {MAX_WAIT_SECONDS} (a day), not {wait}"
+        ));
     }
-    let text = match std::fs::read_to_string(events) {
+    let text = match scenario::read_text(events) {
         Ok(t) => t,
-        Err(e) => return fail(&format!("cannot read {}: {e}", events.display())),
+        Err(scenario::LoadError::Io { path, error }) => {
+            return fail(&format!("cannot read {path}: {error}"));
+        }
+        Err(scenario::LoadError::Invalid { name, .. }) => {
+            return fail(&format!("cannot read {name}"));
+        }
     };
     let options = WriterOptions {
         durability: Durability::Fsync,
@@ -271,7 +306,7 @@ fn append(log: &Path, events: &Path, expect: Option<u64>, wait: f64, format: For
     }
 }
 
-fn event_line(log_world: &demarche::core::World, e: &demarche::log::tail::LogEvent) -> String {
+fn event_line(log_world: &demarche::core::World, e: &LogEvent) -> String {
     let actor = &log_world.actors[e.event.actor.index()].key;
     format!(
         "{:>6}  {}  {:<24} {:<12} {}",
@@ -283,7 +318,25 @@ fn event_line(log_world: &demarche::core::World, e: &demarche::log::tail::LogEve
     )
 }
 
+fn tail_line(world: &demarche::core::World, e: &LogEvent, format: Format) -> String {
+    match format {
+        Format::Text => event_line(world, e),
+        Format::Json => serde_json::json!({
+            "seq": e.seq,
+            "id": e.id,
+            "date": e.event.date.to_string(),
+            "kind": e.event.kind().key(),
+            "actor": world.actors[e.event.actor.index()].key,
+            "source": e.source,
+        })
+        .to_string(),
+    }
+}
+
 fn tail(log: &Path, from: u64, follow: bool, format: Format) -> ExitCode {
+    if !follow {
+        return tail_once(log, from, format);
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -296,29 +349,12 @@ fn tail(log: &Path, from: u64, follow: bool, format: Format) -> ExitCode {
         let mut f = Follow::new(log, from);
         let mut out = std::io::stdout().lock();
         loop {
-            let next = if follow {
-                f.next().await.map(Some)
-            } else {
-                f.try_next().await
-            };
-            let e = match next {
-                Ok(Some(e)) => e,
-                Ok(None) => return ExitCode::SUCCESS,
+            let e = match f.next().await {
+                Ok(e) => e,
                 Err(e) => return fail(&e),
             };
             let world = &f.genesis().expect("read before events").world;
-            let line = match format {
-                Format::Text => event_line(world, &e),
-                Format::Json => serde_json::json!({
-                    "seq": e.seq,
-                    "id": e.id,
-                    "date": e.event.date.to_string(),
-                    "kind": e.event.kind().key(),
-                    "actor": world.actors[e.event.actor.index()].key,
-                    "source": e.source,
-                })
-                .to_string(),
-            };
+            let line = tail_line(world, &e, format);
             if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
                 // The reader went away (a closed pipe): stop quietly.
                 return ExitCode::SUCCESS;
@@ -327,12 +363,142 @@ fn tail(log: &Path, from: u64, follow: bool, format: Format) -> ExitCode {
     })
 }
 
+/// The events of a log from `from` on, as it is now; then what could not be read, if anything.
+fn tail_once(path: &Path, from: u64, format: Format) -> ExitCode {
+    use std::io::Write;
+    let log = match open_log(path) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let world = &log.genesis.world;
+    let mut out = std::io::stdout().lock();
+    let mut printed = 0u64;
+    let start = log
+        .frame_of(from.saturating_sub(1))
+        .unwrap_or(log.frames.len());
+    let mut stopped = None;
+    for i in start..log.frames.len() {
+        let first = log.frames[i].header.first_seq;
+        let events = match log.frame(i).and_then(|f| log.events(&f)) {
+            Ok(evs) => evs,
+            Err(e) => {
+                stopped = Some(e);
+                break;
+            }
+        };
+        for (k, (event, meta)) in events.into_iter().enumerate() {
+            let seq = first + k as u64;
+            if seq < from {
+                continue;
+            }
+            let e = LogEvent {
+                seq,
+                id: meta.id,
+                source: meta.source,
+                summary: meta.summary,
+                note: meta.note,
+                event,
+            };
+            if writeln!(out, "{}", tail_line(world, &e, format)).is_err() {
+                return ExitCode::SUCCESS;
+            }
+            printed += 1;
+        }
+    }
+    let _ = out.flush();
+    drop(out);
+    match stopped.or_else(|| log.damage()) {
+        Some(e) => {
+            let last = match &e {
+                LogError::Damaged { last_good, .. } => *last_good,
+                _ => log.count,
+            };
+            report_log_error(
+                &log,
+                &e,
+                &format!(
+                    "printed {printed} event(s), sequences {}..={last}: the events before the damage",
+                    from.max(1)
+                ),
+            );
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
+    }
+}
+
+/// What `log verify` found, said once and printed the same way on stdout, on stderr and in
+/// JSON.
+struct Verdict {
+    /// `clean`, `torn`, `damaged`, `shortened` or `drift`.
+    status: &'static str,
+    /// The sentence people read.
+    text: String,
+    /// The byte where reading stopped, or the frame whose facts differ.
+    offset: Option<u64>,
+    /// The last event read whole before it.
+    last_good: Option<u64>,
+    /// Acknowledged events the problem makes unreadable (by the acknowledgement record;
+    /// `None`: not known).
+    lost: Option<u64>,
+}
+
+impl Verdict {
+    fn code(&self) -> u8 {
+        match self.status {
+            "clean" => 0,
+            "torn" => 3,
+            _ => 1,
+        }
+    }
+
+    fn of_error(log: &Log, e: &LogError) -> Verdict {
+        match e {
+            LogError::Damaged {
+                offset, last_good, ..
+            } => Verdict {
+                status: "damaged",
+                text: format!("damaged: {e}; {}", log.affected(*last_good)),
+                offset: Some(*offset),
+                last_good: Some(*last_good),
+                lost: log.lost(*last_good),
+            },
+            LogError::Shortened { holds, missing, .. } => Verdict {
+                status: "shortened",
+                text: format!("shortened: {e}"),
+                offset: Some(log.end),
+                last_good: Some(*holds),
+                lost: Some(*missing),
+            },
+            other => Verdict {
+                status: "damaged",
+                text: format!("damaged: {other}"),
+                offset: None,
+                last_good: None,
+                lost: None,
+            },
+        }
+    }
+}
+
 fn verify(path: &Path, format: Format) -> ExitCode {
     let log = match Log::open(path) {
         Ok(l) => l,
-        Err(e) => return fail(&e),
+        Err(e) => {
+            let verdict = format!("not readable as a log: {e}");
+            if format == Format::Json {
+                println!(
+                    "{:#}",
+                    serde_json::json!({"log": path.display().to_string(), "ok": false, "status": "unreadable", "verdict": verdict})
+                );
+            } else {
+                println!("{verdict}");
+            }
+            eprintln!("error: {verdict}");
+            return ExitCode::from(1);
+        }
     };
-    let mut damage = log.damage().map(|e| e.to_string());
+    let mut problem = log.damage();
     let mut drift = None;
     let mut digest = None;
     let mut checked = 0;
@@ -340,20 +506,13 @@ fn verify(path: &Path, format: Format) -> ExitCode {
         Ok(v) => {
             checked = v.checked;
             drift = v.drift;
-            if damage.is_none() {
-                digest = v.digest;
-            }
+            digest = v.digest;
         }
-        Err(e) => damage = Some(e.to_string()),
+        // Damage found reading a frame's body comes before any found at its end.
+        Err(e) => problem = Some(e),
     }
     let snapshots = log.snapshots.len();
     let ignored = snapshot::check_all(&log);
-    let torn = match &log.ending {
-        LogEnd::Torn { offset, bytes, why } => Some(format!(
-            "an unfinished frame at byte {offset} ({bytes} bytes: {why}); `demarche log repair` cuts it"
-        )),
-        _ => None,
-    };
     let outdated = (log.schema < schema::RECORD_SCHEMA || log.genesis.rules != RULES_VERSION)
         .then(|| {
             if log.schema < schema::RECORD_SCHEMA {
@@ -368,35 +527,59 @@ fn verify(path: &Path, format: Format) -> ExitCode {
                 )
             }
         });
-    let drift_text = drift.as_ref().map(|d| {
-        format!(
-            "event {} `{}` (frame at byte {}): {}",
-            d.seq, d.id, d.offset, d.what
-        )
-    });
-    let verdict = match (&damage, &drift_text, &torn) {
-        (Some(d), _, _) => format!("damaged: {d}"),
-        (None, Some(d), _) => format!("the stored facts differ from this build's decisions at {d}"),
-        (None, None, Some(t)) => format!("torn tail: {t}"),
-        (None, None, None) => format!(
-            "every frame checks out and this build's rules decide every command into the facts stored; digest after the last event {}",
-            digest.as_deref().unwrap_or("-")
-        ),
-    };
-    let code = if damage.is_some() || drift.is_some() {
-        1
-    } else if torn.is_some() {
-        3
+    let acknowledged = log.acknowledged.as_ref().map(|a| a.last_seq);
+    let verdict = if let Some(e) = &problem {
+        Verdict::of_error(&log, e)
+    } else if let Some(d) = &drift {
+        Verdict {
+            status: "drift",
+            text: format!(
+                "the stored facts differ from this build's decisions at event {} `{}` (frame at byte {}): {}",
+                d.seq, d.id, d.offset, d.what
+            ),
+            offset: Some(d.offset),
+            last_good: Some(d.seq - 1),
+            lost: None,
+        }
+    } else if let LogEnd::Torn { offset, bytes, why } = &log.ending {
+        Verdict {
+            status: "torn",
+            text: format!(
+                "torn tail: an unfinished frame at byte {offset} ({bytes} bytes: {why}) after sequence {}; it was never acknowledged; `demarche log repair` cuts it",
+                log.count
+            ),
+            offset: Some(*offset),
+            last_good: Some(log.count),
+            lost: Some(0),
+        }
     } else {
-        0
+        Verdict {
+            status: "clean",
+            text: format!(
+                "every frame checks out and this build's rules decide every command into the facts stored; digest after the last event {}",
+                digest.as_deref().unwrap_or("-")
+            ),
+            offset: None,
+            last_good: Some(log.count),
+            lost: Some(0),
+        }
     };
+    if verdict.status != "clean" {
+        digest = None;
+    }
+    let code = verdict.code();
     match format {
         Format::Json => println!(
             "{:#}",
             serde_json::json!({
                 "log": path.display().to_string(),
                 "ok": code == 0,
-                "verdict": verdict,
+                "status": verdict.status,
+                "verdict": verdict.text,
+                "offset": verdict.offset,
+                "last_good": verdict.last_good,
+                "acknowledged": acknowledged,
+                "acknowledged_lost": verdict.lost,
                 "events": log.count,
                 "checked": checked,
                 "frames": log.frames.len() + 1,
@@ -404,8 +587,7 @@ fn verify(path: &Path, format: Format) -> ExitCode {
                 "rules_version": log.genesis.rules,
                 "record_schema": log.schema,
                 "outdated": outdated,
-                "torn_tail": torn,
-                "damage": damage,
+                "ack_note": log.ack_note,
                 "drift": drift.as_ref().map(|d| serde_json::json!({"seq": d.seq, "id": d.id, "offset": d.offset, "what": d.what})),
                 "digest": digest,
                 "snapshots": snapshots,
@@ -429,8 +611,18 @@ fn verify(path: &Path, format: Format) -> ExitCode {
                 },
                 log.genesis.rules
             );
+            println!(
+                "acknowledged: {}",
+                match acknowledged {
+                    Some(a) => format!("up to sequence {a} (by {})", ack_path(path).display()),
+                    None => "no acknowledgement record".into(),
+                }
+            );
             if let Some(o) = &outdated {
                 println!("note: {o}");
+            }
+            if let Some(n) = &log.ack_note {
+                println!("note: {n}");
             }
             println!(
                 "snapshots: {} valid, {} ignored",
@@ -440,11 +632,11 @@ fn verify(path: &Path, format: Format) -> ExitCode {
             for i in &ignored {
                 println!("  {} ignored: {}", i.path.display(), i.why);
             }
-            println!("{verdict}");
-            if code != 0 {
-                eprintln!("error: {verdict}");
-            }
+            println!("{}", verdict.text);
         }
+    }
+    if code != 0 {
+        eprintln!("error: {}", verdict.text);
     }
     ExitCode::from(code)
 }
@@ -529,17 +721,32 @@ fn upgrade(path: &Path, output: Option<&Path>) -> ExitCode {
 }
 
 fn export(path: &Path, format: ExportFormat) -> ExitCode {
-    let log = match Log::open(path) {
+    let log = match open_log(path) {
         Ok(l) => l,
-        Err(e) => return fail(&e),
+        Err(code) => return code,
     };
-    if let Some(e) = log.damage() {
-        return fail(&e);
+    // The events of every frame that reads, in order; reading stops at the first that does
+    // not, and the export says so.
+    let mut s = log.empty_scenario();
+    let mut stopped = log.damage();
+    for i in 0..log.frames.len() {
+        match log.frame(i).and_then(|f| log.events(&f)) {
+            Ok(events) => {
+                for (e, m) in events {
+                    s.events.push(e);
+                    s.meta.push(m);
+                }
+            }
+            Err(e) => {
+                stopped = Some(e);
+                break;
+            }
+        }
     }
-    let s = match log.scenario() {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
+    s.end = log
+        .genesis
+        .end
+        .filter(|e| s.events.last().is_none_or(|l| l.date <= *e));
     let mut out = std::io::stdout().lock();
     match format {
         ExportFormat::Jsonl => {
@@ -557,10 +764,102 @@ fn export(path: &Path, format: ExportFormat) -> ExitCode {
             Err(e) => return fail(&e),
         },
     }
-    ExitCode::SUCCESS
+    drop(out);
+    match stopped {
+        Some(e) => {
+            report_log_error(
+                &log,
+                &e,
+                &format!(
+                    "the export holds sequences 1..={} only, the events before the damage",
+                    s.events.len()
+                ),
+            );
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
+    }
 }
 
-fn repair(path: &Path) -> ExitCode {
+fn repair(path: &Path, discard: bool) -> ExitCode {
+    for p in writer::clean_partials(path) {
+        println!(
+            "{}: removed {}, left by an import that did not finish",
+            path.display(),
+            p.display()
+        );
+    }
+    let log = match Log::open(path) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    if let Some(e) = log.damage() {
+        let cut = match (&e, log.damaged_end) {
+            (
+                LogError::Damaged {
+                    offset, last_good, ..
+                },
+                Some(end),
+            ) => Some((*offset, end, *last_good)),
+            _ => None,
+        };
+        let Some((offset, end, last_good)) = cut else {
+            eprintln!("error: {e}");
+            match &e {
+                LogError::Damaged { last_good, .. } => {
+                    eprintln!("{}", log.affected(*last_good));
+                    eprintln!(
+                        "the damage is not a last frame that can be cut; `demarche log salvage {} NEW.log` copies the events before it into a new log",
+                        path.display()
+                    );
+                }
+                _ => eprintln!("repair cannot bring back events that are not in the log"),
+            }
+            eprintln!("nothing was changed");
+            return ExitCode::from(1);
+        };
+        if !discard {
+            let claims = log
+                .claimed_at(offset)
+                .map(|(first, n)| {
+                    format!(
+                        "; its header, unverified, claims sequences {first}..={}",
+                        first + u64::from(n) - 1
+                    )
+                })
+                .unwrap_or_default();
+            eprintln!("error: {e}");
+            eprintln!(
+                "the damaged frame is the last one: `demarche log repair --discard-damaged-tail {}` would save bytes {offset}..{end} ({} bytes{claims}) beside the log and cut them, keeping sequences 1..={last_good}; {}",
+                path.display(),
+                end - offset,
+                log.affected(last_good)
+            );
+            eprintln!("nothing was changed");
+            return ExitCode::from(1);
+        }
+        drop(log);
+        match writer::discard_damaged_tail(path, Some(Duration::from_secs(10))) {
+            Ok(Some(d)) => {
+                println!(
+                    "{}: cut a damaged last frame at byte {} ({} bytes: {}); the log ends after sequence {}; lost: {}; the cut bytes are saved in {}",
+                    path.display(),
+                    d.offset,
+                    d.bytes,
+                    d.why,
+                    d.last_seq,
+                    demarche::log::affected(d.last_seq, d.acknowledged),
+                    d.saved_to.display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            // Repaired by someone else meanwhile: carry on as for any log.
+            Ok(None) => {}
+            Err(e) => return fail(&e),
+        }
+    } else {
+        drop(log);
+    }
     let options = WriterOptions {
         wait: Some(Duration::from_secs(10)),
         ..WriterOptions::default()
@@ -589,4 +888,35 @@ fn repair(path: &Path) -> ExitCode {
         }
         Err(e) => fail(&e),
     }
+}
+
+fn salvage(path: &Path, out: &Path) -> ExitCode {
+    let r = match writer::salvage(path, out) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    println!(
+        "{}: {} events copied from {} (sequences 1..={}), {} bytes",
+        out.display(),
+        r.events,
+        path.display(),
+        r.events,
+        r.bytes
+    );
+    match &r.stopped {
+        Some((offset, why)) => println!(
+            "{}: reading stopped at byte {offset}: {why}",
+            path.display()
+        ),
+        None => println!("{}: read to its end", path.display()),
+    }
+    if let Some(saved) = &r.saved_to {
+        println!(
+            "the bytes of {} that did not read are saved in {}",
+            path.display(),
+            saved.display()
+        );
+    }
+    println!("{}", demarche::log::affected(r.events, r.acknowledged));
+    ExitCode::SUCCESS
 }

@@ -1,12 +1,13 @@
 //! `demarche replay`: the timeline of a scenario or log, then every mission's state and the digest.
 
 use super::common::{
-    Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage, usage,
+    Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage,
+    report_log_error, usage,
 };
 use clap::Args;
 use demarche::core::Change;
 use demarche::log::reader::TimelineHead;
-use demarche::log::{Log, Upto};
+use demarche::log::{Log, LogError, Upto};
 use demarche::report;
 use demarche::run::Run;
 use demarche::run::Until;
@@ -103,50 +104,101 @@ fn of_log(a: &ReplayArgs) -> ExitCode {
         Some(Ok(u)) => u,
         Some(Err(msg)) => return usage(&msg),
     };
-    let read = match a.format {
-        // Text is streamed: each entry is printed as its frame is read.
-        Format::Text => {
-            print!("{}", report::run_heading(&log.empty_scenario()));
-            let world = &log.genesis.world;
-            let mut out = std::io::stdout().lock();
-            let mut entry = |day, head: TimelineHead<'_>, changes: &[Change]| {
-                let head = match head {
-                    TimelineHead::Event { event, id } => report::Head::Event { event, id },
-                    TimelineHead::Effect { of } => report::Head::Effect { of },
+    // Damage found reading a frame stops the replay there: the timeline as far as the log
+    // reads is printed, and said to be only that.
+    let (covered, damage) = match a.format {
+        Format::Text => match stream_text(&log, upto) {
+            Ok(n) => (n, log.damage()),
+            Err(e) => {
+                let partial = match &e {
+                    LogError::Damaged { last_good, .. } => print_state(&log, *last_good).ok(),
+                    _ => None,
                 };
-                let mut text = String::new();
-                report::entry_text(&mut text, world, day, head, changes);
-                let _ = out.write_all(text.as_bytes());
+                match partial {
+                    Some(n) => (n, Some(e)),
+                    None => {
+                        report_log_error(&log, &e, "the output above is all that could be read");
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+        },
+        Format::Json => {
+            let (s, r, damage) = match log.run(upto) {
+                Ok((s, r)) => (s, r, log.damage()),
+                Err(e) => {
+                    let partial = match &e {
+                        LogError::Damaged { last_good, .. } => {
+                            log.run(Upto::Count(*last_good)).ok()
+                        }
+                        _ => None,
+                    };
+                    match partial {
+                        Some((s, r)) => (s, r, Some(e)),
+                        None => {
+                            report_log_error(&log, &e, "nothing was printed");
+                            return ExitCode::from(1);
+                        }
+                    }
+                }
             };
-            log.timeline(upto, &mut entry).and_then(|state| {
-                let (s, index_of) = log.sparse_scenario(state.events, &Log::named_by(&state))?;
-                let considered = state.events as usize;
-                let r = Run {
-                    state,
-                    timeline: Vec::new(),
-                    problems: Vec::new(),
-                    index_of,
-                    considered,
-                };
-                println!();
-                print!("{}", report::state_text(&s, &r));
-                Ok(())
-            })
-        }
-        Format::Json => log.run(upto).map(|(s, r)| {
             println!("{:#}", report::run_json(&s, &r));
-        }),
+            (s.events.len() as u64, damage)
+        }
     };
-    if let Err(e) = read {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
-    }
-    match log.damage() {
+    match damage {
         Some(e) => {
-            eprintln!("error: {e}");
-            eprintln!("the output above covers the events before the damage only");
+            report_log_error(
+                &log,
+                &e,
+                &format!(
+                    "the output above covers sequences 1..={covered} only, the events before the damage"
+                ),
+            );
             ExitCode::from(1)
         }
         None => ExitCode::SUCCESS,
     }
+}
+
+/// Prints the timeline of a log as its frames are read, then the state reached; returns how
+/// many events it covered.
+fn stream_text(log: &Log, upto: Upto) -> Result<u64, LogError> {
+    print!("{}", report::run_heading(&log.empty_scenario()));
+    let world = &log.genesis.world;
+    let mut out = std::io::stdout().lock();
+    let mut entry = |day, head: TimelineHead<'_>, changes: &[Change]| {
+        let head = match head {
+            TimelineHead::Event { event, id } => report::Head::Event { event, id },
+            TimelineHead::Effect { of } => report::Head::Effect { of },
+        };
+        let mut text = String::new();
+        report::entry_text(&mut text, world, day, head, changes);
+        let _ = out.write_all(text.as_bytes());
+    };
+    let state = log.timeline(upto, &mut entry)?;
+    drop(out);
+    println!();
+    print_state_of(log, state)
+}
+
+/// Prints the state after the first `count` events of a log; returns `count`.
+fn print_state(log: &Log, count: u64) -> Result<u64, LogError> {
+    let (state, _) = log.state(Upto::Count(count), false)?;
+    println!();
+    print_state_of(log, state)
+}
+
+fn print_state_of(log: &Log, state: demarche::core::State) -> Result<u64, LogError> {
+    let (s, index_of) = log.sparse_scenario(state.events, &Log::named_by(&state))?;
+    let considered = state.events as usize;
+    let r = Run {
+        state,
+        timeline: Vec::new(),
+        problems: Vec::new(),
+        index_of,
+        considered,
+    };
+    print!("{}", report::state_text(&s, &r));
+    Ok(considered as u64)
 }

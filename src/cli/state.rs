@@ -1,10 +1,11 @@
 //! `demarche state`: the state at a date or right after an event.
 
 use super::common::{
-    Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage, usage,
+    Format, load_any, log_upto, open_log, print_problems, replay_loaded, report_damage,
+    report_log_error, usage,
 };
 use clap::Args;
-use demarche::log::{Log, Upto};
+use demarche::log::{Log, LogError, Upto};
 use demarche::report;
 use demarche::run::Run;
 use demarche::run::Until;
@@ -92,22 +93,40 @@ fn of_log(a: &StateArgs) -> ExitCode {
         Ok(u) => u,
         Err(msg) => return usage(&msg),
     };
-    let read = log.state(upto, a.no_snapshots).and_then(|(state, used)| {
-        if let Some(c) = used {
-            eprintln!("note: started from the snapshot after sequence {c}");
-        }
-        let (s, index_of) = log.sparse_scenario(state.events, &Log::named_by(&state))?;
-        Ok((s, state, index_of))
-    });
-    let (s, state, index_of) = match read {
-        Ok(x) => x,
+    let read_to = |upto: Upto| {
+        log.state(upto, a.no_snapshots).and_then(|(state, used)| {
+            if let Some(c) = used {
+                eprintln!("note: started from the snapshot after sequence {c}");
+            }
+            let (s, index_of) = log.sparse_scenario(state.events, &Log::named_by(&state))?;
+            Ok((s, state, index_of))
+        })
+    };
+    // Damage found reading a frame stops the read there: the state as far as the log reads is
+    // printed, and said to be only that.
+    let (read, damage) = match read_to(upto) {
+        Ok(x) => (x, log.damage()),
         Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("nothing was printed: the state cannot be known past the damage");
-            return ExitCode::from(1);
+            let partial = match &e {
+                LogError::Damaged { last_good, .. } => read_to(Upto::Count(*last_good)).ok(),
+                _ => None,
+            };
+            match partial {
+                Some(x) => (x, Some(e)),
+                None => {
+                    report_log_error(
+                        &log,
+                        &e,
+                        "nothing was printed: the state cannot be known past the damage",
+                    );
+                    return ExitCode::from(1);
+                }
+            }
         }
     };
+    let (s, state, index_of) = read;
     let considered = state.events as usize;
+    let events = state.events;
     let r = Run {
         state,
         timeline: Vec::new(),
@@ -119,10 +138,17 @@ fn of_log(a: &StateArgs) -> ExitCode {
         Format::Text => print!("{}", report::state_text(&s, &r)),
         Format::Json => println!("{:#}", report::state_json(&s, &r)),
     }
-    match log.damage() {
+    match damage {
         Some(e) => {
-            eprintln!("error: {e}");
-            eprintln!("the state above is as of the last event before the damage");
+            let covers = match upto {
+                Upto::Count(n) if n <= events => {
+                    format!("the state above needs sequences 1..={n} only, and they were all read")
+                }
+                _ => format!(
+                    "the state above includes sequences 1..={events} only, the events read before the damage; it is the state asked for only if no event after them falls by then"
+                ),
+            };
+            report_log_error(&log, &e, &covers);
             ExitCode::from(1)
         }
         None => ExitCode::SUCCESS,

@@ -120,14 +120,17 @@ pub struct Frame<'a> {
     pub crc: u32,
 }
 
+/// Why a last frame of full length fails its body checksum: damage, not a torn write.
+pub const LAST_FRAME_DAMAGED: &str = "the last frame is whole (its length checks out and every byte of it is there) but its checksum does not match its bytes";
+
 /// What lies at an offset.
 #[derive(Clone, Debug)]
 pub enum Next<'a> {
     Frame(Frame<'a>),
     /// The end of the file, exactly after a whole frame.
     End,
-    /// An unfinished last frame: the file ends inside it, or it is the last thing in the file
-    /// and its checksum fails, or only zero bytes remain. What a crash mid-append leaves.
+    /// An unfinished last frame: the file ends inside it, or only zero bytes remain. What a
+    /// crash mid-append leaves.
     Torn(String),
     /// A frame that cannot be read and is not the last thing in the file.
     Damaged(String),
@@ -168,12 +171,13 @@ pub fn next_frame(buf: &[u8], at: usize) -> Next<'_> {
     }
     let body = &rest[FRAME_HEADER_LEN..end];
     if crc(body) != body_crc {
-        if rest.len() == end {
-            return Next::Torn(
-                "the last frame's checksum does not match (it was not completely written)".into(),
-            );
-        }
-        return Next::Damaged("a frame's checksum does not match its bytes".into());
+        // The whole frame is there and its length checks out: the writer finished writing
+        // it, so this is damage, even as the last frame (a torn write ends the file early).
+        return Next::Damaged(if rest.len() == end {
+            LAST_FRAME_DAMAGED.into()
+        } else {
+            "a frame's checksum does not match its bytes".into()
+        });
     }
     let Some(kind) = FrameKind::from_byte(body[0]) else {
         return Next::Damaged(format!("unknown frame kind {}", body[0]));
@@ -236,6 +240,40 @@ mod tests {
         let mut zeroed = buf[..a.end].to_vec();
         zeroed.extend_from_slice(&[0; 40]);
         assert!(matches!(next_frame(&zeroed, a.end), Next::Torn(_)));
+    }
+
+    #[test]
+    fn a_whole_last_frame_whose_checksum_fails_is_damage_not_a_torn_write() {
+        let buf = log_of(&[b"one", b"two!"]);
+        let Next::Frame(a) = next_frame(&buf, HEADER_LEN) else {
+            panic!()
+        };
+        let mut bad = buf.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(
+            matches!(next_frame(&bad, a.end), Next::Damaged(ref why) if why == LAST_FRAME_DAMAGED)
+        );
+    }
+
+    #[test]
+    fn ack_records_read_back_and_refuse_damage() {
+        let a = AckRecord {
+            last_seq: 42,
+            end: 9000,
+            fingerprint: [7; 32],
+            genesis: [9; 32],
+        };
+        let mut bytes = Vec::new();
+        a.write(&mut bytes);
+        assert_eq!(bytes.len(), ACK_LEN);
+        assert_eq!(AckRecord::read(&bytes), Ok(a));
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x20;
+            assert!(AckRecord::read(&bad).is_err(), "byte {i}");
+        }
+        assert!(AckRecord::read(&bytes[..ACK_LEN - 1]).is_err());
     }
 
     #[test]
@@ -434,6 +472,57 @@ impl SnapshotHeader {
             state_len: u64_at(76),
             clock: i32::from_le_bytes(bytes[84..88].try_into().expect("4 bytes")),
             last_date: i32::from_le_bytes(bytes[88..92].try_into().expect("4 bytes")),
+        })
+    }
+}
+
+/// The writer's record of the last acknowledged append, in `<log>.ack` beside the log: it
+/// proves how long the log was, so a log shortened since (frames dropped from its end, an older
+/// copy put in its place) is found, and an unreadable frame past it, which no one was told
+/// is durable, is known to be a torn write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AckRecord {
+    /// The last acknowledged sequence (0 for a log without events).
+    pub last_seq: u64,
+    /// The byte right after the frame holding `last_seq`.
+    pub end: u64,
+    /// The log prefix fingerprint at `end`.
+    pub fingerprint: [u8; 32],
+    /// The prefix fingerprint right after the genesis frame: which log the record belongs to.
+    pub genesis: [u8; 32],
+}
+
+pub const ACK_MAGIC: [u8; 8] = *b"DEMACK01";
+/// Magic, fields, then the CRC32C of every byte before it.
+pub const ACK_LEN: usize = 8 + 8 + 8 + 32 + 32 + 4;
+
+impl AckRecord {
+    pub fn write(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        out.extend_from_slice(&ACK_MAGIC);
+        out.extend_from_slice(&self.last_seq.to_le_bytes());
+        out.extend_from_slice(&self.end.to_le_bytes());
+        out.extend_from_slice(&self.fingerprint);
+        out.extend_from_slice(&self.genesis);
+        let c = crc(&out[start..]);
+        out.extend_from_slice(&c.to_le_bytes());
+    }
+
+    pub fn read(bytes: &[u8]) -> Result<AckRecord, String> {
+        if bytes.len() != ACK_LEN || bytes[..8] != ACK_MAGIC {
+            return Err("not an acknowledgement record of this format".into());
+        }
+        let end = ACK_LEN - 4;
+        let stored = u32::from_le_bytes(bytes[end..].try_into().expect("4 bytes"));
+        if stored != crc(&bytes[..end]) {
+            return Err("damaged (checksum mismatch)".into());
+        }
+        let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        Ok(AckRecord {
+            last_seq: u64_at(8),
+            end: u64_at(16),
+            fingerprint: bytes[24..56].try_into().expect("32 bytes"),
+            genesis: bytes[56..88].try_into().expect("32 bytes"),
         })
     }
 }

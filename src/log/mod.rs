@@ -67,10 +67,21 @@ pub enum LogError {
     /// The file is not a log, or its header or genesis frame cannot be read.
     NotALog { path: PathBuf, why: String },
     /// Damage before the end: reading stopped at `offset`, after sequence `last_good`.
+    /// ([`Log::affected`] tells how many acknowledged events that makes unreadable.)
     Damaged {
         path: PathBuf,
         offset: u64,
         last_good: u64,
+        why: String,
+    },
+    /// Something beside the log proves it held more acknowledged events than it does (or other
+    /// ones): its acknowledgement record, or a snapshot past its end. `missing` acknowledged
+    /// events are not in the log as they were acknowledged.
+    Shortened {
+        path: PathBuf,
+        holds: u64,
+        missing: u64,
+        evidence: PathBuf,
         why: String,
     },
     /// Another process holds the writer's lock.
@@ -79,6 +90,9 @@ pub enum LogError {
     Exists { path: PathBuf },
     /// The log must be upgraded before this build appends to it.
     Outdated { path: PathBuf, why: String },
+    /// The file at the log's path is no longer the one this writer locked (renamed over,
+    /// imported again): writing to it would write to a file no one reads.
+    Replaced { path: PathBuf, why: String },
 }
 
 impl std::fmt::Display for LogError {
@@ -98,6 +112,18 @@ impl std::fmt::Display for LogError {
                 "{}: damaged frame at byte {offset}: {why}; the last good event is sequence {last_good}, nothing after it was read",
                 path.display()
             ),
+            LogError::Shortened {
+                path,
+                holds,
+                missing,
+                evidence,
+                why,
+            } => write!(
+                f,
+                "{}: {why}: {missing} acknowledged event(s) are missing or not as acknowledged (the log holds {holds}); restore the log from a copy, or if it was replaced on purpose remove {}",
+                path.display(),
+                evidence.display()
+            ),
             LogError::Locked { path } => write!(
                 f,
                 "{}: another process is writing to this log (it holds the lock); try again when it is done",
@@ -107,6 +133,11 @@ impl std::fmt::Display for LogError {
                 f,
                 "{}: {why}; run `demarche log upgrade {}` to rewrite it with this build's facts before appending",
                 path.display(),
+                path.display()
+            ),
+            LogError::Replaced { path, why } => write!(
+                f,
+                "{}: the log was replaced by another file {why}; nothing was acknowledged: read the log again and decide anew",
                 path.display()
             ),
             LogError::Exists { path } => write!(
@@ -120,6 +151,21 @@ impl std::fmt::Display for LogError {
 
 impl std::error::Error for LogError {}
 
+/// How many acknowledged events lie past the last good sequence, in words.
+pub fn affected(last_good: u64, acknowledged: Option<u64>) -> String {
+    match acknowledged {
+        Some(a) if a > last_good => format!(
+            "{} acknowledged event(s) after it cannot be read (sequences {}..={a}, by the log's acknowledgement record)",
+            a - last_good,
+            last_good + 1
+        ),
+        Some(a) => format!(
+            "no acknowledged event is lost (the acknowledgement record names sequence {a} as the last acknowledged)"
+        ),
+        None => "how many acknowledged events follow is not known (the log has no acknowledgement record)".into(),
+    }
+}
+
 pub(crate) fn io<'a>(
     path: &'a Path,
     doing: &'static str,
@@ -131,8 +177,6 @@ pub(crate) fn io<'a>(
     }
 }
 
-/// Reads an events frame's header, checks it starts at sequence `next_seq` and holds events,
-/// and decodes the strings it adds to the table. Returns the header, those strings and the
 /// The running fingerprint of a log prefix: SHA-256 over the header bytes, then over each
 /// frame's stored length and body checksum. A snapshot records it, so that a snapshot of a
 /// different or rewritten log is never used.
@@ -163,6 +207,11 @@ pub fn build_tag() -> [u8; 16] {
     let n = s.len().min(16);
     tag[..n].copy_from_slice(&s.as_bytes()[..n]);
     tag
+}
+
+/// The writer's acknowledgement record beside a log.
+pub fn ack_path(log: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.ack", log.display()))
 }
 
 pub(crate) fn sync_dir(path: &Path) -> std::io::Result<()> {

@@ -13,12 +13,12 @@
 //! decided once when opened, with this build's rules, and their frames held in memory in the
 //! current layout; `demarche log upgrade` writes them out as a log of facts.
 
-use super::check::Bounds;
+use super::check::{self, Bounds};
 use super::format::{self, EventsHeader, FrameKind, SnapshotHeader};
 use super::schema::{self, Genesis, Record};
 use super::{Fingerprint, LogEnd, LogError, facts, io, snapshot};
 use crate::codec;
-use crate::core::{Change, Day, Engine, Event, Fact, Observe, Seq, State};
+use crate::core::{Change, Day, Engine, Event, Fact, Observe, Seq, State, World};
 use crate::run::{Entry, Origin, Run};
 use crate::scenario::{EventMeta, Scenario};
 use std::borrow::Cow;
@@ -88,6 +88,19 @@ pub struct Log {
     pub schema: u16,
     /// Frame bodies read from the file so far (tests check that reads stop at the answer).
     reads: AtomicU64,
+    file_len: u64,
+    /// When the log is damaged in its last frame, whose length checks out and which ends
+    /// exactly at the end of the file: that end (`log repair --discard-damaged-tail` may cut
+    /// from the damage to there).
+    pub damaged_end: Option<u64>,
+    /// The writer's record of the last acknowledged append, when there is one for this log.
+    pub acknowledged: Option<format::AckRecord>,
+    /// Why an acknowledgement record beside the log was not used.
+    pub ack_note: Option<String>,
+    /// Set when something beside the log proves it held more acknowledged events.
+    pub shortened: Option<Shortened>,
+    /// The prefix fingerprint right after the genesis frame: which log this is.
+    pub genesis_fingerprint: [u8; 32],
 }
 
 /// What the frame at an offset turned out to be.
@@ -167,13 +180,27 @@ fn zeros(file: &File, path: &Path, mut at: u64, file_len: u64) -> Result<bool, L
 impl Log {
     /// Opens a log without locking it: checks the header and the genesis frame, indexes the
     /// frames from their headers, and reads the last frame's body to tell a torn tail from
-    /// damage.
+    /// damage. Anything but a regular file is refused from its metadata, before it is opened
+    /// (opening a FIFO would block).
     pub fn open(path: &Path) -> Result<Log, LogError> {
+        let meta = std::fs::metadata(path).map_err(io(path, "cannot read the log"))?;
+        if !meta.is_file() {
+            return Err(LogError::NotALog {
+                path: path.to_path_buf(),
+                why: "not a regular file".into(),
+            });
+        }
+        let file = File::open(path).map_err(io(path, "cannot read the log"))?;
+        Log::open_file(path, file)
+    }
+
+    /// Opens the log `file`, already open (a writer reads the very file it locked), named
+    /// `path` in messages and for the files beside it (snapshots, acknowledgement record).
+    pub fn open_file(path: &Path, file: File) -> Result<Log, LogError> {
         let not_a_log = |why: String| LogError::NotALog {
             path: path.to_path_buf(),
             why,
         };
-        let file = File::open(path).map_err(io(path, "cannot read the log"))?;
         let meta = file.metadata().map_err(io(path, "cannot read the log"))?;
         if !meta.is_file() {
             return Err(not_a_log("not a regular file".into()));
@@ -211,10 +238,23 @@ impl Log {
         }
         let genesis = schema::decode_genesis(&body[1..])
             .map_err(|e| not_a_log(format!("the genesis frame does not decode: {e}")))?;
+        for d in [Some(genesis.start), genesis.end].into_iter().flatten() {
+            check::day(d).map_err(|e| not_a_log(format!("the genesis frame {e}")))?;
+        }
+        if genesis.initial.events != 0 {
+            return Err(not_a_log(format!(
+                "the genesis frame's starting state counts {} events; a log starts with none",
+                genesis.initial.events
+            )));
+        }
         drop(body);
         fingerprint.add(glen, gcrc);
+        let genesis_fingerprint = fingerprint.value();
+        let (acknowledged, ack_note) = read_ack(path, &genesis_fingerprint);
         let snapshots = snapshot::list(path);
-        let wanted: Vec<u64> = snapshots.iter().map(|(_, h)| h.offset).collect();
+        let mut wanted: Vec<u64> = snapshots.iter().map(|(_, h)| h.offset).collect();
+        wanted.extend(acknowledged.as_ref().map(|a| a.end));
+        let acked_end = acknowledged.as_ref().map(|a| a.end);
         let mut log = Log {
             path: path.to_path_buf(),
             file,
@@ -230,23 +270,22 @@ impl Log {
             upcast: None,
             schema: schema::RECORD_SCHEMA,
             reads: AtomicU64::new(0),
+            file_len,
+            damaged_end: None,
+            acknowledged,
+            ack_note,
+            shortened: None,
+            genesis_fingerprint,
         };
+        if wanted.contains(&log.end) {
+            log.fingerprints.insert(log.end, log.fingerprint.value());
+        }
         let mut at = gend;
         loop {
-            match frame_header(&log.file, path, at, file_len)? {
+            let (torn, why, frame_end) = match frame_header(&log.file, path, at, file_len)? {
                 At::End => break,
-                At::Torn(why) => {
-                    log.ending = LogEnd::Torn {
-                        offset: at,
-                        bytes: file_len - at,
-                        why,
-                    };
-                    break;
-                }
-                At::Damaged(why) => {
-                    log.ending = LogEnd::Damaged { offset: at, why };
-                    break;
-                }
+                At::Torn(why) => (true, why, None),
+                At::Damaged(why) => (false, why, None),
                 At::Frame { len, crc, end } => {
                     let frame = EventsFrame {
                         offset: at,
@@ -255,37 +294,129 @@ impl Log {
                         len,
                         crc,
                     };
-                    // The last frame's body is read now: a checksum that fails there, with
-                    // nothing after it, is a write the writer never finished.
+                    // The last frame's body is read now, to tell a whole log from one whose
+                    // last frame is damaged.
                     let last = end == file_len;
                     match log.index_frame(frame, last) {
-                        Ok(()) => {}
-                        Err(Stop::Torn(why)) => {
-                            log.ending = LogEnd::Torn {
-                                offset: at,
-                                bytes: file_len - at,
-                                why,
-                            };
-                            break;
+                        Ok(()) => {
+                            at = end;
+                            log.end = at;
+                            if wanted.contains(&log.end) {
+                                log.fingerprints.insert(log.end, log.fingerprint.value());
+                            }
+                            continue;
                         }
-                        Err(Stop::Damaged(why)) => {
-                            log.ending = LogEnd::Damaged { offset: at, why };
-                            break;
-                        }
+                        Err(Stop::Damaged(why)) => (false, why, Some(end)),
                         Err(Stop::Io(e)) => return Err(e),
                     }
-                    at = end;
-                    log.end = at;
-                    if wanted.contains(&log.end) {
-                        log.fingerprints.insert(log.end, log.fingerprint.value());
-                    }
                 }
+            };
+            log.ending = classify(at, file_len, torn, why, acked_end);
+            if matches!(log.ending, LogEnd::Damaged { .. }) {
+                log.damaged_end = frame_end.filter(|&e| e == file_len);
             }
+            break;
         }
-        if log.schema < 3 && log.damage().is_none() {
+        if !matches!(log.ending, LogEnd::Damaged { .. }) {
+            log.shortened = log.proven_longer();
+        }
+        if log.schema < 3 && !matches!(log.ending, LogEnd::Damaged { .. }) {
             log.upcast_legacy()?;
         }
         Ok(log)
+    }
+
+    /// What beside the log proves it held more (or other) acknowledged events than it does:
+    /// its acknowledgement record, or a snapshot covering events past its end.
+    fn proven_longer(&self) -> Option<Shortened> {
+        if let Some(a) = &self.acknowledged {
+            let evidence = super::ack_path(&self.path);
+            if self.count < a.last_seq || self.end < a.end {
+                return Some(Shortened {
+                    missing: a.last_seq.saturating_sub(self.count),
+                    evidence,
+                    why: format!(
+                        "its acknowledgement record says sequence {} was acknowledged (the log then ran to byte {}), but the log ends after sequence {} at byte {}",
+                        a.last_seq, a.end, self.count, self.end
+                    ),
+                });
+            }
+            let ends_there = if a.last_seq == 0 {
+                self.frames.first().map_or(self.end, |f| f.offset) == a.end
+            } else {
+                self.frame_ending_at(a.last_seq)
+                    .is_some_and(|i| self.frames[i].end == a.end)
+            };
+            if !ends_there || self.fingerprint_at(a.end) != Some(a.fingerprint) {
+                return Some(Shortened {
+                    missing: a.last_seq,
+                    evidence,
+                    why: format!(
+                        "its first {} events are not the ones acknowledged (the prefix fingerprint in its acknowledgement record differs): the log was replaced or rewritten",
+                        a.last_seq
+                    ),
+                });
+            }
+        }
+        let (path, h) = self.snapshots.iter().max_by_key(|(_, h)| h.count)?;
+        (h.count > self.count).then(|| Shortened {
+            missing: h.count - self.count,
+            evidence: path.clone(),
+            why: format!(
+                "the snapshot {} covers {} events, so the log held at least that many, but it ends after sequence {}",
+                path.display(),
+                h.count,
+                self.count
+            ),
+        })
+    }
+
+    /// How many acknowledged events lie after `last_good`, in words (from the acknowledgement
+    /// record).
+    pub fn affected(&self, last_good: u64) -> String {
+        super::affected(last_good, self.acknowledged.as_ref().map(|a| a.last_seq))
+    }
+
+    /// The number of acknowledged events after `last_good`, if the log has a record of them.
+    pub fn lost(&self, last_good: u64) -> Option<u64> {
+        self.acknowledged
+            .as_ref()
+            .map(|a| a.last_seq.saturating_sub(last_good))
+    }
+
+    /// Copies the file's bytes `from..to` to `out`, a chunk at a time.
+    pub fn copy_bytes(
+        &self,
+        from: u64,
+        to: u64,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), LogError> {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut at = from;
+        while at < to {
+            let n = ((to - at) as usize).min(buf.len());
+            read_at(&self.file, &self.path, &mut buf[..n], at)?;
+            out.write_all(&buf[..n])
+                .map_err(io(&self.path, "cannot copy the log's bytes"))?;
+            at += n as u64;
+        }
+        Ok(())
+    }
+
+    /// What a damaged frame at `offset` says of itself, unverified (its checksum failed):
+    /// the first sequence and the number of events its header claims, when they are
+    /// plausible (it starts where the log stopped).
+    pub fn claimed_at(&self, offset: u64) -> Option<(u64, u32)> {
+        let mut head = [0u8; format::FRAME_HEADER_LEN + 1 + format::EVENTS_HEADER_LEN];
+        let n = (self.file_len.checked_sub(offset)? as usize).min(head.len());
+        read_at(&self.file, &self.path, &mut head[..n], offset).ok()?;
+        let h = EventsHeader::parse(head.get(format::FRAME_HEADER_LEN + 1..n)?).ok()?;
+        (h.first_seq == self.count + 1 && h.count > 0).then_some((h.first_seq, h.count))
+    }
+
+    /// The length of the file when it was opened.
+    pub fn file_len(&self) -> u64 {
+        self.file_len
     }
 
     /// Indexes one frame from the first bytes of its body.
@@ -297,10 +428,10 @@ impl Log {
         if last {
             let body = self.body_bytes(&frame).map_err(Stop::Io)?;
             if format::crc(&body) != frame.crc {
-                return Err(Stop::Torn(
-                    "the last frame's checksum does not match (it was not completely written)"
-                        .into(),
-                ));
+                // Every byte of it is there and its length checks out: the write finished,
+                // so the bytes changed since (see `classify` for a frame past the last
+                // acknowledged one).
+                return Err(Stop::Damaged(format::LAST_FRAME_DAMAGED.into()));
             }
         }
         match FrameKind::from_byte(head[0]) {
@@ -318,6 +449,12 @@ impl Log {
         }
         if header.count == 0 {
             return Err(Stop::Damaged("an events frame with no events".into()));
+        }
+        if u64::from(header.count) * MIN_EVENT_BYTES > u64::from(frame.len) {
+            return Err(Stop::Damaged(format!(
+                "an events frame of {} bytes declares {} events, more than it can hold",
+                frame.len, header.count
+            )));
         }
         if header.schema > schema::RECORD_SCHEMA {
             return Err(Stop::Damaged(format!(
@@ -357,15 +494,19 @@ impl Log {
         self.reads.load(Ordering::Relaxed)
     }
 
-    /// True when the file at `path` starts like a log.
+    /// True when the file at `path` is a regular file that starts like a log. Anything else
+    /// (a FIFO, a device, a folder) is not opened.
     pub fn is_log(path: &Path) -> bool {
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return false;
+        }
         let mut magic = [0u8; 8];
         File::open(path)
             .and_then(|f| f.read_exact_at(&mut magic, 0))
             .is_ok_and(|()| format::looks_like_log(&magic))
     }
 
-    /// The error for a damaged log, if it is damaged.
+    /// The error for a damaged log (or one shorter than what beside it proves), if it is.
     pub fn damage(&self) -> Option<LogError> {
         match &self.ending {
             LogEnd::Damaged { offset, why } => Some(LogError::Damaged {
@@ -374,7 +515,13 @@ impl Log {
                 last_good: self.count,
                 why: why.clone(),
             }),
-            _ => None,
+            _ => self.shortened.as_ref().map(|s| LogError::Shortened {
+                path: self.path.clone(),
+                holds: self.count,
+                missing: s.missing,
+                evidence: s.evidence.clone(),
+                why: s.why.clone(),
+            }),
         }
     }
 
@@ -622,7 +769,15 @@ impl Log {
         upto: Upto,
         obs: &mut O,
     ) -> Result<State, LogError> {
-        debug_assert_eq!(state.events, from);
+        if state.events != from {
+            return Err(LogError::NotALog {
+                path: self.path.clone(),
+                why: format!(
+                    "a fold from event {from} was given a state of {} events",
+                    state.events
+                ),
+            });
+        }
         let world = &self.genesis.world;
         let limit = match upto {
             Upto::Count(n) => n.min(self.count),
@@ -738,12 +893,14 @@ impl Log {
                 if let Upto::Date(d) = upto
                     && e.date > d
                 {
-                    state.apply_passed_until(&e.passed, d, &mut changes);
+                    apply_passed_checked(world, &mut state, seq as u64, &e.passed, d, &mut changes)
+                        .map_err(|why| self.damaged(f, why))?;
                     crate::run::group(&changes, &run.index_of, usize::MAX, &mut run.timeline);
                     break 'frames;
                 }
                 check_record(&state, f, seq as u64, e.date).map_err(|why| self.damaged(f, why))?;
-                state.apply_record(e.date, &e.passed, &e.facts, &mut changes);
+                apply_checked(world, &mut state, seq as u64, e, &mut changes)
+                    .map_err(|why| self.damaged(f, why))?;
                 crate::run::group(&changes, &run.index_of, seq, &mut run.timeline);
                 if !run
                     .timeline
@@ -820,12 +977,14 @@ impl Log {
                 if let Upto::Date(d) = upto
                     && e.date > d
                 {
-                    state.apply_passed_until(&e.passed, d, &mut changes);
+                    apply_passed_checked(world, &mut state, seq, &e.passed, d, &mut changes)
+                        .map_err(|why| self.damaged(f, why))?;
                     self.flush(&mut changes, None, &mut ids, entry)?;
                     break 'frames;
                 }
                 check_record(&state, f, seq, e.date).map_err(|why| self.damaged(f, why))?;
-                state.apply_record(e.date, &e.passed, &e.facts, &mut changes);
+                apply_checked(world, &mut state, seq, e, &mut changes)
+                    .map_err(|why| self.damaged(f, why))?;
                 let had_own =
                     self.flush(&mut changes, Some((seq, event, &meta.id)), &mut ids, entry)?;
                 if !had_own {
@@ -1137,6 +1296,80 @@ fn check_record(state: &State, f: &EventsFrame, seq: u64, date: Day) -> Result<(
     Ok(())
 }
 
+/// The trusted replay of one stored record, each fact checked to fit the state before it is
+/// applied ([`check::fits`]): the facts of time passing (each effect falling due no later than
+/// the event), then the command's own. What `State::apply_record` does, for facts read from a
+/// file. `seq` is the event's (core) sequence, for messages.
+fn apply_checked<O: Observe>(
+    world: &World,
+    state: &mut State,
+    seq: u64,
+    e: &Stored,
+    obs: &mut O,
+) -> Result<(), String> {
+    if let Some(Fact::Due { day, .. }) = e
+        .passed
+        .iter()
+        .find(|f| matches!(f, Fact::Due { day, .. } if *day > e.date))
+    {
+        return Err(format!(
+            "event {}: an effect falls due on {day}, after the event's own date {}",
+            seq + 1,
+            e.date
+        ));
+    }
+    apply_passed_checked(world, state, seq, &e.passed, e.date, obs)?;
+    let cause = state.accept(e.date);
+    for (k, f) in e.facts.iter().enumerate() {
+        check::fits_in(world, state, f).map_err(|why| misfit(seq, k, f, &why))?;
+        state.apply(e.date, cause, f);
+        f.changes(|c| obs.change(e.date, cause, c));
+    }
+    Ok(())
+}
+
+/// Applies the facts of time passing that fall due on or before `until`, each checked first.
+fn apply_passed_checked<O: Observe>(
+    world: &World,
+    state: &mut State,
+    seq: u64,
+    passed: &[Fact],
+    until: Day,
+    obs: &mut O,
+) -> Result<(), String> {
+    let mut at = (state.clock, Seq(0));
+    for (k, f) in passed.iter().enumerate() {
+        if let Fact::Due { day, cause, .. } = *f {
+            if day > until {
+                return Ok(());
+            }
+            at = (day, cause);
+        }
+        check::fits_in(world, state, f).map_err(|why| {
+            format!(
+                "event {}: its fact of time passing #{} ({f:?}) does not fit the state: {why}",
+                seq + 1,
+                k + 1
+            )
+        })?;
+        state.apply(at.0, at.1, f);
+        f.changes(|c| obs.change(at.0, at.1, c));
+    }
+    Ok(())
+}
+
+fn misfit(seq: u64, k: usize, f: &Fact, why: &str) -> String {
+    format!(
+        "event {}: its fact #{} ({f:?}) does not fit the state: {why}",
+        seq + 1,
+        k + 1
+    )
+}
+
+/// No stored event takes fewer bytes than this (its date and two counts of facts, or in older
+/// schemas its record), so a frame declares at most its length over this many events.
+const MIN_EVENT_BYTES: u64 = 12;
+
 const EMPTY: EventsHeader = EventsHeader {
     schema: 0,
     first_seq: 0,
@@ -1149,9 +1382,75 @@ const EMPTY: EventsHeader = EventsHeader {
 };
 
 enum Stop {
-    Torn(String),
     Damaged(String),
     Io(LogError),
+}
+
+/// Why the log is not what something beside it proves it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shortened {
+    /// Acknowledged events not in the log as they were acknowledged.
+    pub missing: u64,
+    /// The file that proves it.
+    pub evidence: PathBuf,
+    pub why: String,
+}
+
+/// What an unreadable region at `at` (to the end of the file) is. A torn write is what a crash
+/// leaves of a write that was never acknowledged: the file ends inside a frame, or zeros
+/// follow. With an acknowledgement record, a region past the last acknowledged frame is torn
+/// whatever its bytes (a crash of the machine may leave the first page of an unfinished write
+/// zeroed and later pages present), and one before it is damage whatever its bytes (cutting
+/// it would lose acknowledged events). Without one, anything but a clean prefix is damage.
+fn classify(at: u64, file_len: u64, torn: bool, why: String, acked_end: Option<u64>) -> LogEnd {
+    match acked_end {
+        Some(e) if at >= e => LogEnd::Torn {
+            offset: at,
+            bytes: file_len - at,
+            why: if torn {
+                why
+            } else {
+                format!("{why}, past the last acknowledged frame: a write that was never finished")
+            },
+        },
+        Some(e) if torn => LogEnd::Damaged {
+            offset: at,
+            why: format!(
+                "{why}, but the log's acknowledgement record says its frames ran to byte {e}: the file was cut inside an acknowledged frame"
+            ),
+        },
+        _ if torn => LogEnd::Torn {
+            offset: at,
+            bytes: file_len - at,
+            why,
+        },
+        _ => LogEnd::Damaged { offset: at, why },
+    }
+}
+
+/// Reads the acknowledgement record beside `log`: the record, if it belongs to this log (its
+/// genesis fingerprint is `genesis`), or a note on why one there is not used.
+pub(crate) fn read_ack(
+    log: &Path,
+    genesis: &[u8; 32],
+) -> (Option<format::AckRecord>, Option<String>) {
+    let path = super::ack_path(log);
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return (None, None);
+    };
+    let note = |why: &str| (None, Some(format!("{} not used: {why}", path.display())));
+    if !meta.is_file() || meta.len() != format::ACK_LEN as u64 {
+        return note("not an acknowledgement record of this format");
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => return note(&e.to_string()),
+    };
+    match format::AckRecord::read(&bytes) {
+        Ok(a) if a.genesis == *genesis => (Some(a), None),
+        Ok(_) => note("it belongs to another log (its genesis differs)"),
+        Err(why) => note(&why),
+    }
 }
 
 /// One events frame read from a log.
@@ -1216,6 +1515,7 @@ impl StoredReader<'_, '_> {
         let cut = || "the facts of an event are cut short".to_string();
         let date = self.bytes.get(self.at..self.at + 4).ok_or_else(cut)?;
         let date = Day(i32::from_le_bytes(date.try_into().expect("4 bytes")));
+        check::day(date).map_err(|e| format!("event {}: its date {e}", u64::from(self.seq) + 1))?;
         self.at += 4;
         let passed = facts::get_count(self.bytes, &mut self.at)?;
         let own = facts::get_count(self.bytes, &mut self.at)?;
@@ -1268,6 +1568,12 @@ impl StoredReader<'_, '_> {
             let (fact, used) = facts::get(&self.bytes[self.at..], &bounds)
                 .map_err(|e| format!("event {}: {e}", self.seq + 1))?;
             match fact {
+                Fact::Due { day, .. } if day > date => {
+                    return Err(format!(
+                        "event {}: an effect falls due on {day}, after the event's own date {date}",
+                        self.seq + 1
+                    ));
+                }
                 Fact::Due { day, .. } if day > until => return Ok(Some(Applied::Stopped)),
                 Fact::Due { day, cause, .. } => at = (day, cause),
                 _ if k == 0 => {
@@ -1279,6 +1585,8 @@ impl StoredReader<'_, '_> {
                 _ => {}
             }
             self.at += used;
+            check::fits_in(self.world, state, &fact)
+                .map_err(|why| misfit(u64::from(self.seq), k as usize, &fact, &why))?;
             state.apply(at.0, at.1, &fact);
             if O::WANTS {
                 fact.changes(|c| obs.change(at.0, at.1, c));
@@ -1288,10 +1596,12 @@ impl StoredReader<'_, '_> {
             return Ok(Some(Applied::Stopped));
         }
         let seq = state.accept(date);
-        for _ in 0..own {
+        for k in 0..own {
             let (fact, used) = facts::get(&self.bytes[self.at..], &bounds)
                 .map_err(|e| format!("event {}: {e}", self.seq + 1))?;
             self.at += used;
+            check::fits_in(self.world, state, &fact)
+                .map_err(|why| misfit(u64::from(self.seq), k as usize, &fact, &why))?;
             state.apply(date, seq, &fact);
             if O::WANTS {
                 fact.changes(|c| obs.change(date, seq, c));
@@ -1318,11 +1628,11 @@ impl StoredReader<'_, '_> {
         self.event.date = date;
         self.event.passed.clear();
         self.event.facts.clear();
-        for k in 0..passed + facts {
+        for k in 0..u64::from(passed) + u64::from(facts) {
             let (fact, used) = facts::get(&self.bytes[self.at..], &bounds)
-                .map_err(|e| format!("event {}: {e}", self.seq + 1))?;
+                .map_err(|e| format!("event {}: {e}", u64::from(self.seq) + 1))?;
             self.at += used;
-            if k < passed {
+            if k < u64::from(passed) {
                 self.event.passed.push(fact);
             } else {
                 self.event.facts.push(fact);
@@ -1336,7 +1646,7 @@ impl StoredReader<'_, '_> {
         {
             return Err(format!(
                 "event {}: its facts of time passing do not start with an effect falling due",
-                self.seq + 1
+                u64::from(self.seq) + 1
             ));
         }
         self.seq += 1;

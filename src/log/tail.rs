@@ -8,9 +8,9 @@
 //! frame is an error.
 
 use super::format::{self, FrameKind, Next};
-use super::reader::decode_events;
+use super::reader::{decode_events, read_ack};
 use super::schema::{self, Genesis};
-use super::{LogError, io};
+use super::{Fingerprint, LogError, io};
 use crate::core::Event;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -39,6 +39,9 @@ pub struct Follow {
     /// Events below this sequence are skipped.
     from: u64,
     genesis: Option<Genesis>,
+    /// The prefix fingerprint after the genesis frame (which acknowledgement record is this
+    /// log's).
+    genesis_fingerprint: [u8; 32],
     strings: Vec<String>,
     ready: VecDeque<LogEvent>,
     /// How long to wait between looks at the file once caught up.
@@ -54,6 +57,7 @@ impl Follow {
             next_seq: 1,
             from: from.max(1),
             genesis: None,
+            genesis_fingerprint: [0; 32],
             strings: Vec::new(),
             ready: VecDeque::new(),
             poll: Duration::from_millis(20),
@@ -97,9 +101,14 @@ impl Follow {
                 path: path.clone(),
                 why,
             };
+            // A log is put in place whole (written under another name, then linked), so a
+            // file too short for the header of one is not a log.
             if buf.len() < format::HEADER_LEN {
-                // Being created: wait for the header.
-                return Ok(());
+                return Err(not_a_log(format!(
+                    "the file is {} bytes long, shorter than a log header ({} bytes)",
+                    buf.len(),
+                    format::HEADER_LEN
+                )));
             }
             format::check_header(&buf).map_err(not_a_log)?;
             match format::next_frame(&buf, format::HEADER_LEN) {
@@ -107,6 +116,9 @@ impl Follow {
                     let g = schema::decode_genesis(f.payload).map_err(|e| {
                         not_a_log(format!("the genesis frame does not decode: {e}"))
                     })?;
+                    let mut fp = Fingerprint::new(&buf[..format::HEADER_LEN]);
+                    fp.add(f.len, f.crc);
+                    self.genesis_fingerprint = fp.value();
                     self.genesis = Some(g);
                     self.offset = f.end as u64;
                 }
@@ -135,7 +147,15 @@ impl Follow {
         loop {
             match format::next_frame(&buf, at) {
                 Next::End | Next::Torn(_) => break,
-                Next::Damaged(why) => return Err(self.damaged(base + at as u64, why)),
+                Next::Damaged(why) => {
+                    // Past the last acknowledged frame, unreadable bytes are a write in
+                    // progress or one a crash left unfinished (see `Log::open`): wait.
+                    let acked = read_ack(&self.path, &self.genesis_fingerprint).0;
+                    if acked.is_some_and(|a| base + at as u64 >= a.end) {
+                        break;
+                    }
+                    return Err(self.damaged(base + at as u64, why));
+                }
                 Next::Frame(f) => {
                     let events = self
                         .decode(f.payload)

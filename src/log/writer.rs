@@ -6,7 +6,7 @@
 //! their facts as one frame, and fsyncs before acknowledging.
 
 use super::format::{self, FrameKind};
-use super::reader::{EventsFrame, Item, Upto, encode_frame, read_frame_ids};
+use super::reader::{EventsFrame, Item, Upto, decode_events, encode_frame, read_frame_ids};
 use super::schema::{self, Genesis};
 use super::{Fingerprint, Log, LogEnd, LogError, filter, io, snapshot, sync_dir};
 use crate::core::{Engine, Event, Reason, State};
@@ -152,6 +152,12 @@ pub struct Writer {
     /// The date of the last event (the start for none).
     last_date: crate::core::Day,
     fingerprint: Fingerprint,
+    /// The prefix fingerprint right after the genesis frame (names the log in its
+    /// acknowledgement record).
+    genesis_fingerprint: [u8; 32],
+    /// Write the acknowledgement record when appends are durable (not while a new log is
+    /// loaded under a temporary name).
+    acks: bool,
     options: WriterOptions,
     poisoned: Option<String>,
     unsynced: bool,
@@ -183,8 +189,113 @@ fn save_new(log: &Path, stem: &str, bytes: &[u8]) -> Result<PathBuf, LogError> {
     unreachable!("some name is free")
 }
 
-fn lock(file: &File, path: &Path, wait: Option<Duration>) -> Result<(), LogError> {
+/// True when `path` names the very file `file` is (same device and inode).
+fn same_file(file: &File, path: &Path) -> Result<bool, LogError> {
+    use std::os::unix::fs::MetadataExt;
+    let mine = file
+        .metadata()
+        .map_err(io(path, "cannot read the log's metadata"))?;
+    match std::fs::metadata(path) {
+        Ok(there) => Ok(mine.dev() == there.dev() && mine.ino() == there.ino()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io(path, "cannot read the log's metadata")(e)),
+    }
+}
+
+/// How many times a writer opens the log again when the file at its path was replaced while
+/// it waited for the lock.
+const REOPENS: usize = 8;
+
+/// Opens the log for writing and takes its lock (waiting up to `wait`), then reads it through
+/// the locked handle. If the path was given to another file while the lock was awaited (renamed
+/// over, imported again), the lock is on a file no one reads any more: open the path again.
+fn open_locked(path: &Path, wait: Option<Duration>) -> Result<(File, Log), LogError> {
     let deadline = wait.map(|w| Instant::now() + w);
+    for _ in 0..REOPENS {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(io(path, "cannot open the log for writing"))?;
+        lock(&file, path, deadline)?;
+        if !same_file(&file, path)? {
+            continue;
+        }
+        let reader = file
+            .try_clone()
+            .map_err(io(path, "cannot open the log for writing"))?;
+        let log = Log::open_file(path, reader)?;
+        return Ok((file, log));
+    }
+    Err(LogError::Replaced {
+        path: path.to_path_buf(),
+        why: format!("{REOPENS} times while this writer waited for its lock"),
+    })
+}
+
+/// Writes the acknowledgement record beside `log`: to a temporary name, fsynced, renamed into
+/// place, the folder fsynced. Only the lock holder writes it.
+pub(crate) fn write_ack(log: &Path, record: &format::AckRecord) -> Result<(), LogError> {
+    let path = super::ack_path(log);
+    let tmp = PathBuf::from(format!("{}.partial", path.display()));
+    let mut bytes = Vec::with_capacity(format::ACK_LEN);
+    record.write(&mut bytes);
+    let written = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        sync_dir(&path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(io(&path, "cannot write the log's acknowledgement record"))
+}
+
+/// Removes `<log>.partial-<pid>-<n>` files beside `log` that an import killed before it
+/// finished left behind: those whose process is no longer running. Returns them.
+pub fn clean_partials(log: &Path) -> Vec<PathBuf> {
+    let dir = match log.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Some(name) = log.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    let prefix = format!("{name}.partial-");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for e in entries.filter_map(Result::ok) {
+        let file_name = e.file_name();
+        let Some(rest) = file_name.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some((pid, n)) = rest.split_once('-') else {
+            continue;
+        };
+        let (Ok(pid), Ok(_)) = (pid.parse::<u32>(), n.parse::<u64>()) else {
+            continue;
+        };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        if e.file_type().is_ok_and(|t| t.is_file()) && std::fs::remove_file(e.path()).is_ok() {
+            removed.push(e.path());
+        }
+    }
+    removed.sort();
+    removed
+}
+
+/// True when a process with this id is running (Linux: it has a folder in /proc).
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+fn lock(file: &File, path: &Path, deadline: Option<Instant>) -> Result<(), LogError> {
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(()),
@@ -229,6 +340,7 @@ impl Writer {
             world: scenario.world.clone(),
             initial: scenario.initial.clone(),
         };
+        clean_partials(path);
         // A name of this process's own: two creates of one path never share a file.
         static CREATES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = CREATES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -264,6 +376,7 @@ impl Writer {
         };
         let mut w = Writer::attach(&tmp, bulk, None)?.0;
         w.holding = options.snapshots;
+        w.acks = false;
         let events: Vec<NewEvent> = scenario
             .events
             .iter()
@@ -300,11 +413,14 @@ impl Writer {
         sync_dir(path).map_err(io(path, "cannot fsync the log's directory"))?;
         w.path = path.to_path_buf();
         w.options = options;
+        w.acks = true;
+        // Snapshots and an acknowledgement record left beside this name belong to a log that
+        // no longer exists.
+        for (stale, _) in snapshot::list(path) {
+            let _ = std::fs::remove_file(stale);
+        }
+        w.acknowledge()?;
         if options.snapshots {
-            // Snapshots left beside this name belong to a log that no longer exists.
-            for (stale, _) in snapshot::list(path) {
-                let _ = std::fs::remove_file(stale);
-            }
             for taken in std::mem::take(&mut w.held_snapshots) {
                 snapshot::write(path, &taken)?;
             }
@@ -327,13 +443,7 @@ impl Writer {
         options: WriterOptions,
         wait: Option<Duration>,
     ) -> Result<(Writer, Option<Recovered>), LogError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(io(path, "cannot open the log for writing"))?;
-        lock(&file, path, wait)?;
-        let log = Log::open(path)?;
+        let (file, log) = open_locked(path, wait)?;
         if let Some(e) = log.damage() {
             return Err(e);
         }
@@ -389,6 +499,8 @@ impl Writer {
                 filters,
                 last_date,
                 fingerprint: log.fingerprint(),
+                genesis_fingerprint: log.genesis_fingerprint,
+                acks: true,
                 options,
                 poisoned: None,
                 unsynced: false,
@@ -452,8 +564,27 @@ impl Writer {
         let state = trial.state;
         self.write_frame(&items)?;
         self.state = state;
+        if self.options.durability == Durability::Fsync
+            && self.acks
+            && let Err(e) = self.acknowledge()
+        {
+            eprintln!(
+                "warning: {e}; the append itself is durable, but a later loss of it could go unnoticed"
+            );
+        }
         self.after_frame();
         Ok(self.count)
+    }
+
+    /// Records the log as it is now (durable) as acknowledged, beside it.
+    fn acknowledge(&self) -> Result<(), LogError> {
+        let record = format::AckRecord {
+            last_seq: self.count,
+            end: self.end,
+            fingerprint: self.fingerprint.value(),
+            genesis: self.genesis_fingerprint,
+        };
+        write_ack(&self.path, &record)
     }
 
     /// Decides `events` in order on `engine`, into items to store. `offset` is the position of
@@ -519,6 +650,13 @@ impl Writer {
         let mut frame = Vec::with_capacity(payload.len() + format::FRAME_HEADER_LEN + 1);
         format::write_frame(FrameKind::Events, &payload, &mut frame)
             .map_err(|why| AppendError::TooLarge { why })?;
+        if !same_file(&self.file, &self.path)? {
+            return Err(LogError::Replaced {
+                path: self.path.clone(),
+                why: "since this writer opened it".into(),
+            }
+            .into());
+        }
         self.file
             .write_all_at(&frame, self.end)
             .map_err(io(&self.path, "cannot write to the log"))?;
@@ -527,6 +665,16 @@ impl Writer {
                 // The frame may or may not be on disk; only a fresh open can tell.
                 self.poisoned = Some(e.to_string());
                 return Err(io(&self.path, "cannot fsync the log")(e).into());
+            }
+            if !same_file(&self.file, &self.path)? {
+                // The frame went to the file that was replaced: not acknowledged, and this
+                // writer's state is no longer that of the log at its path.
+                self.poisoned = Some("the log was replaced during an append".into());
+                return Err(LogError::Replaced {
+                    path: self.path.clone(),
+                    why: "while this append was written (it went to the replaced file)".into(),
+                }
+                .into());
             }
         } else {
             self.unsynced = true;
@@ -592,6 +740,9 @@ impl Writer {
             return Err(io(&self.path, "cannot fsync the log")(e));
         }
         self.unsynced = false;
+        if self.acks {
+            self.acknowledge()?;
+        }
         Ok(())
     }
 }
@@ -602,6 +753,218 @@ impl Drop for Writer {
             let _ = self.file.sync_data();
         }
     }
+}
+
+/// What `log repair --discard-damaged-tail` cut: a damaged last frame, by explicit request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discarded {
+    /// Where the damaged frame started (the log now ends here).
+    pub offset: u64,
+    pub bytes: u64,
+    /// The last event kept.
+    pub last_seq: u64,
+    /// The last acknowledged sequence before the cut, by the acknowledgement record.
+    pub acknowledged: Option<u64>,
+    /// The first sequence and number of events the damaged frame's header claims
+    /// (unverified).
+    pub claimed: Option<(u64, u32)>,
+    pub why: String,
+    /// Where the cut bytes were saved.
+    pub saved_to: PathBuf,
+}
+
+/// Cuts a damaged last frame, whose length checks out and which ends at the end of the file,
+/// after saving it to `<log>.damaged-<offset>`: for when the events it held are known to be
+/// lost and the log must take appends again. The acknowledgement record is rewritten to the
+/// shorter log and snapshots past it are removed. Damage anywhere else is refused (see
+/// [`salvage`]). Returns `None` when the log is not damaged.
+pub fn discard_damaged_tail(
+    path: &Path,
+    wait: Option<Duration>,
+) -> Result<Option<Discarded>, LogError> {
+    let (file, log) = open_locked(path, wait)?;
+    let LogEnd::Damaged { offset, why } = &log.ending else {
+        return Ok(None);
+    };
+    let Some(end) = log.damaged_end else {
+        let e = log.damage().expect("damaged");
+        return Err(LogError::Damaged {
+            path: path.to_path_buf(),
+            offset: *offset,
+            last_good: log.count,
+            why: format!(
+                "{}; the damage is not a last frame of known length ({} bytes follow it), so cutting it could discard whole frames: `demarche log salvage` copies what reads into a new log instead",
+                match e {
+                    LogError::Damaged { why, .. } => why,
+                    other => other.to_string(),
+                },
+                log.file_len() - offset
+            ),
+        });
+    };
+    let offset = *offset;
+    let mut cut = Vec::new();
+    log.copy_bytes(offset, end, &mut cut)?;
+    let saved_to = save_new(path, &format!("damaged-{offset}"), &cut)?;
+    file.set_len(offset)
+        .map_err(io(path, "cannot cut the damaged frame"))?;
+    file.sync_all().map_err(io(path, "cannot fsync the log"))?;
+    let record = format::AckRecord {
+        last_seq: log.count,
+        end: offset,
+        fingerprint: log.fingerprint().value(),
+        genesis: log.genesis_fingerprint,
+    };
+    write_ack(path, &record)?;
+    for (snap, h) in &log.snapshots {
+        if h.count > log.count {
+            let _ = std::fs::remove_file(snap);
+        }
+    }
+    Ok(Some(Discarded {
+        offset,
+        bytes: end - offset,
+        last_seq: log.count,
+        acknowledged: log.acknowledged.as_ref().map(|a| a.last_seq),
+        claimed: log.claimed_at(offset),
+        why: why.clone(),
+        saved_to,
+    }))
+}
+
+/// What [`salvage`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Salvaged {
+    /// Events copied into the new log (sequences 1..=events).
+    pub events: u64,
+    /// Bytes of the new log.
+    pub bytes: u64,
+    /// Where reading the old log stopped, and why (`None`: it read to its end).
+    pub stopped: Option<(u64, String)>,
+    /// The last acknowledged sequence of the old log, by its acknowledgement record.
+    pub acknowledged: Option<u64>,
+    /// Where the bytes that did not read were saved (beside the new log).
+    pub saved_to: Option<PathBuf>,
+}
+
+/// Copies the readable prefix of the log at `from` (every whole frame before the first one
+/// that does not read, its checksum checked, its facts folded) into a new log at `to`, byte
+/// for byte, and saves the bytes from there to the end as `<to>.damaged-<offset>`. The new
+/// log is written under a temporary name, fsynced and linked into place (never over an
+/// existing file), with its own acknowledgement record. The old log is not changed.
+pub fn salvage(from: &Path, to: &Path) -> Result<Salvaged, LogError> {
+    if to.exists() {
+        return Err(LogError::Exists {
+            path: to.to_path_buf(),
+        });
+    }
+    let log = Log::open(from)?;
+    // Frames are checked one by one: damage is found where a frame is read.
+    let mut keep = 0;
+    let mut stopped = match &log.ending {
+        LogEnd::Damaged { offset, why } => Some((*offset, why.clone())),
+        LogEnd::Torn { offset, why, .. } => Some((*offset, why.clone())),
+        LogEnd::Clean => None,
+    };
+    let mut state = log.genesis.initial.clone();
+    let mut strings = Vec::new();
+    for (i, f) in log.frames.iter().enumerate() {
+        let read = if log.schema >= 3 || !matches!(log.ending, LogEnd::Damaged { .. }) {
+            log.fold(state.clone(), f.first(), Upto::Count(f.through()), &mut ())
+                .map(Some)
+        } else {
+            // A damaged log of commands only (record schemas 1 and 2) was not decided on
+            // open: its frames are checked as they are.
+            log.payload(i).and_then(|p| {
+                decode_events(&p, f.header.first_seq, &log.genesis.world, &mut strings)
+                    .map(|_| None)
+                    .map_err(|why| LogError::Damaged {
+                        path: from.to_path_buf(),
+                        offset: f.offset,
+                        last_good: f.first(),
+                        why,
+                    })
+            })
+        };
+        match read {
+            Ok(next) => {
+                if let Some(next) = next {
+                    state = next;
+                }
+                keep = i + 1;
+            }
+            Err(LogError::Damaged { offset, why, .. }) => {
+                stopped = Some((offset, why));
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let end = if keep == 0 {
+        log.frames.first().map_or(log.end, |f| f.offset)
+    } else {
+        log.frames[keep - 1].end
+    };
+    clean_partials(to);
+    let tmp = PathBuf::from(format!("{}.partial-{}-0", to.display(), std::process::id()));
+    let written = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(io(&tmp, "cannot create the new log"))?;
+        log.copy_bytes(0, end, &mut f)?;
+        f.sync_all().map_err(io(&tmp, "cannot fsync the new log"))
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    let placed = std::fs::hard_link(&tmp, to);
+    let _ = std::fs::remove_file(&tmp);
+    match placed {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(LogError::Exists {
+                path: to.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(io(to, "cannot put the new log in place")(e)),
+    }
+    sync_dir(to).map_err(io(to, "cannot fsync the new log's directory"))?;
+    let copy = Log::open(to)?;
+    debug_assert_eq!(copy.end, end);
+    for (stale, _) in snapshot::list(to) {
+        let _ = std::fs::remove_file(stale);
+    }
+    write_ack(
+        to,
+        &format::AckRecord {
+            last_seq: copy.count,
+            end: copy.end,
+            fingerprint: copy.fingerprint().value(),
+            genesis: copy.genesis_fingerprint,
+        },
+    )?;
+    let saved_to = if log.file_len() > end {
+        let mut rest = Vec::new();
+        log.copy_bytes(end, log.file_len(), &mut rest)?;
+        Some(save_new(to, &format!("damaged-{end}"), &rest)?)
+    } else {
+        None
+    };
+    if stopped.is_none()
+        && let Some(s) = &log.shortened
+    {
+        stopped = Some((log.end, s.why.clone()));
+    }
+    Ok(Salvaged {
+        events: copy.count,
+        bytes: copy.end,
+        stopped,
+        acknowledged: log.acknowledged.as_ref().map(|a| a.last_seq),
+        saved_to,
+    })
 }
 
 /// The most events one frame holds when importing.

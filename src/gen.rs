@@ -1138,8 +1138,11 @@ impl<'w> Generator<'w> {
                 action: Action::ConsentGranted { mission: m },
             });
         }
-        if def.kind == MissionKind::Embassy && self.rng.chance(700) {
-            return None; // embassies are rarely ended this way; consulates and offices are
+        if matches!(
+            def.kind,
+            MissionKind::Embassy | MissionKind::PermanentMission
+        ) {
+            return None; // consent is withdrawn from consulates and offices only (R12)
         }
         let depart_by = self.deadline(eff);
         Some(Measure {
@@ -1315,7 +1318,10 @@ impl<'w> Generator<'w> {
 
     /// A sender asks for accreditation of new staff: more when the mission is short of staff.
     fn request(&mut self, s: &State, date: Day) -> Option<Event> {
-        let m = self.pick_any(s, |_, ms| ms.operating())?;
+        // A property has no staff of its own (E042).
+        let m = self.pick_any(s, |def, ms| {
+            ms.operating() && def.kind != MissionKind::Property
+        })?;
         let (lo, hi) = staff_range(self.world.mission(m).kind);
         let (h, asked) = (s.mission(m).headcount(), s.mission(m).requested);
         let short = ((lo + hi) / 2).saturating_sub(h + asked);

@@ -803,6 +803,10 @@ pub fn catalogue_markdown() -> String {
             md(i.effect)
         );
     }
+    out.push_str("\n## Kinds of mission\n\nWhere the catalogue restricts an event to some kinds of mission:\n\n| event | acts on |\n|---|---|\n");
+    for (kinds, on) in crate::core::rules::MISSION_KIND_RULES {
+        let _ = writeln!(out, "| {} | {} |", md(kinds), md(on));
+    }
     out.push_str("\n## Rejection codes\n\nCodes are fixed: a code never changes meaning and is never reused.\n\n| code | name | rule | meaning |\n|---|---|---|---|\n");
     for c in crate::core::Reason::CODES {
         let _ = writeln!(

@@ -117,6 +117,14 @@ members = ["ivanov"]
 vacant = 2
 requested = 2
 
+[[missions]]
+id = "ru-dacha"
+name = "Russian compound in Kent"
+kind = "property"
+sender = "russia"
+receiver = "uk"
+city = "Kent"
+
 [[caps]]
 mission = "ru-london"
 limit = 11
@@ -135,6 +143,7 @@ const UK_ST_PETERSBURG: MissionId = MissionId(3);
 const UK_YEKATERINBURG: MissionId = MissionId(4);
 const UK_KAZAN: MissionId = MissionId(5);
 const RU_LONDON: MissionId = MissionId(6);
+const RU_DACHA: MissionId = MissionId(7);
 
 const IVANOV: PersonId = PersonId(0);
 const PETROV: PersonId = PersonId(2);
@@ -618,6 +627,30 @@ fn cases() -> Vec<Case> {
                 RUSSIA,
                 Action::CapLifted {
                     scope: CapScope::Mission(UK_MOSCOW),
+                },
+            ),
+        ),
+        case(
+            41,
+            vec![],
+            now(
+                "2021-10-06",
+                RUSSIA,
+                Action::ConsentWithdrawn {
+                    mission: UK_MOSCOW,
+                    depart_by: day("2021-10-31"),
+                },
+            ),
+        ),
+        case(
+            42,
+            vec![],
+            now(
+                "2021-10-06",
+                RUSSIA,
+                Action::AccreditationRequested {
+                    mission: RU_DACHA,
+                    count: 1,
                 },
             ),
         ),

@@ -377,10 +377,12 @@ fn leaving(e: &Engine, m: MissionId) -> u32 {
 // ==== The code table ====
 
 #[test]
-fn codes_run_from_1_to_40_without_gaps_so_each_has_a_test_here() {
-    // A new code must come with a given/when/then test in this file.
+fn codes_run_from_1_without_gaps_so_each_has_a_test_here() {
+    // A new code must come with a given/when/then test in this file (codes 1 to 40) or in
+    // tests/model.rs (from 41).
     let codes: Vec<u16> = Reason::CODES.iter().map(|c| c.code).collect();
-    assert_eq!(codes, (1..=40).collect::<Vec<u16>>());
+    assert_eq!(codes, (1..=codes.len() as u16).collect::<Vec<u16>>());
+    assert!(codes.len() >= 42);
 }
 
 // ==== Signals and notification ====

@@ -11,6 +11,7 @@ mod golden;
 mod loader;
 mod log;
 mod log_crash;
+mod model;
 mod props;
 mod rules;
 mod seeded;

@@ -13,7 +13,10 @@
 /// facts than before (a rule added or changed, a choice made differently): logs of an older
 /// version still read as they were written, `log verify` shows where this build would decide
 /// otherwise, and `log upgrade` rewrites them.
-pub const RULES_VERSION: u32 = 1;
+///
+/// History: 1, the rules facts were first stored with; 2, consent is withdrawn only from consular
+/// posts and offices, and a property has no staff.
+pub const RULES_VERSION: u32 = 2;
 
 pub mod apply;
 pub mod change;

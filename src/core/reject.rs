@@ -170,6 +170,13 @@ pub enum Reason {
     DeferralNotAllowed {
         kind: &'static str,
     },
+    ConsentNotWithdrawable {
+        mission: MissionId,
+        kind: &'static str,
+    },
+    NoStaffAtProperty {
+        mission: MissionId,
+    },
 }
 
 /// One row of the code table.
@@ -247,6 +254,8 @@ code_table! {
     PremisesInUse = 38, "R9", "premises of a mission in use are inviolable; only those of a suspended or closed mission can be seized (close it first, e.g. with consent-withdrawn)";
     NotAMissionToAnOrganisation = 39, "R3", "departure-required is for missions to organisations; the host of a bilateral mission declares persona non grata";
     NoCapInForce = 40, "R5", "there is no cap in force on that scope to lift";
+    ConsentNotWithdrawable = 41, "R12", "consent is what a receiving state withdraws from a consular post or an office (VCCR 4 and 25, VCDR 12); an embassy or a permanent mission ends by breaking relations, by its sender closing it, or by withdrawing every accreditation";
+    NoStaffAtProperty = 42, "counts", "a property (compound, residence, warehouse) has no staff of its own: no accreditation, removal, cap, post or staff report names it, and no head of mission is summoned from it";
 }
 
 impl Reason {
@@ -468,6 +477,13 @@ impl Reason {
                 m(*mission)
             ),
             Reason::NoCapInForce { scope: s } => format!("no cap is in force on {}", scope(s)),
+            Reason::ConsentNotWithdrawable { mission, kind } => format!(
+                "`{}` is a mission of kind {kind}: consent is withdrawn from consular posts and offices; end it by breaking relations, or by withdrawing every accreditation",
+                m(*mission)
+            ),
+            Reason::NoStaffAtProperty { mission } => {
+                format!("`{}` is a property with no staff of its own", m(*mission))
+            }
             Reason::DeferralNotAllowed { kind } => {
                 format!("{kind} cannot take effect later than it is recorded")
             }

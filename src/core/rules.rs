@@ -11,7 +11,7 @@ use super::day::Day;
 use super::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Who};
 use super::reject::Reason;
 use super::state::{Effect, Lifecycle, State, free_staff, pair, take_staff};
-use super::world::{ActorId, MissionId, Seq, World};
+use super::world::{ActorId, MissionId, MissionKind, Seq, World};
 
 /// Kinds that may still act on a closed mission: departures can never be blocked (R8), seizure
 /// is the explicit breach of protection (R9), and reopening needs consent first.
@@ -38,6 +38,55 @@ fn ends(action: &Action) -> bool {
             | Action::MissionClosed { .. }
             | Action::ConsentWithdrawn { .. }
             | Action::AccreditationWithdrawn { who: Who::All, .. }
+    )
+}
+
+/// Where the catalogue restricts a kind of event to some kinds of mission: the kind, what it
+/// may act on, and the code of a refusal. docs/events.md lists them.
+pub const MISSION_KIND_RULES: &[(&str, &str)] = &[
+    (
+        "consent-withdrawn",
+        "consulates, military liaison missions, information and cultural offices, interests sections and property, not embassies or permanent missions (E041; VCCR 4 and 25, VCDR 12 and 46)",
+    ),
+    (
+        "departure-required",
+        "missions accredited to an organisation; for a bilateral mission the host declares persona non grata (E039)",
+    ),
+    (
+        "accreditation-requested, -granted, -denied, -withdrawn, persona-non-grata, departure-required, staff-recalled, posts-abolished, staff-cap-set on one mission, staff-reported, ambassador-summoned",
+        "any mission but a property, which has no staff of its own (E042)",
+    ),
+    (
+        "relations-broken",
+        "closes every mission between the two except interests sections",
+    ),
+    (
+        "mission-opened, mission-reopened, accreditation-granted while relations are broken",
+        "interests sections only (E020)",
+    ),
+];
+
+/// True for the kinds of mission whose consent the receiving side may withdraw (R12): consular
+/// posts and offices, not the diplomatic mission proper.
+pub(crate) fn consent_withdrawable(kind: MissionKind) -> bool {
+    !matches!(kind, MissionKind::Embassy | MissionKind::PermanentMission)
+}
+
+/// True for kinds that name the staff, posts or head of a mission, which a property has none of.
+fn needs_staff(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::AccreditationRequested
+            | Kind::AccreditationGranted
+            | Kind::AccreditationDenied
+            | Kind::AccreditationWithdrawn
+            | Kind::PersonaNonGrata
+            | Kind::DepartureRequired
+            | Kind::StaffRecalled
+            | Kind::PostsAbolished
+            | Kind::StaffCapSet
+            | Kind::StaffReported
+            | Kind::AmbassadorSummoned
     )
 }
 
@@ -110,6 +159,7 @@ impl State {
                             receiver: d.receiver,
                         });
                     }
+                    check_mission_kind(world, *m, *kind)?;
                     self.check_lifecycle(*m, *kind)?;
                 }
                 Ok(())
@@ -117,6 +167,7 @@ impl State {
             Body::StaffReported {
                 mission, in_post, ..
             } => {
+                check_mission_kind(world, *mission, Kind::StaffReported)?;
                 self.check_lifecycle(*mission, Kind::StaffReported)?;
                 let ms = self.mission(*mission);
                 if !ms.members.is_empty() || ms.reserved.total() > 0 || ms.reserved_vacant > 0 {
@@ -351,6 +402,9 @@ impl State {
         }
         self.check_authority(world, actor, action)?;
         if let Some(mission) = action.mission() {
+            if !matches!(action, Action::ChannelDesignated { .. }) {
+                check_mission_kind(world, mission, kind)?;
+            }
             self.check_lifecycle(mission, kind)?;
             // A measure due after the mission stops operating must be one a stopped mission
             // allows (a cap may still be set on a suspended mission, say).
@@ -764,6 +818,21 @@ impl State {
             Who::All => Err(Reason::AllNotAllowed { kind: kind.key() }),
         }
     }
+}
+
+/// The restrictions of [`MISSION_KIND_RULES`] that depend on the kind of mission alone.
+fn check_mission_kind(world: &World, mission: MissionId, kind: Kind) -> Result<(), Reason> {
+    let mk = world.mission(mission).kind;
+    if kind == Kind::ConsentWithdrawn && !consent_withdrawable(mk) {
+        return Err(Reason::ConsentNotWithdrawable {
+            mission,
+            kind: mk.key(),
+        });
+    }
+    if mk == MissionKind::Property && needs_staff(kind) {
+        return Err(Reason::NoStaffAtProperty { mission });
+    }
+    Ok(())
 }
 
 fn nonzero(n: u32) -> Result<(), Reason> {

@@ -416,6 +416,17 @@ impl Builder {
             let staff = m.staff.as_ref().map(|s| self.staff(s)).unwrap_or_default();
             let members: Vec<PersonId> = m.members.iter().filter_map(|p| self.person(p)).collect();
             let operating = lifecycles[i] == Lifecycle::Operating;
+            let property =
+                self.world.missions.get(i).map(|d| d.kind) == Some(MissionKind::Property);
+            if property
+                && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0)
+            {
+                let msg = format!(
+                    "mission `{}` is a property: it has no staff, vacant posts or requests of its own",
+                    m.id.get_ref()
+                );
+                self.err("setup", at.clone(), msg);
+            }
             if !operating
                 && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0)
             {

@@ -1,0 +1,289 @@
+//! Given/when/then tests of the concepts real episodes need beyond the first model: which kinds
+//! of mission consent can be withdrawn from, notification moving removals, departures that meet
+//! a cap, signals outside mission law, cancellations of several events, threats with content,
+//! removals over several posts and moves between posts.
+//!
+//! Given: the cast of `CAST` (a scenario file, read by the loader) and the events of a test,
+//! written as `[[events]]` tables, so that the fields people write are tested with the rule.
+//! When: the events are replayed. Then: the run stops at a rejection with its code, or the
+//! state (and the facts the engine decided) are as the rule says.
+
+use demarche::core::{Lifecycle, MissionId, State, Status};
+use demarche::run::{Run, Until, run};
+use demarche::scenario::{self, Scenario};
+
+const CAST: &str = r#"
+[scenario]
+title = "Model"
+start = "2021-10-01"
+
+[[actors]]
+id = "russia"
+name = "Russian Federation"
+kind = "state"
+
+[[actors]]
+id = "usa"
+name = "United States"
+kind = "state"
+
+[[actors]]
+id = "nato"
+name = "North Atlantic Treaty Organization"
+kind = "organisation"
+
+[[actors]]
+id = "belgium"
+name = "Kingdom of Belgium"
+kind = "state"
+
+[[missions]]
+id = "us-moscow"
+name = "US embassy in Moscow"
+kind = "embassy"
+sender = "usa"
+receiver = "russia"
+city = "Moscow"
+staff = { diplomatic = 20, service = 10 }
+
+[[missions]]
+id = "us-yekaterinburg"
+name = "US consulate in Yekaterinburg"
+kind = "consulate"
+sender = "usa"
+receiver = "russia"
+city = "Yekaterinburg"
+staff = { diplomatic = 6 }
+
+[[missions]]
+id = "us-vladivostok"
+name = "US consulate in Vladivostok"
+kind = "consulate"
+sender = "usa"
+receiver = "russia"
+city = "Vladivostok"
+staff = { diplomatic = 6 }
+
+[[missions]]
+id = "ru-washington"
+name = "Russian embassy in Washington"
+kind = "embassy"
+sender = "russia"
+receiver = "usa"
+city = "Washington"
+staff = { diplomatic = 30 }
+
+[[missions]]
+id = "ru-san-francisco"
+name = "Russian consulate in San Francisco"
+kind = "consulate"
+sender = "russia"
+receiver = "usa"
+city = "San Francisco"
+staff = { diplomatic = 10 }
+
+[[missions]]
+id = "ru-nato"
+name = "Russia's mission to NATO"
+kind = "permanent-mission"
+sender = "russia"
+receiver = "nato"
+territory = "belgium"
+city = "Brussels"
+staff = 20
+
+[[missions]]
+id = "ru-maryland"
+name = "Russian compound in Maryland"
+kind = "property"
+sender = "russia"
+receiver = "usa"
+city = "Centreville"
+"#;
+
+fn scenario(events: &str) -> Scenario {
+    let text = format!("{CAST}\n{events}");
+    scenario::parse("model.toml", &text).unwrap_or_else(|(_, p)| panic!("{p:#?}"))
+}
+
+/// Replays every event; each must be accepted.
+#[track_caller]
+fn accepted(events: &str) -> (Scenario, Run) {
+    let s = scenario(events);
+    let r = run(&s, Until::End, false);
+    assert!(r.problems.is_empty(), "{:#?}", r.problems);
+    (s, r)
+}
+
+/// Replays the events: every one is accepted but the last, which is rejected with `code`. The
+/// state is the one the events before it left.
+#[track_caller]
+fn rejected(events: &str, code: &str) -> (Scenario, Run) {
+    let s = scenario(events);
+    let r = run(&s, Until::End, false);
+    let last = s.meta.last().expect("an event").id.clone();
+    assert_eq!(r.problems.len(), 1, "{:#?}", r.problems);
+    assert_eq!(r.problems[0].code, code, "{:#?}", r.problems[0]);
+    assert_eq!(r.problems[0].event.as_deref(), Some(last.as_str()));
+    assert_eq!(r.accepted(), s.events.len() - 1);
+    (s, r)
+}
+
+fn id(s: &Scenario, key: &str) -> MissionId {
+    s.world
+        .mission_by_key(key)
+        .unwrap_or_else(|| panic!("{key}"))
+}
+
+fn headcount(s: &Scenario, r: &Run, key: &str) -> u32 {
+    r.state.mission(id(s, key)).headcount()
+}
+
+fn status(s: &Scenario, r: &Run, key: &str) -> Status {
+    r.state.status(&s.world, id(s, key))
+}
+
+fn state_of(r: &Run) -> &State {
+    &r.state
+}
+
+// ==== Consent is withdrawn from consular posts and offices (R12) ====
+
+#[test]
+fn consent_withdrawn_from_an_embassy_is_refused() {
+    // Given the US embassy in Moscow, when Russia withdraws consent to it, then it is refused:
+    // an embassy ends by a break of relations or by withdrawing every accreditation.
+    let (s, r) = rejected(
+        r#"
+[[events]]
+id = "ru-ends-embassy"
+date = "2021-10-06"
+kind = "consent-withdrawn"
+actor = "russia"
+source = "test"
+mission = "us-moscow"
+depart_by = "2021-10-31"
+"#,
+        "E041",
+    );
+    assert_eq!(status(&s, &r, "us-moscow"), Status::Active);
+    assert_eq!(headcount(&s, &r, "us-moscow"), 30);
+}
+
+#[test]
+fn consent_withdrawn_from_a_permanent_mission_is_refused() {
+    rejected(
+        r#"
+[[events]]
+id = "nato-ends-mission"
+date = "2021-10-06"
+kind = "consent-withdrawn"
+actor = "nato"
+source = "test"
+mission = "ru-nato"
+depart_by = "2021-10-31"
+"#,
+        "E041",
+    );
+}
+
+#[test]
+fn consent_withdrawn_from_a_consulate_closes_it_and_its_staff_must_leave() {
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "ru-ends-consulate"
+date = "2021-10-06"
+kind = "consent-withdrawn"
+actor = "russia"
+source = "test"
+mission = "us-yekaterinburg"
+depart_by = "2021-10-31"
+"#,
+    );
+    let m = id(&s, "us-yekaterinburg");
+    assert_eq!(state_of(&r).mission(m).lifecycle, Lifecycle::Closed);
+    assert_eq!(state_of(&r).mission(m).leaving_count(), 6);
+}
+
+#[test]
+fn a_property_has_no_staff_to_accredit_report_or_cap() {
+    for (kind, fields) in [
+        ("accreditation-requested", "count = 2"),
+        ("staff-cap-set", "limit = 3"),
+    ] {
+        let actor = if kind == "staff-cap-set" {
+            "usa"
+        } else {
+            "russia"
+        };
+        rejected(
+            &format!(
+                r#"
+[[events]]
+id = "on-property"
+date = "2021-10-06"
+kind = "{kind}"
+actor = "{actor}"
+source = "test"
+mission = "ru-maryland"
+{fields}
+"#
+            ),
+            "E042",
+        );
+    }
+    rejected(
+        r#"
+[[events]]
+id = "report-property"
+date = "2021-10-06"
+kind = "staff-reported"
+actor = "usa"
+source = "test"
+mission = "ru-maryland"
+in_post = 3
+"#,
+        "E042",
+    );
+}
+
+#[test]
+fn a_property_is_closed_by_consent_withdrawn_and_then_seized() {
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "close-compound"
+date = "2021-10-06"
+kind = "consent-withdrawn"
+actor = "usa"
+source = "test"
+mission = "ru-maryland"
+depart_by = "2021-10-06"
+
+[[events]]
+id = "seize-compound"
+date = "2021-10-07"
+kind = "premises-seized"
+actor = "usa"
+source = "test"
+mission = "ru-maryland"
+"#,
+    );
+    assert_eq!(status(&s, &r, "ru-maryland"), Status::Closed);
+}
+
+#[test]
+fn the_loader_refuses_staff_at_a_property() {
+    let text = CAST.replace(
+        "city = \"Centreville\"",
+        "city = \"Centreville\"\nstaff = 4",
+    );
+    let (_, problems) = scenario::parse("model.toml", &text).expect_err("refused");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("is a property") && p.code == "setup"),
+        "{problems:#?}"
+    );
+}

@@ -982,8 +982,13 @@ impl<'w> Generator<'w> {
             | Move::Resolve
             | Move::Normalise => unreachable!("handled above"),
         };
+        // Mostly notified on the day; sometimes a few days later, which moves removals (R6).
         let notified = match body {
-            Body::Measures { .. } if self.rng.chance(600) => Some(date),
+            Body::Measures { .. } if self.rng.chance(600) => Some(if self.rng.chance(150) {
+                date.plus(self.rng.between(1, 3) as i32)
+            } else {
+                date
+            }),
             _ => None,
         };
         Some(Event {

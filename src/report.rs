@@ -807,6 +807,10 @@ pub fn catalogue_markdown() -> String {
     for (kinds, on) in crate::core::rules::MISSION_KIND_RULES {
         let _ = writeln!(out, "| {} | {} |", md(kinds), md(on));
     }
+    out.push_str("\n## Rules\n\nRules the tables above do not show:\n\n");
+    for (name, rule) in crate::core::rules::MODEL_RULES {
+        let _ = writeln!(out, "- **{name}**: {rule}.");
+    }
     out.push_str("\n## Rejection codes\n\nCodes are fixed: a code never changes meaning and is never reused.\n\n| code | name | rule | meaning |\n|---|---|---|---|\n");
     for c in crate::core::Reason::CODES {
         let _ = writeln!(

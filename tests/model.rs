@@ -287,3 +287,131 @@ fn the_loader_refuses_staff_at_a_property() {
         "{problems:#?}"
     );
 }
+
+// ==== Notification decides when removals start (R6) ====
+
+/// The state after replaying every event, with the clock moved to `day`.
+fn at_date(s: &Scenario, day: &str) -> Run {
+    let r = run(s, Until::Date(scenario::parse_date(day).unwrap()), false);
+    assert!(r.problems.is_empty(), "{:#?}", r.problems);
+    r
+}
+
+const NOTIFIED_LATE: &str = r#"
+[[events]]
+id = "us-expels"
+date = "2021-10-06"
+kind = "persona-non-grata"
+actor = "usa"
+source = "test"
+mission = "ru-washington"
+count = 5
+category = "diplomatic"
+depart_by = "2021-10-08"
+notified = "2021-10-11"
+"#;
+
+#[test]
+fn an_expulsion_takes_effect_when_notified_and_its_deadline_is_never_before() {
+    // Given an expulsion announced on 6 October with a deadline of 8 October, when Russia is
+    // notified only on 11 October, then nobody is removed before the 11th, and the five have
+    // until the 11th to leave; they lose member status on the 12th.
+    let s = scenario(NOTIFIED_LATE);
+    let r = at_date(&s, "2021-10-10");
+    assert_eq!(headcount(&s, &r, "ru-washington"), 30);
+    let r = at_date(&s, "2021-10-11");
+    let ms = r.state.mission(id(&s, "ru-washington"));
+    assert_eq!((ms.headcount(), ms.leaving_count()), (25, 5));
+    assert_eq!(
+        ms.leaving[0].deadline,
+        scenario::parse_date("2021-10-11").unwrap()
+    );
+    let r = at_date(&s, "2021-10-12");
+    assert_eq!(r.state.mission(id(&s, "ru-washington")).leaving_count(), 0);
+}
+
+#[test]
+fn staff_named_by_an_expulsion_awaiting_notification_cannot_be_taken_twice() {
+    // The expelled five are set aside from the announcement: 25 remain to name.
+    let events = format!(
+        "{NOTIFIED_LATE}{}",
+        r#"
+[[events]]
+id = "us-expels-more"
+date = "2021-10-07"
+kind = "persona-non-grata"
+actor = "usa"
+source = "test"
+mission = "ru-washington"
+count = 26
+category = "diplomatic"
+depart_by = "2021-10-20"
+"#
+    );
+    rejected(&events, "E012");
+}
+
+#[test]
+fn consent_withdrawn_before_notification_closes_the_consulate_on_the_notification_day() {
+    let s = scenario(
+        r#"
+[[events]]
+id = "us-closes-sf"
+date = "2021-10-06"
+kind = "consent-withdrawn"
+actor = "usa"
+source = "test"
+mission = "ru-san-francisco"
+depart_by = "2021-10-31"
+notified = "2021-10-09"
+"#,
+    );
+    assert_eq!(
+        status(&s, &at_date(&s, "2021-10-08"), "ru-san-francisco"),
+        Status::Active
+    );
+    let r = at_date(&s, "2021-10-09");
+    assert_eq!(status(&s, &r, "ru-san-francisco"), Status::Closed);
+    assert_eq!(
+        r.state.mission(id(&s, "ru-san-francisco")).leaving[0].deadline,
+        scenario::parse_date("2021-10-31").unwrap()
+    );
+}
+
+#[test]
+fn a_recall_by_the_sender_does_not_wait_for_a_notification() {
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "ru-recalls"
+date = "2021-10-06"
+kind = "staff-recalled"
+actor = "russia"
+source = "test"
+mission = "ru-washington"
+count = 4
+notified = "2021-10-20"
+"#,
+    );
+    assert_eq!(headcount(&s, &r, "ru-washington"), 26);
+}
+
+#[test]
+fn a_deadline_before_the_measure_as_written_is_still_refused() {
+    rejected(
+        r#"
+[[events]]
+id = "us-expels"
+date = "2021-10-06"
+kind = "persona-non-grata"
+actor = "usa"
+source = "test"
+mission = "ru-washington"
+count = 5
+effective = "2021-10-07"
+depart_by = "2021-10-06"
+notified = "2021-10-11"
+"#,
+        "E004",
+    );
+}

@@ -418,8 +418,8 @@ fn a_signal_is_recorded_and_changes_no_mission() {
 }
 
 #[test]
-fn a_measure_takes_effect_on_its_effective_day_whatever_the_notification_day() {
-    // R6: notification is recorded apart from the announcement and moves no effect.
+fn an_expulsion_notified_after_its_announcement_takes_effect_on_the_notification_day() {
+    // R6: staff are not removed before the sending side is notified; the deadline stays.
     let w = world();
     let mut e = engine(&w);
     given_staff(&mut e, UK_MOSCOW, 5);
@@ -428,11 +428,28 @@ fn a_measure_takes_effect_on_its_effective_day_whatever_the_notification_day() {
         ..ev("2021-10-06", RUSSIA, png(UK_MOSCOW, dipl(2), "2021-10-15"))
     };
     then_accepted(&mut e, &expel);
+    assert_eq!((headcount(&e, UK_MOSCOW), leaving(&e, UK_MOSCOW)), (5, 0));
+    e.advance_to(day("2021-10-08"), &mut ());
+    assert_eq!((headcount(&e, UK_MOSCOW), leaving(&e, UK_MOSCOW)), (5, 0));
+    e.advance_to(day("2021-10-09"), &mut ());
     assert_eq!((headcount(&e, UK_MOSCOW), leaving(&e, UK_MOSCOW)), (3, 2));
     assert_eq!(
         e.state.mission(UK_MOSCOW).leaving[0].deadline,
         day("2021-10-15")
     );
+}
+
+#[test]
+fn a_measure_notified_on_or_before_its_effective_day_takes_effect_on_that_day() {
+    let w = world();
+    let mut e = engine(&w);
+    given_staff(&mut e, UK_MOSCOW, 5);
+    let expel = Event {
+        notified: Some(day("2021-10-06")),
+        ..ev("2021-10-06", RUSSIA, png(UK_MOSCOW, dipl(2), "2021-10-15"))
+    };
+    then_accepted(&mut e, &expel);
+    assert_eq!((headcount(&e, UK_MOSCOW), leaving(&e, UK_MOSCOW)), (3, 2));
 }
 
 // ==== 1 DateBeforePrevious ====

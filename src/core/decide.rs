@@ -70,6 +70,38 @@ struct Saved {
     proposals: Vec<super::state::Proposal>,
 }
 
+/// The measures that take effect only once the side whose staff they remove is notified (R6;
+/// VCDR 9 and 10, VCCR 23 and 25): persona non grata, accreditation withdrawn, departure
+/// required and consent withdrawn.
+pub const NOTIFICATION_RULE: &str = "persona-non-grata, accreditation-withdrawn, departure-required and consent-withdrawn remove the other side's staff only once it is notified (R6): when `notified` is later than `effective`, the measure takes effect on the day notified (and is scheduled for it), and a `depart_by` before that day becomes that day; other measures, and events with no `notified`, take effect on `effective`";
+
+/// `m` as R6 has it take effect, given the day its event was notified: a removal of the other
+/// side's staff effective before the notification takes effect on it, and its departure
+/// deadline (when it was not before the measure as written, which the rules refuse) is never
+/// before that day.
+fn on_notification(m: &Measure, notified: Option<Day>) -> Measure {
+    let Some(day) = notified.filter(|&d| d > m.effective) else {
+        return m.clone();
+    };
+    let written = m.effective;
+    let mut out = Measure {
+        effective: day,
+        action: m.action.clone(),
+    };
+    match &mut out.action {
+        Action::PersonaNonGrata { depart_by, .. }
+        | Action::AccreditationWithdrawn { depart_by, .. }
+        | Action::DepartureRequired { depart_by, .. }
+        | Action::ConsentWithdrawn { depart_by, .. } => {
+            if *depart_by >= written {
+                *depart_by = (*depart_by).max(day);
+            }
+        }
+        _ => return m.clone(),
+    }
+    out
+}
+
 impl State {
     /// Decides `event` against this state (after [`State::advance`] to its date) without
     /// changing it: the facts it causes, or why it is rejected.
@@ -109,7 +141,7 @@ impl State {
             }
             Body::Measures { measures, .. } => self.transact(world, event, out, |s, out| {
                 let seq = s.accept(date);
-                s.enact(world, date, seq, actor, measures, out)?;
+                s.enact(world, event, seq, measures, out)?;
                 Ok(seq)
             }),
             Body::ProposalAdopted { proposal } => {
@@ -130,7 +162,7 @@ impl State {
                     s.emit(&at(seq), Fact::ProposalDropped { seq: *proposal }, out);
                     // Scheduled under the adoption, not the proposal: adopted measures run
                     // after those announced before the adoption, and are cancelled by naming it.
-                    s.enact(world, date, seq, actor, &measures, out)?;
+                    s.enact(world, event, seq, &measures, out)?;
                     Ok(seq)
                 })
             }
@@ -262,13 +294,14 @@ impl State {
     fn enact(
         &mut self,
         world: &World,
-        date: Day,
+        event: &Event,
         seq: Seq,
-        actor: ActorId,
         measures: &[Measure],
         out: &mut Vec<Fact>,
     ) -> Result<(), Reason> {
+        let (date, actor) = (event.date, event.actor);
         for (i, m) in measures.iter().enumerate() {
+            let m = &on_notification(m, event.notified);
             self.check_measure(world, actor, date, m)?;
             let at = At {
                 day: date,

@@ -15,7 +15,8 @@
 /// otherwise, and `log upgrade` rewrites them.
 ///
 /// History: 1, the rules facts were first stored with; 2, consent is withdrawn only from consular
-/// posts and offices, and a property has no staff.
+/// posts and offices, a property has no staff, and a removal notified after its effective day
+/// takes effect when notified.
 pub const RULES_VERSION: u32 = 2;
 
 pub mod apply;

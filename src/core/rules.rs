@@ -66,6 +66,10 @@ pub const MISSION_KIND_RULES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Rules of the model the catalogue table does not show, each with its name; docs/events.md
+/// lists them.
+pub const MODEL_RULES: &[(&str, &str)] = &[("notification (R6)", super::decide::NOTIFICATION_RULE)];
+
 /// True for the kinds of mission whose consent the receiving side may withdraw (R12): consular
 /// posts and offices, not the diplomatic mission proper.
 pub(crate) fn consent_withdrawable(kind: MissionKind) -> bool {

@@ -1486,8 +1486,14 @@ impl<'w> Generator<'w> {
             4..=5 if !persons.is_empty() => {
                 Who::Named(vec![persons[self.rng.index(persons.len())]])
             }
+            // Staff in post above a cap in force may leave with them (R5).
             _ if anon > 0 => Who::Count {
-                count: self.rng.between(1, anon),
+                count: self.rng.between(
+                    1,
+                    anon + s
+                        .above_cap(self.world, m)
+                        .min(ms.in_post.total() - ms.reserved.total()),
+                ),
                 category: self.category(),
             },
             _ => Who::All,

@@ -198,6 +198,12 @@ pub fn describe(w: &World, c: &Change) -> String {
                 m(w, *mission)
             )
         }
+        Change::LeftForCap { mission, count } => {
+            format!(
+                "{}: {count} staff above the cap departed; their posts go",
+                m(w, *mission)
+            )
+        }
         Change::StaffReported {
             mission,
             headcount,

@@ -415,3 +415,179 @@ notified = "2021-10-11"
         "E004",
     );
 }
+
+// ==== Departures and recalls to meet a cap (R5) ====
+
+const CAP_20: &str = r#"
+[[events]]
+id = "us-caps"
+date = "2021-10-06"
+kind = "staff-cap-set"
+actor = "usa"
+source = "test"
+mission = "ru-washington"
+limit = 20
+comply_by = "2021-10-31"
+"#;
+
+#[test]
+fn staff_above_a_cap_may_depart_before_its_compliance_date_with_their_posts() {
+    // Given 30 in post and a cap of 20 by 31 October, when Russia records 10 departures on
+    // 20 October (nobody was expelled), then they are accepted: 20 remain, no post is left
+    // vacant, and the mission is no longer over its cap.
+    let (s, r) = accepted(&format!(
+        "{CAP_20}{}",
+        r#"
+[[events]]
+id = "ru-complies"
+date = "2021-10-20"
+kind = "staff-departed"
+actor = "russia"
+source = "test"
+mission = "ru-washington"
+count = 10
+"#
+    ));
+    let ms = r.state.mission(id(&s, "ru-washington"));
+    assert_eq!((ms.headcount(), ms.vacant, ms.leaving_count()), (20, 0, 0));
+    assert_eq!(status(&s, &r, "ru-washington"), Status::Active);
+}
+
+#[test]
+fn departures_beyond_the_excess_over_a_cap_are_refused() {
+    let (s, r) = rejected(
+        &format!(
+            "{CAP_20}{}",
+            r#"
+[[events]]
+id = "ru-over-complies"
+date = "2021-10-20"
+kind = "staff-departed"
+actor = "russia"
+source = "test"
+mission = "ru-washington"
+count = 11
+"#
+        ),
+        "E015",
+    );
+    assert_eq!(headcount(&s, &r, "ru-washington"), 30);
+}
+
+#[test]
+fn departures_take_staff_due_to_leave_first_then_staff_above_the_cap() {
+    // 3 expelled (due to leave) and 10 above the cap: 13 departures are 3 + 10.
+    let (s, r) = accepted(&format!(
+        "{CAP_20}{}",
+        r#"
+[[events]]
+id = "us-expels"
+date = "2021-10-07"
+kind = "persona-non-grata"
+actor = "usa"
+source = "test"
+mission = "ru-washington"
+count = 3
+depart_by = "2021-10-31"
+
+[[events]]
+id = "ru-departs"
+date = "2021-10-20"
+kind = "staff-departed"
+actor = "russia"
+source = "test"
+mission = "ru-washington"
+count = 10
+"#
+    ));
+    // After the expulsion 27 are in post, 7 above the cap: 3 due to leave and 7 in post go.
+    let ms = r.state.mission(id(&s, "ru-washington"));
+    assert_eq!((ms.headcount(), ms.leaving_count()), (20, 0));
+}
+
+#[test]
+fn a_departure_with_no_cap_and_nobody_due_to_leave_is_still_refused() {
+    rejected(
+        r#"
+[[events]]
+id = "ru-departs"
+date = "2021-10-20"
+kind = "staff-departed"
+actor = "russia"
+source = "test"
+mission = "ru-washington"
+count = 1
+"#,
+        "E015",
+    );
+}
+
+#[test]
+fn staff_recalled_under_a_cap_leave_no_vacant_post_above_it() {
+    // Recalling 12 of 30 under a cap of 20: 18 stay in post, 2 posts stay vacant (room under
+    // the cap), 10 are abolished with the recall.
+    let (s, r) = accepted(&format!(
+        "{CAP_20}{}",
+        r#"
+[[events]]
+id = "ru-recalls"
+date = "2021-10-20"
+kind = "staff-recalled"
+actor = "russia"
+source = "test"
+mission = "ru-washington"
+count = 12
+"#
+    ));
+    let ms = r.state.mission(id(&s, "ru-washington"));
+    assert_eq!((ms.headcount(), ms.vacant), (18, 2));
+}
+
+#[test]
+fn staff_recalled_with_no_cap_leave_their_posts_vacant() {
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "ru-recalls"
+date = "2021-10-20"
+kind = "staff-recalled"
+actor = "russia"
+source = "test"
+mission = "ru-washington"
+count = 12
+"#,
+    );
+    let ms = r.state.mission(id(&s, "ru-washington"));
+    assert_eq!((ms.headcount(), ms.vacant), (18, 12));
+}
+
+#[test]
+fn a_cap_over_all_posts_lets_any_of_them_depart_toward_it() {
+    // Russia's posts in the US: 30 + 10 under a cap of 35 on all of them; 5 from the consulate
+    // meet it.
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "us-caps-posts"
+date = "2021-10-06"
+kind = "staff-cap-set"
+actor = "usa"
+source = "test"
+sender = "russia"
+host = "usa"
+limit = 35
+comply_by = "2021-10-31"
+
+[[events]]
+id = "ru-departs-sf"
+date = "2021-10-20"
+kind = "staff-departed"
+actor = "russia"
+source = "test"
+mission = "ru-san-francisco"
+count = 5
+"#,
+    );
+    assert_eq!(headcount(&s, &r, "ru-san-francisco"), 5);
+    assert_eq!(status(&s, &r, "ru-washington"), Status::Active);
+}

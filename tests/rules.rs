@@ -3904,3 +3904,32 @@ fn the_excess_leaving_at_a_compliance_date_spares_a_member_a_pending_expulsion_n
     assert_eq!((headcount(&e, RU_LONDON), leaving(&e, RU_LONDON)), (0, 1));
     assert_eq!(e.state.person_at[PETROV.index()], Some(RU_LONDON));
 }
+
+#[test]
+fn a_member_in_post_above_a_cap_may_depart_before_its_compliance_date() {
+    // R5: staff above a cap in force may leave before its compliance date, named or counted.
+    let w = world();
+    let mut e = engine(&w);
+    given_members(&mut e, RU_LONDON, &[IVANOV, PETROV]);
+    then_accepted(
+        &mut e,
+        &ev("2021-10-06", UK, cap(RU_LONDON, 1, Some("2021-10-31"))),
+    );
+    let depart = ev("2021-10-07", RUSSIA, departed(RU_LONDON, named(&[IVANOV])));
+    then_accepted(&mut e, &depart);
+    assert_eq!(e.state.mission(RU_LONDON).members, vec![PETROV]);
+    assert_eq!(e.state.person_at[IVANOV.index()], None);
+    assert_eq!(e.state.mission(RU_LONDON).vacant, 0);
+    assert_eq!(status(&e, RU_LONDON), Status::Active);
+    // Petrov is within the cap: he cannot depart without being due to leave.
+    let again = ev("2021-10-08", RUSSIA, departed(RU_LONDON, named(&[PETROV])));
+    then_rejected(
+        &mut e,
+        &again,
+        Reason::PersonNotMember {
+            person: PETROV,
+            mission: RU_LONDON,
+        },
+        23,
+    );
+}

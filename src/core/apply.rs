@@ -170,6 +170,13 @@ impl State {
                 }
             }
             Fact::PostsAbolished { mission, count } => self.mission_mut(mission).vacant -= count,
+            Fact::DepartedForCap { mission, staff } => {
+                sub(&mut self.mission_mut(mission).in_post, &staff)
+            }
+            Fact::MemberDepartedForCap { mission, person } => {
+                self.person_at[person.index()] = None;
+                remove_person(&mut self.mission_mut(mission).members, person);
+            }
             Fact::Shed { mission, staff } => sub(&mut self.mission_mut(mission).in_post, &staff),
             Fact::MemberShed { mission, person } => {
                 self.person_at[person.index()] = None;

@@ -39,6 +39,11 @@ pub enum Change {
         mission: MissionId,
         count: u32,
     },
+    /// Staff in post above a cap left before its compliance date; their posts went with them.
+    LeftForCap {
+        mission: MissionId,
+        count: u32,
+    },
     StaffReported {
         mission: MissionId,
         headcount: u32,
@@ -173,6 +178,13 @@ impl Change {
                     mission: m,
                     count: n,
                 },
+            )
+            | (
+                LeftForCap { mission, count },
+                LeftForCap {
+                    mission: m,
+                    count: n,
+                },
             ) if mission == m => {
                 *count += n;
                 true
@@ -267,6 +279,13 @@ impl Fact {
             }
             Fact::MemberShed { mission, .. } | Fact::ReservedMemberShed { mission, .. } => {
                 out(Change::ExcessLeft { mission, count: 1 })
+            }
+            Fact::DepartedForCap { mission, staff } => out(Change::LeftForCap {
+                mission,
+                count: staff.total(),
+            }),
+            Fact::MemberDepartedForCap { mission, .. } => {
+                out(Change::LeftForCap { mission, count: 1 })
             }
             Fact::StaffReported {
                 mission,

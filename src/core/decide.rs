@@ -457,32 +457,39 @@ impl State {
                 };
                 self.emit(at, lapse, out);
             }
-            Action::StaffRecalled { mission, who } => match who {
-                Who::Count { count, category } => {
-                    let ms = self.mission(*mission);
-                    let staff =
-                        take_staff(&free_staff(&ms.in_post, &ms.reserved), *count, *category)
-                            .expect("checked: enough staff");
-                    let f = Fact::Recalled {
-                        mission: *mission,
-                        staff,
-                    };
-                    self.emit(at, f, out);
-                }
-                Who::Named(ps) => {
-                    for &person in ps {
-                        let f = Fact::MemberRecalled {
+            Action::StaffRecalled { mission, who } => {
+                let n = match who {
+                    Who::Count { count, category } => {
+                        let ms = self.mission(*mission);
+                        let staff =
+                            take_staff(&free_staff(&ms.in_post, &ms.reserved), *count, *category)
+                                .expect("checked: enough staff");
+                        let f = Fact::Recalled {
                             mission: *mission,
-                            person,
+                            staff,
                         };
                         self.emit(at, f, out);
+                        *count
                     }
-                }
-                Who::All => unreachable!("checked: recalls name staff"),
-            },
+                    Who::Named(ps) => {
+                        for &person in ps {
+                            let f = Fact::MemberRecalled {
+                                mission: *mission,
+                                person,
+                            };
+                            self.emit(at, f, out);
+                        }
+                        ps.len() as u32
+                    }
+                    Who::All => unreachable!("checked: recalls name staff"),
+                };
+                self.abolish_above_cap(world, at, *mission, n, out);
+            }
             Action::StaffDeparted { mission, who } => {
                 // Staff due to leave go earliest deadline first; each batch gives what it can
                 // of the category named, else of any.
+                // Then, beyond those due to leave, staff in post above a cap in force go, with
+                // their posts (the category named, else any).
                 let mut facts = Vec::new();
                 let ms = self.mission(*mission);
                 match who {
@@ -505,13 +512,30 @@ impl State {
                                 left -= n;
                             }
                         }
-                        debug_assert_eq!(left, 0, "checked: enough leaving");
+                        if left > 0 {
+                            let free = free_staff(&ms.in_post, &ms.reserved);
+                            let staff = take_staff(&free, left, *category)
+                                .or_else(|| take_staff(&free, left, super::Category::Unspecified))
+                                .expect("checked: enough staff above the cap");
+                            facts.push(Fact::DepartedForCap {
+                                mission: *mission,
+                                staff,
+                            });
+                        }
                     }
                     Who::Named(ps) => {
                         for &person in ps {
-                            facts.push(Fact::MemberDeparted {
-                                mission: *mission,
-                                person,
+                            let due = ms.leaving.iter().any(|l| l.persons.contains(&person));
+                            facts.push(if due {
+                                Fact::MemberDeparted {
+                                    mission: *mission,
+                                    person,
+                                }
+                            } else {
+                                Fact::MemberDepartedForCap {
+                                    mission: *mission,
+                                    person,
+                                }
                             });
                         }
                     }
@@ -650,6 +674,27 @@ impl State {
                 };
                 self.emit(at, f, out);
             }
+        }
+    }
+
+    /// Staff recalled from mission `m` (`recalled` of them) leave their posts vacant, but not
+    /// above a cap in force: those of their posts that a cap covering `m` leaves no room for
+    /// are abolished with the recall.
+    fn abolish_above_cap(
+        &mut self,
+        world: &World,
+        at: &At,
+        m: MissionId,
+        recalled: u32,
+        out: &mut Vec<Fact>,
+    ) {
+        let ms = self.mission(m);
+        let count = self
+            .posts_above_cap(world, m)
+            .min(recalled)
+            .min(ms.vacant - ms.reserved_vacant);
+        if count > 0 {
+            self.emit(at, Fact::PostsAbolished { mission: m, count }, out);
         }
     }
 

@@ -138,6 +138,16 @@ pub enum Fact {
         index: u32,
         person: PersonId,
     },
+    /// Anonymous staff in post above a cap in force leave before its compliance date (the
+    /// sender records them as departed); their posts go with them.
+    DepartedForCap {
+        mission: MissionId,
+        staff: Staff,
+    },
+    MemberDepartedForCap {
+        mission: MissionId,
+        person: PersonId,
+    },
     /// What a source reports a mission's staff to be.
     StaffReported {
         mission: MissionId,

@@ -15,8 +15,9 @@
 /// otherwise, and `log upgrade` rewrites them.
 ///
 /// History: 1, the rules facts were first stored with; 2, consent is withdrawn only from consular
-/// posts and offices, a property has no staff, and a removal notified after its effective day
-/// takes effect when notified.
+/// posts and offices, a property has no staff, a removal notified after its effective day takes
+/// effect when notified, staff above a cap may depart before its compliance date, and posts
+/// recalled staff leave above a cap are abolished.
 pub const RULES_VERSION: u32 = 2;
 
 pub mod apply;

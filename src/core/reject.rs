@@ -228,7 +228,7 @@ code_table! {
     CountExceedsStaff = 12, "counts", "more staff named than are in post (and not already due to leave)";
     CountExceedsRequests = 13, "counts", "more accreditations granted or denied than are pending";
     CountExceedsVacancies = 14, "counts", "more posts abolished than are vacant";
-    CountExceedsLeaving = 15, "counts", "more departures than staff due to leave";
+    CountExceedsLeaving = 15, "counts", "more departures than staff due to leave (staff whose accreditation ended, and staff in post above a cap in force)";
     CapExceeded = 16, "R5", "staff in post would exceed a cap in force";
     ZeroCount = 17, "counts", "a count of zero changes nothing and is almost certainly a typo";
     ComplianceDateMissing = 18, "R5", "a cap below the current headcount needs a compliance date (comply_by)";
@@ -370,7 +370,7 @@ impl Reason {
                 count,
                 leaving,
             } => format!(
-                "{count} staff of `{}` depart, but only {leaving} are due to leave",
+                "{count} staff of `{}` depart, but only {leaving} are due to leave (accreditation ended, or above a cap in force)",
                 m(*mission)
             ),
             Reason::CapExceeded {

@@ -68,7 +68,13 @@ pub const MISSION_KIND_RULES: &[(&str, &str)] = &[
 
 /// Rules of the model the catalogue table does not show, each with its name; docs/events.md
 /// lists them.
-pub const MODEL_RULES: &[(&str, &str)] = &[("notification (R6)", super::decide::NOTIFICATION_RULE)];
+pub const MODEL_RULES: &[(&str, &str)] = &[
+    ("notification (R6)", super::decide::NOTIFICATION_RULE),
+    ("departures to meet a cap (R5)", CAP_DEPARTURE_RULE),
+];
+
+/// How staff meet a cap before its compliance date.
+pub const CAP_DEPARTURE_RULE: &str = "while staff in post exceed a cap in force (on the mission, or on all posts of its sender in its host), `staff-departed` may name them as well as staff due to leave: those due to leave go first (earliest deadline first), then staff in post, up to the excess, and their posts go with them; staff recalled under a cap leave their posts vacant only where the cap leaves room for them (counting staff in post and vacant posts it covers): the other posts are abolished with the recall";
 
 /// True for the kinds of mission whose consent the receiving side may withdraw (R12): consular
 /// posts and offices, not the diplomatic mission proper.
@@ -521,10 +527,14 @@ impl State {
             Action::StaffRecalled { mission, who } => self.check_in_post(*mission, who, kind),
             Action::StaffDeparted { mission, who } => {
                 let ms = self.mission(*mission);
+                // Staff in post above a cap in force may leave before its compliance date.
+                let over = self.above_cap(world, *mission);
                 match who {
                     Who::Count { count, .. } => {
                         nonzero(*count)?;
                         let leaving: u32 = ms.leaving.iter().map(|l| l.staff.total()).sum();
+                        let free = free_staff(&ms.in_post, &ms.reserved).total();
+                        let leaving = leaving + over.min(free);
                         if *count > leaving {
                             return Err(Reason::CountExceedsLeaving {
                                 mission: *mission,
@@ -534,13 +544,27 @@ impl State {
                         }
                     }
                     Who::Named(ps) => {
-                        for p in ps {
-                            if !ms.leaving.iter().any(|l| l.persons.contains(p)) {
+                        let mut in_post = 0;
+                        for (i, p) in ps.iter().enumerate() {
+                            let due = ms.leaving.iter().any(|l| l.persons.contains(p));
+                            let free = over > 0
+                                && ms.members.contains(p)
+                                && !ms.reserved_members.contains(p);
+                            if ps[..i].contains(p) || !(due || free) {
                                 return Err(Reason::PersonNotMember {
                                     person: *p,
                                     mission: *mission,
                                 });
                             }
+                            in_post += u32::from(!due);
+                        }
+                        if in_post > over {
+                            let leaving = ps.len() as u32 - in_post + over;
+                            return Err(Reason::CountExceedsLeaving {
+                                mission: *mission,
+                                count: ps.len() as u32,
+                                leaving,
+                            });
                         }
                     }
                     Who::All => {
@@ -767,6 +791,37 @@ impl State {
             }
         }
         out
+    }
+
+    /// How many staff in post at mission `m` are above a cap in force covering it (the largest
+    /// excess, over the caps on the mission and on all posts of its sender in its host).
+    pub(crate) fn above_cap(&self, world: &World, m: MissionId) -> u32 {
+        if !self.mission(m).operating() {
+            return 0;
+        }
+        self.caps_on(world, m)
+            .map(|c| {
+                self.covered_headcount(world, &c.scope)
+                    .saturating_sub(c.limit)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// How many posts (staff in post and vacant posts) at or covered with mission `m` are above
+    /// a cap in force covering it.
+    pub(crate) fn posts_above_cap(&self, world: &World, m: MissionId) -> u32 {
+        self.caps_on(world, m)
+            .map(|c| {
+                let vacant: u32 = world
+                    .mission_ids()
+                    .filter(|&x| State::covers(world, &c.scope, x) && self.mission(x).operating())
+                    .map(|x| self.mission(x).vacant)
+                    .sum();
+                (self.covered_headcount(world, &c.scope) + vacant).saturating_sub(c.limit)
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// R1: no mission opens, reopens or gains staff while relations are broken, except an

@@ -299,6 +299,16 @@ pub fn put(fact: &Fact, out: &mut Vec<u8>) {
             w.u32(*measures);
         }
         Fact::Recorded => w.tag(36),
+        Fact::DepartedForCap { mission, staff } => {
+            w.tag(37);
+            w.u32(mission.0);
+            w.staff(staff);
+        }
+        Fact::MemberDepartedForCap { mission, person } => {
+            w.tag(38);
+            w.u32(mission.0);
+            w.u32(person.0);
+        }
     }
 }
 
@@ -490,6 +500,14 @@ pub fn get(bytes: &[u8], b: &Bounds) -> Result<(Fact, usize), String> {
             measures: r.u32()?,
         },
         36 => Fact::Recorded,
+        37 => Fact::DepartedForCap {
+            mission: r.mission()?,
+            staff: r.staff()?,
+        },
+        38 => Fact::MemberDepartedForCap {
+            mission: r.mission()?,
+            person: r.person()?,
+        },
         n => return Err(format!("unknown fact tag {n}")),
     };
     Ok((fact, r.at))

@@ -1002,15 +1002,18 @@ impl<'w> Generator<'w> {
     }
 
     fn signal(&mut self, s: &State, d: usize, y: ActorId) -> Body {
-        const KINDS: [Kind; 6] = [
+        const KINDS: [Kind; 9] = [
             Kind::Statement,
             Kind::Accusation,
             Kind::Protest,
             Kind::Demand,
             Kind::CountermeasuresThreatened,
             Kind::Ultimatum,
+            Kind::SanctionsImposed,
+            Kind::LawPassed,
+            Kind::AttackAttributed,
         ];
-        let kind = KINDS[self.rng.weighted(&[35, 20, 20, 10, 12, 3])];
+        let kind = KINDS[self.rng.weighted(&[35, 20, 20, 10, 12, 3, 3, 2, 2])];
         let tone = match kind {
             Kind::Statement => {
                 [Tone::Neutral, Tone::Pessimistic, Tone::Optimistic][self.rng.index(3)]

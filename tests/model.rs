@@ -591,3 +591,72 @@ count = 5
     assert_eq!(headcount(&s, &r, "ru-san-francisco"), 5);
     assert_eq!(status(&s, &r, "ru-washington"), Status::Active);
 }
+
+// ==== Triggers outside mission law: sanctions, laws, attributed attacks ====
+
+#[test]
+fn sanctions_laws_and_attributed_attacks_are_recorded_and_change_no_mission() {
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "us-sanctions"
+date = "2021-10-06"
+kind = "sanctions-imposed"
+actor = "usa"
+target = "russia"
+source = "test"
+
+[[events]]
+id = "ru-agents-law"
+date = "2021-10-07"
+kind = "law-passed"
+actor = "russia"
+target = "usa"
+source = "test"
+
+[[events]]
+id = "us-attributes-attack"
+date = "2021-10-08"
+kind = "attack-attributed"
+actor = "usa"
+target = "russia"
+source = "test"
+"#,
+    );
+    assert_eq!(r.state.missions, s.initial.missions);
+    assert_eq!(r.accepted(), 3);
+    let codes: Vec<_> = s
+        .events
+        .iter()
+        .map(|e| (e.cameo(), e.goldstein()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            (Some("163"), Some(-8.0)),
+            (Some("172"), Some(-5.0)),
+            (Some("1123"), Some(-2.0)),
+        ]
+    );
+    for e in &s.events {
+        assert!(e.kind().is_signal(), "{:?}", e.kind());
+        // Hostile: a response policy ranks them with protests and threats.
+        assert_eq!(demarche::whatif::policy::rung(e), Some(1));
+    }
+}
+
+#[test]
+fn sanctions_aimed_at_oneself_are_refused() {
+    rejected(
+        r#"
+[[events]]
+id = "us-sanctions-us"
+date = "2021-10-06"
+kind = "sanctions-imposed"
+actor = "usa"
+target = "usa"
+source = "test"
+"#,
+        "E029",
+    );
+}

@@ -565,6 +565,15 @@ kinds! {
     Ultimatum => "ultimatum", Some("139"), Some(-7.0), Some("THREATEN"), false, Anyone,
         "target",
         "records an ultimatum; changes no mission";
+    SanctionsImposed => "sanctions-imposed", Some("163"), Some(-8.0), Some("SANCTION"), false, Anyone,
+        "target",
+        "records sanctions, an embargo or a boycott imposed on the target; changes no mission, but policies may answer it";
+    LawPassed => "law-passed", Some("172"), Some(-5.0), Some("COERCE: restrict"), true, Anyone,
+        "target",
+        "records a law aimed at the target's agents, media or organisations (a foreign-agents law), coded as administrative sanctions; changes no mission";
+    AttackAttributed => "attack-attributed", Some("1123"), Some(-2.0), Some("ACCUSE: disapprove"), true, Anyone,
+        "target",
+        "records that the actor attributes an attack or a poisoning to the target, coded as an accusation of aggression (the attack itself is not coded); changes no mission";
     StaffReported => "staff-reported", None, None, None, true, Anyone,
         "mission, in_post (count or by category), vacant",
         "a source's count of a mission's staff on this day replaces the modelled one";
@@ -592,7 +601,7 @@ impl Kind {
 
     /// True for kinds recorded as a [`Body::Signal`].
     pub fn is_signal(self) -> bool {
-        (Kind::Statement..=Kind::Ultimatum).contains(&self)
+        (Kind::Statement..=Kind::AttackAttributed).contains(&self)
     }
 }
 

@@ -199,7 +199,7 @@ pub enum Cancellation {
 
 /// The kind a signal carries.
 ///
-/// It lists every event kind, not only the seven signal kinds, because that is how signals
+/// It lists every event kind, not only the signal kinds, because that is how signals
 /// were first written (as the index of the kind in the whole catalogue); a decoded signal whose
 /// kind is not a signal kind is refused by the conversion to the core. Converted to and from
 /// [`ce::Kind`] by an explicit match, so the core catalogue may be reordered freely.
@@ -211,7 +211,8 @@ pub enum Cancellation {
 /// 16 ConsentGranted, 17 RelationsBroken, 18 RelationsEstablished, 19 ContactsFrozen,
 /// 20 PremisesSeized, 21 ChannelDesignated, 22 Countermeasures, 23 Statement, 24 Accusation,
 /// 25 Protest, 26 AmbassadorSummoned, 27 Demand, 28 CountermeasuresThreatened, 29 Ultimatum,
-/// 30 StaffReported, 31 ProposalAdopted, 32 MeasuresCancelled.
+/// 30 StaffReported, 31 ProposalAdopted, 32 MeasuresCancelled, 33 SanctionsImposed,
+/// 34 LawPassed, 35 AttackAttributed (signal kinds added after the first, at the end).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Kind {
     /// 0
@@ -280,6 +281,12 @@ pub enum Kind {
     ProposalAdopted,
     /// 32
     MeasuresCancelled,
+    /// 33
+    SanctionsImposed,
+    /// 34
+    LawPassed,
+    /// 35
+    AttackAttributed,
 }
 
 /// What a command says or does. `proposal` and `of` are event sequences (from 0).
@@ -958,6 +965,9 @@ impl From<ce::Kind> for Kind {
             C::StaffReported => Kind::StaffReported,
             C::ProposalAdopted => Kind::ProposalAdopted,
             C::MeasuresCancelled => Kind::MeasuresCancelled,
+            C::SanctionsImposed => Kind::SanctionsImposed,
+            C::LawPassed => Kind::LawPassed,
+            C::AttackAttributed => Kind::AttackAttributed,
         }
     }
 }
@@ -999,6 +1009,9 @@ impl From<Kind> for ce::Kind {
             Kind::StaffReported => C::StaffReported,
             Kind::ProposalAdopted => C::ProposalAdopted,
             Kind::MeasuresCancelled => C::MeasuresCancelled,
+            Kind::SanctionsImposed => C::SanctionsImposed,
+            Kind::LawPassed => C::LawPassed,
+            Kind::AttackAttributed => C::AttackAttributed,
         }
     }
 }
@@ -1044,7 +1057,7 @@ impl From<&ce::Body> for Body {
 impl TryFrom<Body> for ce::Body {
     type Error = String;
 
-    /// Fails on a signal whose kind is not a signal kind (statement to ultimatum).
+    /// Fails on a signal whose kind is not a signal kind (statement to attack-attributed).
     fn try_from(b: Body) -> Result<ce::Body, String> {
         Ok(match b {
             Body::Measures { bundle, measures } => ce::Body::Measures {
@@ -1951,7 +1964,7 @@ mod tests {
             assert!(seen.insert(discriminant(&w)), "{k:?} shares a wire kind");
             assert_eq!(ce::Kind::from(w), k);
         }
-        assert_eq!(seen.len(), 33);
+        assert_eq!(seen.len(), 36);
     }
 
     /// The variant numbers written in the doc comments are the ones on disk.
@@ -1997,6 +2010,9 @@ mod tests {
             K::StaffReported,
             K::ProposalAdopted,
             K::MeasuresCancelled,
+            K::SanctionsImposed,
+            K::LawPassed,
+            K::AttackAttributed,
         ]);
         numbered(&[
             Category::Diplomatic,
@@ -2058,7 +2074,7 @@ mod tests {
 
     #[test]
     fn an_unknown_variant_number_does_not_decode() {
-        assert!(decode::<Kind>(&33u32.to_le_bytes()).is_err());
+        assert!(decode::<Kind>(&36u32.to_le_bytes()).is_err());
         assert!(decode::<Body>(&5u32.to_le_bytes()).is_err());
         assert!(decode::<Action>(&22u32.to_le_bytes()).is_err());
         assert!(decode::<Effect>(&3u32.to_le_bytes()).is_err());

@@ -931,6 +931,9 @@ impl Builder {
             | Kind::Demand
             | Kind::CountermeasuresThreatened
             | Kind::Ultimatum
+            | Kind::SanctionsImposed
+            | Kind::LawPassed
+            | Kind::AttackAttributed
             | Kind::StaffReported
             | Kind::ProposalAdopted
             | Kind::MeasuresCancelled => unreachable!("only measure kinds reach here"),

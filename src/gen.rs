@@ -279,6 +279,8 @@ fn staff_range(kind: MissionKind) -> (u32, u32) {
         MissionKind::CulturalOffice => (5, 30),
         MissionKind::InterestsSection => (5, 20),
         MissionKind::Property => (0, 0),
+        MissionKind::TradeMission => (3, 25),
+        MissionKind::Annex => (3, 15),
     }
 }
 
@@ -292,6 +294,8 @@ fn kind_name(kind: MissionKind) -> &'static str {
         MissionKind::CulturalOffice => "Cultural office",
         MissionKind::InterestsSection => "Interests section",
         MissionKind::Property => "Property",
+        MissionKind::TradeMission => "Trade mission",
+        MissionKind::Annex => "Annex",
     }
 }
 

@@ -660,3 +660,58 @@ source = "test"
         "E029",
     );
 }
+
+// ==== Trade missions and annexes ====
+
+#[test]
+fn trade_missions_and_annexes_are_missions_whose_consent_can_be_withdrawn() {
+    let cast = r#"
+[[missions]]
+id = "ru-trade-washington"
+name = "Russian trade representation in Washington"
+kind = "trade-mission"
+sender = "russia"
+receiver = "usa"
+city = "Washington"
+staff = 6
+
+[[missions]]
+id = "ru-annex-seattle"
+name = "Russian embassy office in Seattle"
+kind = "annex"
+sender = "russia"
+receiver = "usa"
+city = "Seattle"
+hosted_by = "ru-washington"
+staff = 3
+"#;
+    let (s, r) = accepted(&format!(
+        "{cast}{}",
+        r#"
+[[events]]
+id = "us-closes-trade"
+date = "2021-10-06"
+kind = "consent-withdrawn"
+actor = "usa"
+source = "test"
+mission = "ru-trade-washington"
+depart_by = "2021-10-31"
+
+[[events]]
+id = "us-closes-annex"
+date = "2021-10-06"
+kind = "consent-withdrawn"
+actor = "usa"
+source = "test"
+mission = "ru-annex-seattle"
+depart_by = "2021-10-31"
+"#
+    ));
+    for key in ["ru-trade-washington", "ru-annex-seattle"] {
+        assert_eq!(status(&s, &r, key), Status::Closed, "{key}");
+    }
+    assert_eq!(
+        s.world.mission(id(&s, "ru-annex-seattle")).kind.key(),
+        "annex"
+    );
+}

@@ -46,7 +46,7 @@ fn ends(action: &Action) -> bool {
 pub const MISSION_KIND_RULES: &[(&str, &str)] = &[
     (
         "consent-withdrawn",
-        "consulates, military liaison missions, information and cultural offices, interests sections and property, not embassies or permanent missions (E041; VCCR 4 and 25, VCDR 12 and 46)",
+        "consulates, military liaison missions, information and cultural offices, interests sections, trade missions, annexes and property, not embassies or permanent missions (E041; VCCR 4 and 25, VCDR 12 and 46)",
     ),
     (
         "departure-required",

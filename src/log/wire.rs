@@ -356,7 +356,8 @@ pub struct Actor {
 /// The kinds of mission.
 ///
 /// Frozen order: 0 Embassy, 1 Consulate, 2 PermanentMission, 3 MilitaryLiaisonMission,
-/// 4 InformationOffice, 5 CulturalOffice, 6 InterestsSection, 7 Property.
+/// 4 InformationOffice, 5 CulturalOffice, 6 InterestsSection, 7 Property, 8 TradeMission,
+/// 9 Annex (the last two added at the end).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum MissionKind {
     /// 0
@@ -375,6 +376,10 @@ pub enum MissionKind {
     InterestsSection,
     /// 7
     Property,
+    /// 8
+    TradeMission,
+    /// 9
+    Annex,
 }
 
 /// A mission's fixed description; `sender`, `receiver`, `territory` are actor ids,
@@ -1163,6 +1168,8 @@ impl From<cw::MissionKind> for MissionKind {
             C::CulturalOffice => MissionKind::CulturalOffice,
             C::InterestsSection => MissionKind::InterestsSection,
             C::Property => MissionKind::Property,
+            C::TradeMission => MissionKind::TradeMission,
+            C::Annex => MissionKind::Annex,
         }
     }
 }
@@ -1179,6 +1186,8 @@ impl From<MissionKind> for cw::MissionKind {
             MissionKind::CulturalOffice => C::CulturalOffice,
             MissionKind::InterestsSection => C::InterestsSection,
             MissionKind::Property => C::Property,
+            MissionKind::TradeMission => C::TradeMission,
+            MissionKind::Annex => C::Annex,
         }
     }
 }
@@ -2032,6 +2041,8 @@ mod tests {
             MissionKind::CulturalOffice,
             MissionKind::InterestsSection,
             MissionKind::Property,
+            MissionKind::TradeMission,
+            MissionKind::Annex,
         ]);
         numbered(&[
             Lifecycle::NotOpen,

@@ -406,14 +406,20 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
             )
         }
         Body::MeasuresCancelled { of, how } => {
-            reference(check, *of, "of");
+            for o in of {
+                reference(check, *o, "of");
+            }
+            let of = match of.as_slice() {
+                [one] => Val::Str(event_id(s, *one)),
+                many => Val::Strs(many.iter().map(|o| event_id(s, *o)).collect()),
+            };
             let how_key = match how {
                 Cancellation::Withdrawn => "withdrawn",
                 Cancellation::Overruled => "overruled",
             };
             (
                 vec![
-                    field("of", Val::Str(event_id(s, *of))),
+                    field("of", of),
                     implied(
                         "how",
                         Val::Str(how_key.into()),

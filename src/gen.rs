@@ -1533,11 +1533,11 @@ impl<'w> Generator<'w> {
             let body = match self.rng.below(10) {
                 _ if adopt => Body::ProposalAdopted { proposal: p.seq },
                 6..=7 => Body::MeasuresCancelled {
-                    of: p.seq,
+                    of: vec![p.seq],
                     how: Cancellation::Overruled,
                 },
                 _ => Body::MeasuresCancelled {
-                    of: p.seq,
+                    of: vec![p.seq],
                     how: Cancellation::Withdrawn,
                 },
             };
@@ -1555,7 +1555,7 @@ impl<'w> Generator<'w> {
             (
                 cause,
                 Body::MeasuresCancelled {
-                    of: cause,
+                    of: vec![cause],
                     how: Cancellation::Withdrawn,
                 },
             )

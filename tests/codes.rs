@@ -488,7 +488,7 @@ fn cases() -> Vec<Case> {
                 "2021-10-07",
                 UK,
                 Body::MeasuresCancelled {
-                    of: Seq(0),
+                    of: vec![Seq(0)],
                     how: Cancellation::Withdrawn,
                 },
             ),

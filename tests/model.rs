@@ -8,7 +8,7 @@
 //! When: the events are replayed. Then: the run stops at a rejection with its code, or the
 //! state (and the facts the engine decided) are as the rule says.
 
-use demarche::core::{Lifecycle, MissionId, State, Status};
+use demarche::core::{Body, Engine, Fact, Lifecycle, MissionId, State, Status};
 use demarche::run::{Run, Until, run};
 use demarche::scenario::{self, Scenario};
 
@@ -141,6 +141,17 @@ fn headcount(s: &Scenario, r: &Run, key: &str) -> u32 {
 
 fn status(s: &Scenario, r: &Run, key: &str) -> Status {
     r.state.status(&s.world, id(s, key))
+}
+
+/// The facts the engine decided for the last event of `s`, after the others.
+fn facts_of_last(s: &Scenario) -> Vec<Fact> {
+    let mut e = Engine::new(&s.world, s.initial.clone());
+    let (last, before) = s.events.split_last().expect("an event");
+    for ev in before {
+        e.step(ev, &mut ()).expect("accepted");
+    }
+    e.step(last, &mut ()).expect("accepted");
+    e.facts().to_vec()
 }
 
 fn state_of(r: &Run) -> &State {
@@ -713,5 +724,118 @@ depart_by = "2021-10-31"
     assert_eq!(
         s.world.mission(id(&s, "ru-annex-seattle")).kind.key(),
         "annex"
+    );
+}
+
+// ==== One decision cancelling several events ====
+
+const TWO_PROPOSALS: &str = r#"
+[[events]]
+id = "mfa-proposes-expulsion"
+date = "2021-10-06"
+kind = "persona-non-grata"
+actor = "russia"
+source = "test"
+mission = "us-moscow"
+count = 10
+depart_by = "2021-10-20"
+proposed = true
+
+[[events]]
+id = "mfa-proposes-closure"
+date = "2021-10-06"
+kind = "consent-withdrawn"
+actor = "russia"
+source = "test"
+mission = "us-vladivostok"
+depart_by = "2021-10-20"
+proposed = true
+"#;
+
+#[test]
+fn one_decision_overrules_several_proposals_with_one_cancellation_each() {
+    // Given two proposals of the foreign ministry, when the president overrules both in one
+    // decision, then neither happens and the facts hold one cancellation per proposal.
+    let events = format!(
+        "{TWO_PROPOSALS}{}",
+        r#"
+[[events]]
+id = "president-declines"
+date = "2021-10-07"
+kind = "measures-cancelled"
+actor = "russia"
+source = "test"
+of = ["mfa-proposes-expulsion", "mfa-proposes-closure"]
+how = "overruled"
+"#
+    );
+    let (s, r) = accepted(&events);
+    assert!(r.state.proposals.is_empty());
+    assert_eq!(headcount(&s, &r, "us-moscow"), 30);
+    assert_eq!(status(&s, &r, "us-vladivostok"), Status::Active);
+    let cancelled: Vec<(u32, u32)> = facts_of_last(&s)
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Cancelled { of, measures, .. } => Some((of.0, *measures)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cancelled, vec![(0, 1), (1, 1)]);
+    // The scenario exports and reads back with the list.
+    let text = demarche::export::to_toml(&s).unwrap();
+    assert!(
+        text.contains("of = [\"mfa-proposes-expulsion\", \"mfa-proposes-closure\"]"),
+        "{text}"
+    );
+    let back = scenario::parse("back.toml", &text).unwrap_or_else(|(_, p)| panic!("{p:#?}"));
+    assert_eq!(back.events, s.events);
+    assert!(matches!(&back.events[2].body, Body::MeasuresCancelled { of, .. } if of.len() == 2));
+}
+
+#[test]
+fn a_cancellation_of_several_is_refused_whole_when_one_has_nothing_to_cancel() {
+    let events = format!(
+        "{TWO_PROPOSALS}{}",
+        r#"
+[[events]]
+id = "us-protests"
+date = "2021-10-06"
+kind = "protest"
+actor = "russia"
+target = "usa"
+source = "test"
+
+[[events]]
+id = "president-declines"
+date = "2021-10-07"
+kind = "measures-cancelled"
+actor = "russia"
+source = "test"
+of = ["mfa-proposes-expulsion", "us-protests"]
+how = "overruled"
+"#
+    );
+    let (_, r) = rejected(&events, "E026");
+    assert_eq!(r.state.proposals.len(), 2, "neither proposal was dropped");
+}
+
+#[test]
+fn a_cancellation_naming_an_event_twice_is_refused_by_the_loader() {
+    let text = format!(
+        "{CAST}{TWO_PROPOSALS}{}",
+        r#"
+[[events]]
+id = "president-declines"
+date = "2021-10-07"
+kind = "measures-cancelled"
+actor = "russia"
+source = "test"
+of = ["mfa-proposes-expulsion", "mfa-proposes-expulsion"]
+"#
+    );
+    let (_, problems) = scenario::parse("model.toml", &text).expect_err("refused");
+    assert!(
+        problems.iter().any(|p| p.message.contains("twice")),
+        "{problems:#?}"
     );
 }

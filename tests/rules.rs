@@ -266,7 +266,7 @@ fn cancel(date: &str, actor: ActorId, of: Seq) -> Event {
         date,
         actor,
         Body::MeasuresCancelled {
-            of,
+            of: vec![of],
             how: Cancellation::Withdrawn,
         },
     )
@@ -2451,7 +2451,7 @@ fn an_overruled_proposal_never_happens_and_cannot_be_adopted() {
         "2021-10-07",
         RUSSIA,
         Body::MeasuresCancelled {
-            of: held,
+            of: vec![held],
             how: Cancellation::Overruled,
         },
     );

@@ -166,29 +166,32 @@ impl State {
                     Ok(seq)
                 })
             }
-            Body::MeasuresCancelled { of, how } => {
+            Body::MeasuresCancelled { of: events, how } => {
+                // One cancellation per event named, in the order named.
                 let seq = self.accept(date);
-                let mut n = 0;
-                if let Some(p) = self.proposals.iter().find(|p| p.seq == *of) {
-                    n += p.measures.len() as u32;
-                    self.emit(&at(seq), Fact::ProposalDropped { seq: *of }, out);
+                for &of in events {
+                    let mut n = 0;
+                    if let Some(p) = self.proposals.iter().find(|p| p.seq == of) {
+                        n += p.measures.len() as u32;
+                        self.emit(&at(seq), Fact::ProposalDropped { seq: of }, out);
+                    }
+                    let queued: Vec<(Day, Seq, u32)> = self
+                        .pending
+                        .iter()
+                        .filter(|s| s.cause == of && matches!(s.effect, Effect::Measure(_)))
+                        .map(|s| (s.day, s.cause, s.index))
+                        .collect();
+                    for (day, cause, index) in queued {
+                        n += 1;
+                        self.emit(&at(seq), Fact::Unscheduled { day, cause, index }, out);
+                    }
+                    let cancelled = Fact::Cancelled {
+                        of,
+                        measures: n,
+                        how: *how,
+                    };
+                    self.emit(&at(seq), cancelled, out);
                 }
-                let queued: Vec<(Day, Seq, u32)> = self
-                    .pending
-                    .iter()
-                    .filter(|s| s.cause == *of && matches!(s.effect, Effect::Measure(_)))
-                    .map(|s| (s.day, s.cause, s.index))
-                    .collect();
-                for (day, cause, index) in queued {
-                    n += 1;
-                    self.emit(&at(seq), Fact::Unscheduled { day, cause, index }, out);
-                }
-                let cancelled = Fact::Cancelled {
-                    of: *of,
-                    measures: n,
-                    how: *how,
-                };
-                self.emit(&at(seq), cancelled, out);
                 Ok(seq)
             }
             Body::StaffReported {

@@ -312,8 +312,9 @@ pub enum Body {
     },
     /// A held proposal is adopted: its measures are checked now and scheduled.
     ProposalAdopted { proposal: Seq },
-    /// Measures not yet in effect (or a held proposal) will not happen.
-    MeasuresCancelled { of: Seq, how: Cancellation },
+    /// Measures not yet in effect (or held proposals) of the events `of` will not happen: one
+    /// decision may overrule several proposals.
+    MeasuresCancelled { of: Vec<Seq>, how: Cancellation },
 }
 
 /// One announced diplomatic event.
@@ -581,8 +582,8 @@ kinds! {
         "proposal",
         "a held proposal's measures are checked and scheduled";
     MeasuresCancelled => "measures-cancelled", None, None, None, true, Author,
-        "of, how = withdrawn | overruled",
-        "measures of an earlier event that had not yet taken effect (or a held proposal) will not happen";
+        "of (one event or a list), how = withdrawn | overruled",
+        "measures of earlier events that had not yet taken effect (or held proposals) will not happen; one decision may name several";
 }
 
 impl Kind {

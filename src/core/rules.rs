@@ -219,23 +219,25 @@ impl State {
                 }
                 Ok(())
             }
-            Body::MeasuresCancelled { of, .. } => {
-                if let Some(author) = self.author(*of)?
-                    && author != actor
-                {
-                    return Err(Reason::NotTheAuthor {
-                        actor,
-                        of: *of,
-                        author,
-                    });
+            Body::MeasuresCancelled { of: events, .. } => {
+                if events.is_empty() {
+                    return Err(Reason::EmptyDecision);
                 }
-                let held = self.proposals.iter().any(|p| p.seq == *of);
-                let pending = self
-                    .pending
-                    .iter()
-                    .any(|s| s.cause == *of && matches!(s.effect, Effect::Measure(_)));
-                if !held && !pending {
-                    return Err(Reason::NothingToCancel { of: *of });
+                for (i, &of) in events.iter().enumerate() {
+                    if let Some(author) = self.author(of)?
+                        && author != actor
+                    {
+                        return Err(Reason::NotTheAuthor { actor, of, author });
+                    }
+                    let held = self.proposals.iter().any(|p| p.seq == of);
+                    let pending = self
+                        .pending
+                        .iter()
+                        .any(|s| s.cause == of && matches!(s.effect, Effect::Measure(_)));
+                    // Named twice, the second time there is nothing left to cancel.
+                    if (!held && !pending) || events[..i].contains(&of) {
+                        return Err(Reason::NothingToCancel { of });
+                    }
                 }
                 Ok(())
             }

@@ -124,7 +124,11 @@ pub fn event(b: &Bounds, e: &Event) -> Result<(), String> {
         }
         Body::StaffReported { mission, .. } => b.mission(mission.0)?,
         Body::ProposalAdopted { proposal } => b.earlier(proposal.0)?,
-        Body::MeasuresCancelled { of, .. } => b.earlier(of.0)?,
+        Body::MeasuresCancelled { of, .. } => {
+            for o in of {
+                b.earlier(o.0)?;
+            }
+        }
     }
     Ok(())
 }

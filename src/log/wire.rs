@@ -291,7 +291,9 @@ pub enum Kind {
 
 /// What a command says or does. `proposal` and `of` are event sequences (from 0).
 ///
-/// Frozen order: 0 Measures, 1 Signal, 2 StaffReported, 3 ProposalAdopted, 4 MeasuresCancelled.
+/// Frozen order: 0 Measures, 1 Signal, 2 StaffReported, 3 ProposalAdopted, 4 MeasuresCancelled,
+/// 5 MeasuresCancelledMany (added at the end: a cancellation naming several events; one naming
+/// a single event is still written as 4).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Body {
     /// 0
@@ -316,6 +318,8 @@ pub enum Body {
     ProposalAdopted { proposal: u32 },
     /// 4
     MeasuresCancelled { of: u32, how: Cancellation },
+    /// 5
+    MeasuresCancelledMany { of: Vec<u32>, how: Cancellation },
 }
 
 /// One announced event as the log stores it (the core's [`ce::Event`]).
@@ -1051,9 +1055,15 @@ impl From<&ce::Body> for Body {
             ce::Body::ProposalAdopted { proposal } => Body::ProposalAdopted {
                 proposal: proposal.0,
             },
-            ce::Body::MeasuresCancelled { of, how } => Body::MeasuresCancelled {
-                of: of.0,
-                how: (*how).into(),
+            ce::Body::MeasuresCancelled { of, how } => match of.as_slice() {
+                [one] => Body::MeasuresCancelled {
+                    of: one.0,
+                    how: (*how).into(),
+                },
+                many => Body::MeasuresCancelledMany {
+                    of: ids(many, |s| s.0),
+                    how: (*how).into(),
+                },
             },
         }
     }
@@ -1102,9 +1112,18 @@ impl TryFrom<Body> for ce::Body {
                 proposal: Seq(proposal),
             },
             Body::MeasuresCancelled { of, how } => ce::Body::MeasuresCancelled {
-                of: Seq(of),
+                of: vec![Seq(of)],
                 how: how.into(),
             },
+            Body::MeasuresCancelledMany { of, how } => {
+                if of.is_empty() {
+                    return Err("a cancellation that names no event".into());
+                }
+                ce::Body::MeasuresCancelled {
+                    of: of.into_iter().map(Seq).collect(),
+                    how: how.into(),
+                }
+            }
         })
     }
 }
@@ -1699,6 +1718,9 @@ pub fn check_ids(command: &Command, b: &Bounds) -> Result<(), String> {
         }
         Body::ProposalAdopted { proposal } => check_seq("proposal", *proposal, b.next_seq),
         Body::MeasuresCancelled { of, .. } => check_seq("of", *of, b.next_seq),
+        Body::MeasuresCancelledMany { of, .. } => {
+            of.iter().try_for_each(|&o| check_seq("of", o, b.next_seq))
+        }
     }
 }
 
@@ -1867,11 +1889,15 @@ mod tests {
             },
             ce::Body::ProposalAdopted { proposal: Seq(8) },
             ce::Body::MeasuresCancelled {
-                of: Seq(8),
+                of: vec![Seq(8)],
                 how: ce::Cancellation::Withdrawn,
             },
             ce::Body::MeasuresCancelled {
-                of: Seq(2),
+                of: vec![Seq(2)],
+                how: ce::Cancellation::Overruled,
+            },
+            ce::Body::MeasuresCancelled {
+                of: vec![Seq(2), Seq(5), Seq(3)],
                 how: ce::Cancellation::Overruled,
             },
         ];
@@ -2058,6 +2084,12 @@ mod tests {
         let all = bodies();
         let variants: HashSet<_> = all.iter().map(discriminant).collect();
         assert_eq!(variants.len(), 5);
+        let wired: HashSet<_> = all.iter().map(|b| discriminant(&Body::from(b))).collect();
+        assert_eq!(
+            wired.len(),
+            6,
+            "every wire body, the cancellation of several too"
+        );
         for body in all {
             let mut e = event(body);
             event_round_trip(&e);
@@ -2084,9 +2116,20 @@ mod tests {
     }
 
     #[test]
+    fn a_cancellation_naming_no_event_is_refused() {
+        let mut c = Command::from(&event(ce::Body::ProposalAdopted { proposal: Seq(1) }));
+        c.body = Body::MeasuresCancelledMany {
+            of: Vec::new(),
+            how: Cancellation::Withdrawn,
+        };
+        let err = ce::Event::try_from(through_bytes(c)).unwrap_err();
+        assert!(err.contains("names no event"), "{err}");
+    }
+
+    #[test]
     fn an_unknown_variant_number_does_not_decode() {
         assert!(decode::<Kind>(&36u32.to_le_bytes()).is_err());
-        assert!(decode::<Body>(&5u32.to_le_bytes()).is_err());
+        assert!(decode::<Body>(&6u32.to_le_bytes()).is_err());
         assert!(decode::<Action>(&22u32.to_le_bytes()).is_err());
         assert!(decode::<Effect>(&3u32.to_le_bytes()).is_err());
     }
@@ -2406,6 +2449,15 @@ mod tests {
                 }
             }),
             "sequence 12",
+        );
+        refused(
+            with(&|c| {
+                c.body = Body::MeasuresCancelledMany {
+                    of: vec![3, 11],
+                    how: Cancellation::Overruled,
+                }
+            }),
+            "sequence 11",
         );
         refused(
             with(&|c| {

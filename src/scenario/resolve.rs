@@ -3,7 +3,7 @@
 use super::problems::{Problem, did_you_mean, listed, shown};
 use super::toml::{
     DateText, EventSlot, EventTable, RawActor, RawEvent, RawFields, RawFile, RawMission, RawPerson,
-    RawStaff,
+    RawRefs, RawStaff,
 };
 use super::{
     EventMeta, MAX_ID_BYTES, MAX_NAME_BYTES, MAX_NOTE_BYTES, MAX_SOURCE_BYTES, MAX_SUMMARY_BYTES,
@@ -1014,8 +1014,28 @@ impl Builder {
                 }
             }
             Kind::MeasuresCancelled => {
-                let of = self.need(f.of.take(), "of", key, &at)?;
-                let of = self.event_ref(own, &Spanned::new(at.clone().unwrap(), of))?;
+                let ids = match self.need(f.of.take(), "of", key, &at)? {
+                    RawRefs::One(id) => vec![id],
+                    RawRefs::Many(ids) => ids,
+                };
+                if ids.is_empty() {
+                    self.err("field", at.clone(), "`of` names no event".into());
+                    return None;
+                }
+                if let Some(twice) = ids
+                    .iter()
+                    .enumerate()
+                    .find(|(i, id)| ids[..*i].contains(id))
+                {
+                    let msg = format!("`of` names `{}` twice", shown(twice.1));
+                    self.err("field", at.clone(), msg);
+                    return None;
+                }
+                let refs: Vec<Option<Seq>> = ids
+                    .into_iter()
+                    .map(|id| self.event_ref(own, &Spanned::new(at.clone().unwrap(), id)))
+                    .collect();
+                let of: Vec<Seq> = refs.into_iter().collect::<Option<_>>()?;
                 let how = match f.how.take().as_ref().map(|h| h.get_ref().as_str()) {
                     None | Some("withdrawn") => crate::core::event::Cancellation::Withdrawn,
                     Some("overruled") => crate::core::event::Cancellation::Overruled,

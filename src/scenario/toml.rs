@@ -93,6 +93,14 @@ pub(super) enum RawStaff {
     ByCategory(BTreeMap<String, u32>),
 }
 
+/// Events named by id: one, or a list (`of = ["a", "b"]`).
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+pub(super) enum RawRefs {
+    One(String),
+    Many(Vec<String>),
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMission {
@@ -179,7 +187,7 @@ macro_rules! with_measure_fields {
             #[serde(default)] pub(super) in_post: Option<Spanned<RawStaff>>,
             #[serde(default)] pub(super) vacant: Option<Spanned<u32>>,
             #[serde(default)] pub(super) proposal: Option<Spanned<String>>,
-            #[serde(default)] pub(super) of: Option<Spanned<String>>,
+            #[serde(default)] pub(super) of: Option<Spanned<RawRefs>>,
             #[serde(default)] pub(super) how: Option<Spanned<String>>,
         }
 

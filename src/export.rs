@@ -329,6 +329,7 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
             target,
             mission,
             tone,
+            threat,
         } => {
             let mut f = Vec::new();
             if !kind.is_signal() {
@@ -383,6 +384,20 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
                     kind.key(),
                     tone.key()
                 ));
+            }
+            if let Some(t) = threat {
+                if !crate::core::event::THREAT_KINDS.contains(kind) {
+                    check.no(format!(
+                        "{name} ({}) says what it threatens, which only demands, threats and ultimatums do",
+                        kind.key()
+                    ));
+                }
+                if let Some(n) = t.cap {
+                    f.push(field("cap", Val::Int(n)));
+                }
+                if let Some(k) = t.measure {
+                    f.push(field("measure", Val::Str(k.key().into())));
+                }
             }
             (f, Vec::new())
         }

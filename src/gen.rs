@@ -684,6 +684,7 @@ impl<'w> Generator<'w> {
                 target: y,
                 mission: None,
                 tone,
+                threat: None,
             },
         };
         self.facts.clear();
@@ -942,6 +943,7 @@ impl<'w> Generator<'w> {
                     target: y,
                     mission: Some(m),
                     tone: Tone::Neutral,
+                    threat: None,
                 }
             }
             Move::Expel => single(self.expel(s, d, x, date)?),
@@ -1034,6 +1036,7 @@ impl<'w> Generator<'w> {
             target: y,
             mission,
             tone,
+            threat: None,
         }
     }
 

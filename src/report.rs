@@ -288,6 +288,39 @@ pub fn describe(w: &World, c: &Change) -> String {
     }
 }
 
+/// For an event of measures: the latest earlier demand, threat or ultimatum of the same actor
+/// against one of its targets that says what it demands or threatens, and whether these
+/// measures match it (see [`crate::core::Threat::matches`]).
+pub fn threat_line(s: &Scenario, i: usize) -> Option<String> {
+    let e = &s.events[i];
+    let Body::Measures { measures, .. } = &e.body else {
+        return None;
+    };
+    let against = targets(&s.world, e);
+    let (j, threat) = s.events[..i]
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(j, t)| match &t.body {
+            Body::Signal {
+                target,
+                threat: Some(threat),
+                ..
+            } if t.actor == e.actor && against.contains(target) => Some((j, *threat)),
+            _ => None,
+        })?;
+    let verdict = if threat.matches(measures)? {
+        "matches"
+    } else {
+        "does not match"
+    };
+    Some(format!(
+        "threatened in {} ({}): {verdict}",
+        s.meta[j].id,
+        threat.describe()
+    ))
+}
+
 fn event_line(s: &Scenario, i: usize) -> String {
     let e = &s.events[i];
     let w = &s.world;
@@ -327,6 +360,9 @@ pub fn run_text(s: &Scenario, run: &Run) -> String {
                     let _ = writeln!(out, "      notified {n}");
                 } else if matches!(e.body, Body::Measures { .. }) {
                     let _ = writeln!(out, "      not formally notified");
+                }
+                if let Some(line) = threat_line(s, *i) {
+                    let _ = writeln!(out, "      {line}");
                 }
             }
             Origin::Effect(i) => {

@@ -194,6 +194,7 @@ fn signal(date: &str, actor: ActorId, kind: Kind, target: ActorId) -> Event {
         target,
         mission: None,
         tone: Tone::Neutral,
+        threat: None,
     };
     event(date, actor, body)
 }

@@ -839,3 +839,117 @@ of = ["mfa-proposes-expulsion", "mfa-proposes-expulsion"]
         "{problems:#?}"
     );
 }
+
+// ==== Threats and ultimatums that say what they threaten ====
+
+#[test]
+fn a_later_measure_is_checked_against_what_was_threatened() {
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "ru-ultimatum"
+date = "2021-10-06"
+kind = "ultimatum"
+actor = "russia"
+target = "usa"
+source = "test"
+cap = 25
+measure = "staff-cap-set"
+
+[[events]]
+id = "ru-threatens-expulsions"
+date = "2021-10-06"
+kind = "countermeasures-threatened"
+actor = "russia"
+target = "usa"
+source = "test"
+measure = "persona-non-grata"
+
+[[events]]
+id = "ru-caps"
+date = "2021-10-10"
+kind = "staff-cap-set"
+actor = "russia"
+source = "test"
+mission = "us-moscow"
+limit = 25
+comply_by = "2021-10-31"
+
+[[events]]
+id = "us-threatens"
+date = "2021-10-11"
+kind = "ultimatum"
+actor = "usa"
+target = "russia"
+source = "test"
+cap = 20
+"#,
+    );
+    let text = demarche::report::run_text(&s, &r);
+    // The latest threat of Russia against the US named persona non grata: a cap does not
+    // match it.
+    assert!(
+        text.contains(
+            "threatened in ru-threatens-expulsions (measure = persona-non-grata): does not match"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        demarche::report::threat_line(&s, 2),
+        text.lines()
+            .find(|l| l.contains("threatened in"))
+            .map(|l| l.trim().to_string())
+    );
+    // Against the ultimatum alone, the same cap matches.
+    let t = s.events[0].clone();
+    let demarche::core::Body::Signal {
+        threat: Some(threat),
+        ..
+    } = t.body
+    else {
+        panic!("the ultimatum carries its threat")
+    };
+    let demarche::core::Body::Measures { measures, .. } = &s.events[2].body else {
+        panic!("a measure")
+    };
+    assert_eq!(threat.matches(measures), Some(true));
+    assert_eq!(threat.describe(), "cap = 25, measure = staff-cap-set");
+}
+
+#[test]
+fn only_demands_threats_and_ultimatums_say_what_they_threaten() {
+    let text = format!(
+        "{CAST}{}",
+        r#"
+[[events]]
+id = "us-protests"
+date = "2021-10-06"
+kind = "protest"
+actor = "usa"
+target = "russia"
+source = "test"
+cap = 20
+
+[[events]]
+id = "us-threatens"
+date = "2021-10-06"
+kind = "ultimatum"
+actor = "usa"
+target = "russia"
+source = "test"
+measure = "protest"
+"#
+    );
+    let (_, problems) = scenario::parse("model.toml", &text).expect_err("refused");
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`cap` does not apply to protest")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("unknown measure kind")),
+        "{messages:#?}"
+    );
+}

@@ -219,6 +219,7 @@ proptest! {
                     target: bad.actor,
                     mission: None,
                     tone: Tone::Neutral,
+                    threat: None,
                 }
             }
             6 => bad.body = Body::Measures { bundle: true, measures: Vec::new() },

@@ -253,6 +253,7 @@ fn signal(
             target,
             mission,
             tone: Tone::Neutral,
+            threat: None,
         },
     )
 }

@@ -277,6 +277,61 @@ impl Tone {
     }
 }
 
+/// What a demand, threat or ultimatum says will follow, as far as the source reports it: a
+/// cap on the target's staff (`cap = N` demanded), the kind of measure threatened, or both. A
+/// later measure of the same actor against the target can be checked against it
+/// ([`Threat::matches`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default)]
+pub struct Threat {
+    pub cap: Option<u32>,
+    pub measure: Option<Kind>,
+}
+
+/// The kinds of signal that may say what they demand or threaten.
+pub const THREAT_KINDS: [Kind; 3] = [
+    Kind::Demand,
+    Kind::CountermeasuresThreatened,
+    Kind::Ultimatum,
+];
+
+impl Threat {
+    /// Whether `measures` carry out this threat: a measure of the kind threatened, and a cap
+    /// whose limit is the one demanded (given as a limit, not as a cut). `None` when the threat
+    /// says nothing to check.
+    pub fn matches(&self, measures: &[Measure]) -> Option<bool> {
+        if self.cap.is_none() && self.measure.is_none() {
+            return None;
+        }
+        let kind_ok = self
+            .measure
+            .is_none_or(|k| measures.iter().any(|m| m.action.kind() == k));
+        let cap_ok = self.cap.is_none_or(|n| {
+            measures.iter().any(|m| {
+                matches!(
+                    m.action,
+                    Action::StaffCapSet {
+                        limit: Limit::Absolute(l),
+                        ..
+                    } if l == n
+                )
+            })
+        });
+        Some(kind_ok && cap_ok)
+    }
+
+    /// The threat in words, as a scenario writes it.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(n) = self.cap {
+            parts.push(format!("cap = {n}"));
+        }
+        if let Some(k) = self.measure {
+            parts.push(format!("measure = {}", k.key()));
+        }
+        parts.join(", ")
+    }
+}
+
 /// Why pending measures did not happen.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Cancellation {
@@ -296,12 +351,14 @@ pub enum Body {
         bundle: bool,
         measures: Vec<Measure>,
     },
-    /// A stance, accusation, protest, demand or threat: recorded, no effect on any mission.
+    /// A stance, accusation, protest, demand or threat: recorded, no effect on any mission. A
+    /// demand, threat or ultimatum may say what it demands or threatens (`threat`).
     Signal {
         kind: Kind,
         target: ActorId,
         mission: Option<MissionId>,
         tone: Tone,
+        threat: Option<Threat>,
     },
     /// What a source reports a mission's staff to be on this day; it reconciles counts that
     /// changed through moves nobody recorded (rotations, unfilled posts).
@@ -558,14 +615,14 @@ kinds! {
         "mission",
         "the receiving side summons the head of a mission; changes no mission";
     Demand => "demand", Some("100"), Some(-5.0), Some("REQUEST"), false, Anyone,
-        "target",
-        "records a demand; changes no mission";
+        "target, cap (optional), measure (optional)",
+        "records a demand (`cap = N`: the staff cap demanded; `measure = kind`: the measure that will follow); changes no mission";
     CountermeasuresThreatened => "countermeasures-threatened", Some("1313"), Some(-5.8), Some("THREATEN"), false, Anyone,
-        "target",
-        "announces that measures will follow, without naming them";
+        "target, cap (optional), measure (optional)",
+        "announces that measures will follow; `measure = kind` names the measure threatened, `cap = N` the cap; the timeline says whether a later measure of the actor against the target matches";
     Ultimatum => "ultimatum", Some("139"), Some(-7.0), Some("THREATEN"), false, Anyone,
-        "target",
-        "records an ultimatum; changes no mission";
+        "target, cap (optional), measure (optional)",
+        "records an ultimatum, with what it demands (`cap = N`) or threatens (`measure = kind`); changes no mission";
     SanctionsImposed => "sanctions-imposed", Some("163"), Some(-8.0), Some("SANCTION"), false, Anyone,
         "target",
         "records sanctions, an embargo or a boycott imposed on the target; changes no mission, but policies may answer it";
@@ -656,6 +713,7 @@ mod tests {
             target: ActorId(1),
             mission: None,
             tone: Tone::Pessimistic,
+            threat: None,
         };
         assert_eq!(e.cameo(), Some("012"));
     }

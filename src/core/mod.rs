@@ -36,7 +36,9 @@ pub mod world;
 
 pub use change::{Change, Observe};
 pub use day::Day;
-pub use event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who};
+pub use event::{
+    Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Threat, Tone, Who,
+};
 pub use fact::{Decided, Fact};
 pub use reject::Reason;
 pub use replay::{Engine, Rejection, Step};

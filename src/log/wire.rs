@@ -293,7 +293,8 @@ pub enum Kind {
 ///
 /// Frozen order: 0 Measures, 1 Signal, 2 StaffReported, 3 ProposalAdopted, 4 MeasuresCancelled,
 /// 5 MeasuresCancelledMany (added at the end: a cancellation naming several events; one naming
-/// a single event is still written as 4).
+/// a single event is still written as 4), 6 Threat (added at the end: a signal that says what
+/// it demands or threatens; one that says nothing is still written as 1).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Body {
     /// 0
@@ -320,6 +321,15 @@ pub enum Body {
     MeasuresCancelled { of: u32, how: Cancellation },
     /// 5
     MeasuresCancelledMany { of: Vec<u32>, how: Cancellation },
+    /// 6: `cap` demanded of the target, `measure` the kind threatened.
+    Threat {
+        kind: Kind,
+        target: u32,
+        mission: Option<u32>,
+        tone: Tone,
+        cap: Option<u32>,
+        measure: Option<Kind>,
+    },
 }
 
 /// One announced event as the log stores it (the core's [`ce::Event`]).
@@ -1037,11 +1047,26 @@ impl From<&ce::Body> for Body {
                 target,
                 mission,
                 tone,
+                threat: None,
             } => Body::Signal {
                 kind: (*kind).into(),
                 target: target.0,
                 mission: mission.map(|m| m.0),
                 tone: (*tone).into(),
+            },
+            ce::Body::Signal {
+                kind,
+                target,
+                mission,
+                tone,
+                threat: Some(t),
+            } => Body::Threat {
+                kind: (*kind).into(),
+                target: target.0,
+                mission: mission.map(|m| m.0),
+                tone: (*tone).into(),
+                cap: t.cap,
+                measure: t.measure.map(Kind::from),
             },
             ce::Body::StaffReported {
                 mission,
@@ -1097,6 +1122,37 @@ impl TryFrom<Body> for ce::Body {
                     target: ActorId(target),
                     mission: mission.map(MissionId),
                     tone: tone.into(),
+                    threat: None,
+                }
+            }
+            Body::Threat {
+                kind,
+                target,
+                mission,
+                tone,
+                cap,
+                measure,
+            } => {
+                let kind = ce::Kind::from(kind);
+                if !ce::THREAT_KINDS.contains(&kind) {
+                    return Err(format!(
+                        "a signal of kind {} says what it threatens; only a demand, a threat or an ultimatum does",
+                        kind.key()
+                    ));
+                }
+                let measure = measure.map(ce::Kind::from);
+                if let Some(k) = measure.filter(|k| !k.is_measure()) {
+                    return Err(format!(
+                        "a threat of {}, which is not a measure kind",
+                        k.key()
+                    ));
+                }
+                ce::Body::Signal {
+                    kind,
+                    target: ActorId(target),
+                    mission: mission.map(MissionId),
+                    tone: tone.into(),
+                    threat: Some(ce::Threat { cap, measure }),
                 }
             }
             Body::StaffReported {
@@ -1706,6 +1762,9 @@ pub fn check_ids(command: &Command, b: &Bounds) -> Result<(), String> {
         }
         Body::Signal {
             target, mission, ..
+        }
+        | Body::Threat {
+            target, mission, ..
         } => {
             check("actor", "a signal's target", *target, b.actors)?;
             match mission {
@@ -1912,6 +1971,30 @@ mod tests {
                 target: ActorId(2),
                 mission: (i % 2 == 0).then_some(MissionId(1)),
                 tone: tones[i % 3],
+                threat: None,
+            });
+        }
+        for (i, kind) in ce::THREAT_KINDS.into_iter().enumerate() {
+            let threat = [
+                ce::Threat {
+                    cap: Some(455),
+                    measure: None,
+                },
+                ce::Threat {
+                    cap: None,
+                    measure: Some(ce::Kind::PersonaNonGrata),
+                },
+                ce::Threat {
+                    cap: Some(10),
+                    measure: Some(ce::Kind::StaffCapSet),
+                },
+            ][i];
+            out.push(ce::Body::Signal {
+                kind,
+                target: ActorId(2),
+                mission: None,
+                tone: ce::Tone::Neutral,
+                threat: Some(threat),
             });
         }
         out
@@ -2087,8 +2170,8 @@ mod tests {
         let wired: HashSet<_> = all.iter().map(|b| discriminant(&Body::from(b))).collect();
         assert_eq!(
             wired.len(),
-            6,
-            "every wire body, the cancellation of several too"
+            7,
+            "every wire body, several cancelled and threats too"
         );
         for body in all {
             let mut e = event(body);
@@ -2108,6 +2191,7 @@ mod tests {
                 target: ActorId(2),
                 mission: None,
                 tone: ce::Tone::Neutral,
+                threat: None,
             }));
             let err = ce::Event::try_from(through_bytes(c)).unwrap_err();
             assert!(err.contains(k.key()), "{err}");
@@ -2129,7 +2213,7 @@ mod tests {
     #[test]
     fn an_unknown_variant_number_does_not_decode() {
         assert!(decode::<Kind>(&36u32.to_le_bytes()).is_err());
-        assert!(decode::<Body>(&6u32.to_le_bytes()).is_err());
+        assert!(decode::<Body>(&7u32.to_le_bytes()).is_err());
         assert!(decode::<Action>(&22u32.to_le_bytes()).is_err());
         assert!(decode::<Effect>(&3u32.to_le_bytes()).is_err());
     }

@@ -984,11 +984,36 @@ impl Builder {
                     }
                 };
                 let _ = actor;
+                // A demand, threat or ultimatum may say what it demands or threatens; other
+                // kinds keep `cap` and `measure` for the leftover check to refuse.
+                let threat = if crate::core::event::THREAT_KINDS.contains(&kind) {
+                    let cap = f.cap.take().map(|c| *c.get_ref());
+                    let measure = match f.measure.take() {
+                        None => None,
+                        Some(m) => match Kind::from_key(m.get_ref()).filter(|k| k.is_measure()) {
+                            Some(k) => Some(k),
+                            None => {
+                                let measures: Vec<&str> = Kind::ALL
+                                    .iter()
+                                    .filter(|k| k.is_measure())
+                                    .map(|k| k.key())
+                                    .collect();
+                                self.unknown_word("measure kind", &m, &measures);
+                                return None;
+                            }
+                        },
+                    };
+                    (cap.is_some() || measure.is_some())
+                        .then_some(crate::core::event::Threat { cap, measure })
+                } else {
+                    None
+                };
                 Body::Signal {
                     kind,
                     target,
                     mission,
                     tone,
+                    threat,
                 }
             }
             Kind::StaffReported => {

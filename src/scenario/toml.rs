@@ -189,6 +189,8 @@ macro_rules! with_measure_fields {
             #[serde(default)] pub(super) proposal: Option<Spanned<String>>,
             #[serde(default)] pub(super) of: Option<Spanned<RawRefs>>,
             #[serde(default)] pub(super) how: Option<Spanned<String>>,
+            #[serde(default)] pub(super) cap: Option<Spanned<u32>>,
+            #[serde(default)] pub(super) measure: Option<Spanned<String>>,
         }
 
         impl $name {
@@ -215,6 +217,8 @@ macro_rules! with_measure_fields {
                     proposal: self.proposal.clone(),
                     of: self.of.clone(),
                     how: self.how.clone(),
+                    cap: self.cap.clone(),
+                    measure: self.measure.clone(),
                 }
             }
         }
@@ -280,7 +284,7 @@ impl RawFields {
         }
         check!(
             mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender,
-            host, with, via, target, tone, in_post, vacant, proposal, of, how
+            host, with, via, target, tone, in_post, vacant, proposal, of, how, cap, measure
         );
         v
     }
@@ -346,6 +350,8 @@ pub(super) const MEASURE_FIELDS: &[&str] = &[
     "proposal",
     "of",
     "how",
+    "cap",
+    "measure",
 ];
 /// The fields of an event besides those of its measure.
 pub(super) const EVENT_OWN_FIELDS: &[&str] = &[
@@ -789,6 +795,6 @@ mod tests {
         check(serde_fields::<RawFields>(), MEASURE_FIELDS);
         check(serde_fields::<RawMeasure>(), &fields(MEASURE_OWN_FIELDS));
         check(serde_fields::<RawEvent>(), &fields(EVENT_OWN_FIELDS));
-        assert_eq!(fields(EVENT_OWN_FIELDS).len(), 32);
+        assert_eq!(fields(EVENT_OWN_FIELDS).len(), 34);
     }
 }

@@ -401,6 +401,7 @@ impl Ctx<'_> {
             } else {
                 Tone::Neutral
             },
+            threat: None,
         }
     }
 

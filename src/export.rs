@@ -263,6 +263,26 @@ fn action_fields(w: &World, action: &Action, effective: Day, announced: Day) -> 
             f.push(actor("with", *with));
             f.push(field("via", Val::Str(mission_key(w, *via))));
         }
+        Action::RemovalFromPosts {
+            sender,
+            host,
+            removal,
+            count,
+            category,
+        } => {
+            f.push(actor("sender", *sender));
+            f.push(actor("host", *host));
+            f.extend(who_fields(
+                w,
+                &crate::core::Who::Count {
+                    count: *count,
+                    category: *category,
+                },
+            ));
+            if let Some(d) = removal.depart_by() {
+                deadlines.push(field("depart_by", Val::Date(d)));
+            }
+        }
     }
     f.push(implied(
         "effective",

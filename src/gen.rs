@@ -1060,6 +1060,23 @@ impl<'w> Generator<'w> {
         let who = self.who_in_post(ms)?;
         let eff = self.effective(date);
         let depart_by = self.deadline(eff);
+        // Sometimes the source gives a number over all the sender's posts, with no split: the
+        // core allocates it (it takes effect when announced).
+        if let Who::Count { count, category } = who
+            && eff == date
+            && self.rng.chance(100)
+        {
+            return Some(Measure {
+                effective: eff,
+                action: Action::RemovalFromPosts {
+                    sender: self.world.mission(m).sender,
+                    host: x,
+                    removal: crate::core::Removal::PersonaNonGrata { depart_by },
+                    count,
+                    category,
+                },
+            });
+        }
         let action = if self.rng.chance(600) {
             Action::PersonaNonGrata {
                 mission: m,

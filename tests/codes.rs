@@ -9,7 +9,7 @@
 use demarche::core::event::Cancellation;
 use demarche::core::{
     Action, ActorId, Body, CapScope, Category, Engine, Event, Kind, Limit, Measure, MissionId,
-    PersonId, Reason, Seq, Staff, State, Tone, Who, World,
+    PersonId, Reason, Removal, Seq, Staff, State, Tone, Who, World,
 };
 use demarche::scenario::{self, Scenario, parse_date};
 
@@ -655,7 +655,23 @@ fn cases() -> Vec<Case> {
                 },
             ),
         ),
+        case(43, vec![], now("2021-10-06", RUSSIA, posts_png(1))),
+        case(44, vec![], now("2021-10-06", UK, posts_png(30))),
+        case(45, vec![], at("2021-10-06", UK, "2021-10-10", posts_png(1))),
     ]
+}
+
+/// Persona non grata over all of Russia's posts in the UK.
+fn posts_png(count: u32) -> Action {
+    Action::RemovalFromPosts {
+        sender: RUSSIA,
+        host: UK,
+        removal: Removal::PersonaNonGrata {
+            depart_by: day("2021-10-31"),
+        },
+        count,
+        category: Category::Diplomatic,
+    }
 }
 
 fn run(world: &World, initial: &State, c: &Case) -> Result<(), String> {

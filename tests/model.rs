@@ -953,3 +953,167 @@ measure = "protest"
         "{messages:#?}"
     );
 }
+
+// ==== Removals over several posts with no split reported ====
+
+#[test]
+fn an_expulsion_over_all_posts_takes_the_largest_post_first() {
+    // Given Russia's embassy (30 diplomats) and consulate (10) in the US, when the US expels
+    // 35 Russian diplomats with no split by post, then the embassy gives its 30 and the
+    // consulate 5, each share its own fact with the same deadline.
+    let s = scenario(
+        r#"
+[[events]]
+id = "us-expels-35"
+date = "2021-10-06"
+kind = "persona-non-grata"
+actor = "usa"
+source = "test"
+sender = "russia"
+host = "usa"
+count = 35
+category = "diplomatic"
+depart_by = "2021-10-13"
+"#,
+    );
+    let shares: Vec<(String, u32)> = facts_of_last(&s)
+        .iter()
+        .filter_map(|f| match f {
+            Fact::ToLeave { mission, staff, .. } => {
+                Some((s.world.mission(*mission).key.clone(), staff.total()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        vec![("ru-washington".into(), 30), ("ru-san-francisco".into(), 5)]
+    );
+    let r = at_date(&s, "2021-10-13");
+    assert_eq!(r.state.mission(id(&s, "ru-washington")).leaving_count(), 30);
+    assert_eq!(
+        r.state.mission(id(&s, "ru-san-francisco")).leaving_count(),
+        5
+    );
+    let r = at_date(&s, "2021-10-14");
+    assert_eq!(
+        r.state.mission(id(&s, "ru-san-francisco")).leaving_count(),
+        0
+    );
+    assert_eq!(headcount(&s, &r, "ru-san-francisco"), 5);
+    // It exports and reads back as written.
+    let text = demarche::export::to_toml(&s).unwrap();
+    let back = scenario::parse("back.toml", &text).unwrap_or_else(|(_, p)| panic!("{p:#?}"));
+    assert_eq!(back.events, s.events);
+}
+
+#[test]
+fn posts_of_the_same_size_give_in_declaration_order() {
+    // US posts in Russia: Moscow 20 diplomats, Yekaterinburg 6, Vladivostok 6. Expelling 26
+    // diplomats takes Moscow's 20, then Yekaterinburg's 6 (declared before Vladivostok).
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "ru-expels-26"
+date = "2021-10-06"
+kind = "persona-non-grata"
+actor = "russia"
+source = "test"
+sender = "usa"
+host = "russia"
+count = 26
+category = "diplomatic"
+depart_by = "2021-10-13"
+"#,
+    );
+    let leaving = |k: &str| r.state.mission(id(&s, k)).leaving_count();
+    assert_eq!(
+        (
+            leaving("us-moscow"),
+            leaving("us-yekaterinburg"),
+            leaving("us-vladivostok")
+        ),
+        (20, 6, 0)
+    );
+    assert_eq!(headcount(&s, &r, "us-moscow"), 10, "the service staff stay");
+}
+
+#[test]
+fn a_recall_over_all_posts_is_the_senders_and_leaves_posts_vacant() {
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "ru-recalls-5"
+date = "2021-10-06"
+kind = "staff-recalled"
+actor = "russia"
+source = "test"
+sender = "russia"
+host = "usa"
+count = 5
+"#,
+    );
+    let ms = r.state.mission(id(&s, "ru-washington"));
+    assert_eq!((ms.headcount(), ms.vacant), (25, 5));
+}
+
+#[test]
+fn a_removal_over_posts_by_the_wrong_side_is_refused() {
+    rejected(
+        r#"
+[[events]]
+id = "ru-expels-own"
+date = "2021-10-06"
+kind = "persona-non-grata"
+actor = "russia"
+source = "test"
+sender = "russia"
+host = "usa"
+count = 5
+depart_by = "2021-10-13"
+"#,
+        "E043",
+    );
+}
+
+#[test]
+fn a_removal_over_posts_of_more_staff_than_they_have_is_refused() {
+    // 40 diplomats in post at Russia's posts in the US; 41 cannot be expelled.
+    let (s, r) = rejected(
+        r#"
+[[events]]
+id = "us-expels-41"
+date = "2021-10-06"
+kind = "persona-non-grata"
+actor = "usa"
+source = "test"
+sender = "russia"
+host = "usa"
+count = 41
+category = "diplomatic"
+depart_by = "2021-10-13"
+"#,
+        "E044",
+    );
+    assert_eq!(headcount(&s, &r, "ru-washington"), 30);
+}
+
+#[test]
+fn a_removal_over_posts_cannot_be_scheduled() {
+    rejected(
+        r#"
+[[events]]
+id = "us-expels-later"
+date = "2021-10-06"
+kind = "persona-non-grata"
+actor = "usa"
+source = "test"
+sender = "russia"
+host = "usa"
+count = 5
+effective = "2021-10-10"
+depart_by = "2021-10-13"
+"#,
+        "E045",
+    );
+}

@@ -10,7 +10,7 @@
 //! rejected command leaves the state and the facts as they were.
 
 use super::day::Day;
-use super::event::{Action, Body, CapScope, Event, Limit, Measure, Staff, Who};
+use super::event::{Action, Body, CapScope, Category, Event, Limit, Measure, Removal, Staff, Who};
 use super::fact::Fact;
 use super::reject::Reason;
 use super::rules::{allowed_when_closed, allowed_when_suspended};
@@ -48,6 +48,14 @@ fn touched(world: &World, actor: ActorId, action: &Action, out: &mut Vec<Mission
                 }
             }
         }
+        Action::RemovalFromPosts { sender, host, .. } => {
+            let scope = CapScope::Posts { sender, host };
+            for m in world.mission_ids() {
+                if State::covers(world, &scope, m) {
+                    out.push(m);
+                }
+            }
+        }
         Action::RelationsBroken { with, .. }
         | Action::RelationsEstablished { with }
         | Action::ContactsFrozen { with }
@@ -75,6 +83,9 @@ struct Saved {
 /// required and consent withdrawn.
 pub const NOTIFICATION_RULE: &str = "persona-non-grata, accreditation-withdrawn, departure-required and consent-withdrawn remove the other side's staff only once it is notified (R6): when `notified` is later than `effective`, the measure takes effect on the day notified (and is scheduled for it), and a `depart_by` before that day becomes that day; other measures, and events with no `notified`, take effect on `effective`";
 
+/// How a removal over all posts of a sender in a host is allocated to posts.
+pub const POSTS_ALLOCATION_RULE: &str = "a persona-non-grata, accreditation-withdrawn or staff-recalled given with `sender` and `host` instead of `mission` (a count and category, no split by post reported) is allocated when it takes effect: the operating post with the most staff it can take (anonymous staff of the category and unspecified, not set aside by a pending measure) gives as many as it has, then the next; ties go to the post declared first; each post's share is its own fact, with its own departure deadline; it cannot be scheduled for later (E045)";
+
 /// `m` as R6 has it take effect, given the day its event was notified: a removal of the other
 /// side's staff effective before the notification takes effect on it, and its departure
 /// deadline (when it was not before the measure as written, which the rules refuse) is never
@@ -92,7 +103,12 @@ fn on_notification(m: &Measure, notified: Option<Day>) -> Measure {
         Action::PersonaNonGrata { depart_by, .. }
         | Action::AccreditationWithdrawn { depart_by, .. }
         | Action::DepartureRequired { depart_by, .. }
-        | Action::ConsentWithdrawn { depart_by, .. } => {
+        | Action::ConsentWithdrawn { depart_by, .. }
+        | Action::RemovalFromPosts {
+            removal:
+                Removal::PersonaNonGrata { depart_by } | Removal::AccreditationWithdrawn { depart_by },
+            ..
+        } => {
             if *depart_by >= written {
                 *depart_by = (*depart_by).max(day);
             }
@@ -677,6 +693,63 @@ impl State {
                 };
                 self.emit(at, f, out);
             }
+            Action::RemovalFromPosts {
+                sender,
+                host,
+                removal,
+                count,
+                category,
+            } => self.remove_from_posts(
+                world,
+                at,
+                (*sender, *host),
+                *removal,
+                *count,
+                *category,
+                out,
+            ),
+        }
+    }
+
+    /// Allocates a removal over all posts of a sender in a host (see
+    /// [`POSTS_ALLOCATION_RULE`]) and carries out each post's share as that post's measure.
+    #[allow(clippy::too_many_arguments)]
+    fn remove_from_posts(
+        &mut self,
+        world: &World,
+        at: &At,
+        (sender, host): (ActorId, ActorId),
+        removal: Removal,
+        count: u32,
+        category: Category,
+        out: &mut Vec<Fact>,
+    ) {
+        let mut left = count;
+        while left > 0 {
+            let (m, n) = self
+                .removable_at_posts(world, sender, host, category)
+                .filter(|&(_, n)| n > 0)
+                .max_by_key(|&(m, n)| (n, std::cmp::Reverse(m)))
+                .expect("checked: enough staff at the posts");
+            let who = Who::Count {
+                count: left.min(n),
+                category,
+            };
+            left -= left.min(n);
+            let share = match removal {
+                Removal::PersonaNonGrata { depart_by } => Action::PersonaNonGrata {
+                    mission: m,
+                    who,
+                    depart_by,
+                },
+                Removal::AccreditationWithdrawn { depart_by } => Action::AccreditationWithdrawn {
+                    mission: m,
+                    who,
+                    depart_by,
+                },
+                Removal::StaffRecalled => Action::StaffRecalled { mission: m, who },
+            };
+            self.act(world, at, &share, out);
         }
     }
 

@@ -197,6 +197,44 @@ pub enum Action {
         with: ActorId,
         via: MissionId,
     },
+    /// A removal over every operating post of `sender` whose receiving side is `host`, when
+    /// the source gives a number but no split by post (the United States expelling 60 Russian
+    /// diplomats from the embassy and consulates in 2018). Decide allocates it to posts by
+    /// [`POSTS_ALLOCATION_RULE`](super::decide::POSTS_ALLOCATION_RULE), one fact per post.
+    RemovalFromPosts {
+        sender: ActorId,
+        host: ActorId,
+        removal: Removal,
+        count: u32,
+        category: Category,
+    },
+}
+
+/// Which removal a [`Action::RemovalFromPosts`] is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum Removal {
+    PersonaNonGrata { depart_by: Day },
+    AccreditationWithdrawn { depart_by: Day },
+    StaffRecalled,
+}
+
+impl Removal {
+    pub fn kind(self) -> Kind {
+        match self {
+            Removal::PersonaNonGrata { .. } => Kind::PersonaNonGrata,
+            Removal::AccreditationWithdrawn { .. } => Kind::AccreditationWithdrawn,
+            Removal::StaffRecalled => Kind::StaffRecalled,
+        }
+    }
+
+    /// The departure deadline, for the removals that have one.
+    pub fn depart_by(self) -> Option<Day> {
+        match self {
+            Removal::PersonaNonGrata { depart_by }
+            | Removal::AccreditationWithdrawn { depart_by } => Some(depart_by),
+            Removal::StaffRecalled => None,
+        }
+    }
 }
 
 impl Action {
@@ -224,6 +262,7 @@ impl Action {
             Action::ContactsFrozen { .. } => Kind::ContactsFrozen,
             Action::PremisesSeized { .. } => Kind::PremisesSeized,
             Action::ChannelDesignated { .. } => Kind::ChannelDesignated,
+            Action::RemovalFromPosts { removal, .. } => removal.kind(),
         }
     }
 
@@ -543,17 +582,17 @@ kinds! {
         "mission, count",
         "removes count pending requests; no reason is required (R2, R3)";
     AccreditationWithdrawn => "accreditation-withdrawn", Some("161"), Some(-4.0), Some("SANCTION: expel"), false, Receiver,
-        "mission, count + category | persons | all = true, depart_by",
-        "staff lose accreditation and must leave by depart_by (R3); with all = true the mission ends";
+        "mission | (sender, host), count + category | persons | all = true, depart_by",
+        "staff lose accreditation and must leave by depart_by (R3); with all = true the mission ends; with sender and host, a count over all the sender's posts there, allocated by decide";
     PersonaNonGrata => "persona-non-grata", Some("161"), Some(-4.0), Some("SANCTION: expel"), false, Receiver,
-        "mission, count + category | persons, depart_by",
-        "members declared unwelcome must leave by depart_by; past it they lose member status (R3, R4, R12)";
+        "mission | (sender, host), count + category | persons, depart_by",
+        "members declared unwelcome must leave by depart_by; past it they lose member status (R3, R4, R12); with sender and host, a count over all the sender's posts there, allocated by decide";
     DepartureRequired => "departure-required", Some("161"), Some(-4.0), Some("SANCTION: expel"), true, Territory,
         "mission (to an organisation), count + category | persons, depart_by",
         "the state where a mission to an organisation stands requires members to leave under its headquarters agreement; as persona non grata";
     StaffRecalled => "staff-recalled", Some("161"), Some(-4.0), Some("SANCTION: withdraw"), false, Sender,
-        "mission, count + category | persons",
-        "the sender withdraws staff in post; their posts stay vacant";
+        "mission | (sender, host), count + category | persons",
+        "the sender withdraws staff in post; their posts stay vacant (not above a cap); with sender and host, a count over all its posts there, allocated by decide";
     StaffDeparted => "staff-departed", None, None, None, true, Sender,
         "mission, count | persons | all = true",
         "staff whose accreditation ended leave before their deadline (R7, R8: no event may block it)";

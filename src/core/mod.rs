@@ -17,7 +17,8 @@
 /// History: 1, the rules facts were first stored with; 2, consent is withdrawn only from consular
 /// posts and offices, a property has no staff, a removal notified after its effective day takes
 /// effect when notified, staff above a cap may depart before its compliance date, and posts
-/// recalled staff leave above a cap are abolished.
+/// recalled staff leave above a cap are abolished, removals over all posts of a sender are
+/// allocated to posts, and a cancellation may name several events.
 pub const RULES_VERSION: u32 = 2;
 
 pub mod apply;
@@ -37,7 +38,8 @@ pub mod world;
 pub use change::{Change, Observe};
 pub use day::Day;
 pub use event::{
-    Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Threat, Tone, Who,
+    Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Removal, Staff, Threat, Tone,
+    Who,
 };
 pub use fact::{Decided, Fact};
 pub use reject::Reason;

@@ -177,6 +177,20 @@ pub enum Reason {
     NoStaffAtProperty {
         mission: MissionId,
     },
+    NotASideOfPosts {
+        actor: ActorId,
+        sender: ActorId,
+        host: ActorId,
+    },
+    CountExceedsStaffOfPosts {
+        sender: ActorId,
+        host: ActorId,
+        count: u32,
+        available: u32,
+    },
+    PostsRemovalDeferred {
+        kind: &'static str,
+    },
 }
 
 /// One row of the code table.
@@ -256,6 +270,9 @@ code_table! {
     NoCapInForce = 40, "R5", "there is no cap in force on that scope to lift";
     ConsentNotWithdrawable = 41, "R12", "consent is what a receiving state withdraws from a consular post or an office (VCCR 4 and 25, VCDR 12); an embassy or a permanent mission ends by breaking relations, by its sender closing it, or by withdrawing every accreditation";
     NoStaffAtProperty = 42, "counts", "a property (compound, residence, warehouse) has no staff of its own: no accreditation, removal, cap, post or staff report names it, and no head of mission is summoned from it";
+    NotASideOfPosts = 43, "R3 sender", "a removal over all posts of a sender in a host is declared by the host (persona non grata, accreditation withdrawn) or the sender (recall)";
+    CountExceedsStaffOfPosts = 44, "counts", "more staff named than the operating posts of the sender in the host have in post (and not already set aside)";
+    PostsRemovalDeferred = 45, "time", "a removal over all posts of a sender is allocated to posts when it takes effect, on the day announced and notified; to schedule one, name each post";
 }
 
 impl Reason {
@@ -484,6 +501,29 @@ impl Reason {
             Reason::NoStaffAtProperty { mission } => {
                 format!("`{}` is a property with no staff of its own", m(*mission))
             }
+            Reason::NotASideOfPosts {
+                actor,
+                sender,
+                host,
+            } => format!(
+                "`{}` can neither expel from nor recall from the posts of `{}` in `{}`",
+                a(*actor),
+                a(*sender),
+                a(*host)
+            ),
+            Reason::CountExceedsStaffOfPosts {
+                sender,
+                host,
+                count,
+                available,
+            } => format!(
+                "names {count} staff of the posts of `{}` in `{}`, but only {available} are in post and not already due to leave",
+                a(*sender),
+                a(*host)
+            ),
+            Reason::PostsRemovalDeferred { kind } => format!(
+                "{kind} over all posts of a sender takes effect when announced; name each post to schedule it"
+            ),
             Reason::DeferralNotAllowed { kind } => {
                 format!("{kind} cannot take effect later than it is recorded")
             }

@@ -71,6 +71,10 @@ pub const MISSION_KIND_RULES: &[(&str, &str)] = &[
 pub const MODEL_RULES: &[(&str, &str)] = &[
     ("notification (R6)", super::decide::NOTIFICATION_RULE),
     ("departures to meet a cap (R5)", CAP_DEPARTURE_RULE),
+    (
+        "removals over several posts",
+        super::decide::POSTS_ALLOCATION_RULE,
+    ),
 ];
 
 /// How staff meet a cap before its compliance date.
@@ -275,6 +279,27 @@ impl State {
         action: &Action,
     ) -> Result<(), Reason> {
         let kind = action.kind();
+        if let Action::RemovalFromPosts {
+            sender,
+            host,
+            removal,
+            ..
+        } = *action
+        {
+            let side = match removal {
+                super::event::Removal::StaffRecalled => sender,
+                _ => host,
+            };
+            return if actor == side {
+                Ok(())
+            } else {
+                Err(Reason::NotASideOfPosts {
+                    actor,
+                    sender,
+                    host,
+                })
+            };
+        }
         if let Action::StaffCapSet {
             scope: CapScope::Posts { host, .. },
             ..
@@ -751,6 +776,39 @@ impl State {
                     }
                 }
             }
+            Action::RemovalFromPosts {
+                sender,
+                host,
+                removal,
+                count,
+                category,
+            } => {
+                if eff > date {
+                    return Err(Reason::PostsRemovalDeferred { kind: kind.key() });
+                }
+                if let Some(deadline) = removal.depart_by()
+                    && deadline < eff
+                {
+                    return Err(Reason::DeadlineBeforeEffective {
+                        deadline,
+                        effective: eff,
+                    });
+                }
+                nonzero(*count)?;
+                let available: u32 = self
+                    .removable_at_posts(world, *sender, *host, *category)
+                    .map(|(_, n)| n)
+                    .sum();
+                if *count > available {
+                    return Err(Reason::CountExceedsStaffOfPosts {
+                        sender: *sender,
+                        host: *host,
+                        count: *count,
+                        available,
+                    });
+                }
+                Ok(())
+            }
             Action::ChannelDesignated { with, via } => {
                 let d = world.mission(*via);
                 let parties = [actor, *with];
@@ -793,6 +851,32 @@ impl State {
             }
         }
         out
+    }
+
+    /// The operating posts of `sender` in `host`, each with how many anonymous staff of
+    /// `category` a removal can take there (staff of the category and unspecified, or any for
+    /// unspecified; not those set aside), in declaration order.
+    pub(crate) fn removable_at_posts<'a>(
+        &'a self,
+        world: &'a World,
+        sender: ActorId,
+        host: ActorId,
+        category: Category,
+    ) -> impl Iterator<Item = (MissionId, u32)> + 'a {
+        let scope = CapScope::Posts { sender, host };
+        world
+            .mission_ids()
+            .filter(move |&m| State::covers(world, &scope, m) && self.mission(m).operating())
+            .map(move |m| {
+                let ms = self.mission(m);
+                let free = free_staff(&ms.in_post, &ms.reserved);
+                let n = if category == Category::Unspecified {
+                    free.total()
+                } else {
+                    free.get(category) + free.get(Category::Unspecified)
+                };
+                (m, n)
+            })
     }
 
     /// How many staff in post at mission `m` are above a cap in force covering it (the largest

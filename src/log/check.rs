@@ -97,6 +97,10 @@ pub fn action(b: &Bounds, a: &Action) -> Result<(), String> {
             b.actor(with.0)?;
             b.mission(via.0)?;
         }
+        Action::RemovalFromPosts { sender, host, .. } => {
+            b.actor(sender.0)?;
+            b.actor(host.0)?;
+        }
         _ => {}
     }
     Ok(())

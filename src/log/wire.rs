@@ -108,7 +108,7 @@ pub struct Measure {
 /// 7 StaffDeparted, 8 PostsAbolished, 9 StaffCapSet, 10 CapLifted, 11 MissionOpened,
 /// 12 MissionSuspended, 13 MissionClosed, 14 MissionReopened, 15 ConsentWithdrawn,
 /// 16 ConsentGranted, 17 RelationsBroken, 18 RelationsEstablished, 19 ContactsFrozen,
-/// 20 PremisesSeized, 21 ChannelDesignated.
+/// 20 PremisesSeized, 21 ChannelDesignated, 22 RemovalFromPosts (added at the end).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Action {
     /// 0
@@ -171,6 +171,55 @@ pub enum Action {
     PremisesSeized { mission: u32 },
     /// 21
     ChannelDesignated { with: u32, via: u32 },
+    /// 22: a removal over all posts of `sender` (an actor id) in `host`.
+    RemovalFromPosts {
+        sender: u32,
+        host: u32,
+        removal: Removal,
+        count: u32,
+        category: Category,
+    },
+}
+
+/// Which removal a [`Action::RemovalFromPosts`] is; days since 1970-01-01.
+///
+/// Frozen order: 0 PersonaNonGrata, 1 AccreditationWithdrawn, 2 StaffRecalled.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum Removal {
+    /// 0
+    PersonaNonGrata { depart_by: i32 },
+    /// 1
+    AccreditationWithdrawn { depart_by: i32 },
+    /// 2
+    StaffRecalled,
+}
+
+impl From<ce::Removal> for Removal {
+    fn from(r: ce::Removal) -> Removal {
+        match r {
+            ce::Removal::PersonaNonGrata { depart_by } => Removal::PersonaNonGrata {
+                depart_by: depart_by.0,
+            },
+            ce::Removal::AccreditationWithdrawn { depart_by } => Removal::AccreditationWithdrawn {
+                depart_by: depart_by.0,
+            },
+            ce::Removal::StaffRecalled => Removal::StaffRecalled,
+        }
+    }
+}
+
+impl From<Removal> for ce::Removal {
+    fn from(r: Removal) -> ce::Removal {
+        match r {
+            Removal::PersonaNonGrata { depart_by } => ce::Removal::PersonaNonGrata {
+                depart_by: Day(depart_by),
+            },
+            Removal::AccreditationWithdrawn { depart_by } => ce::Removal::AccreditationWithdrawn {
+                depart_by: Day(depart_by),
+            },
+            Removal::StaffRecalled => ce::Removal::StaffRecalled,
+        }
+    }
 }
 
 /// The tone of a statement.
@@ -771,6 +820,19 @@ impl From<&ce::Action> for Action {
                 with: with.0,
                 via: via.0,
             },
+            C::RemovalFromPosts {
+                sender,
+                host,
+                removal,
+                count,
+                category,
+            } => Action::RemovalFromPosts {
+                sender: sender.0,
+                host: host.0,
+                removal: (*removal).into(),
+                count: *count,
+                category: (*category).into(),
+            },
         }
     }
 }
@@ -878,6 +940,19 @@ impl From<Action> for ce::Action {
             Action::ChannelDesignated { with, via } => C::ChannelDesignated {
                 with: ActorId(with),
                 via: m(via),
+            },
+            Action::RemovalFromPosts {
+                sender,
+                host,
+                removal,
+                count,
+                category,
+            } => C::RemovalFromPosts {
+                sender: ActorId(sender),
+                host: ActorId(host),
+                removal: removal.into(),
+                count,
+                category: category.into(),
             },
         }
     }
@@ -1746,6 +1821,10 @@ fn check_action(a: &Action, b: &Bounds) -> Result<(), String> {
             check("actor", "a measure's `with`", *with, b.actors)?;
             check("mission", "a channel's `via`", *via, b.missions)
         }
+        Action::RemovalFromPosts { sender, host, .. } => {
+            check("actor", "a removal's sender", *sender, b.actors)?;
+            check("actor", "a removal's host", *host, b.actors)
+        }
     }
 }
 
@@ -1912,6 +1991,31 @@ mod tests {
                 with: ActorId(5),
                 via: MissionId(7),
             },
+            C::RemovalFromPosts {
+                sender: ActorId(1),
+                host: ActorId(3),
+                removal: ce::Removal::PersonaNonGrata {
+                    depart_by: d(19_012),
+                },
+                count: 60,
+                category: ce::Category::Diplomatic,
+            },
+            C::RemovalFromPosts {
+                sender: ActorId(1),
+                host: ActorId(3),
+                removal: ce::Removal::AccreditationWithdrawn {
+                    depart_by: d(19_013),
+                },
+                count: 4,
+                category: ce::Category::Unspecified,
+            },
+            C::RemovalFromPosts {
+                sender: ActorId(1),
+                host: ActorId(3),
+                removal: ce::Removal::StaffRecalled,
+                count: 5,
+                category: ce::Category::Service,
+            },
         ]
     }
 
@@ -2010,7 +2114,7 @@ mod tests {
             round_trip::<ce::Action, Action>(a);
         }
         let wire: HashSet<_> = all.iter().map(|a| discriminant(&Action::from(a))).collect();
-        assert_eq!(wire.len(), 22);
+        assert_eq!(wire.len(), 23);
     }
 
     #[test]
@@ -2214,7 +2318,7 @@ mod tests {
     fn an_unknown_variant_number_does_not_decode() {
         assert!(decode::<Kind>(&36u32.to_le_bytes()).is_err());
         assert!(decode::<Body>(&7u32.to_le_bytes()).is_err());
-        assert!(decode::<Action>(&22u32.to_le_bytes()).is_err());
+        assert!(decode::<Action>(&23u32.to_le_bytes()).is_err());
         assert!(decode::<Effect>(&3u32.to_le_bytes()).is_err());
     }
 

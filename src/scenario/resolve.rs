@@ -799,7 +799,11 @@ impl Builder {
         let mut f = f.clone();
         let before = self.problems.len();
         let key = kind.key();
+        let posts = f.mission.is_none() && (f.sender.is_some() || f.host.is_some());
         let action = match kind {
+            Kind::PersonaNonGrata | Kind::AccreditationWithdrawn | Kind::StaffRecalled if posts => {
+                self.removal_from_posts(kind, &mut f, &at)?
+            }
             Kind::AccreditationRequested => Action::AccreditationRequested {
                 mission: self.need_mission(&mut f, key, &at)?,
                 count: self.need(f.count.take(), "count", key, &at)?,
@@ -1079,6 +1083,46 @@ impl Builder {
         };
         self.leftover(&f, key, &at);
         (self.problems.len() == before).then_some(body)
+    }
+
+    /// A removal over all posts of `sender` in `host`: a count (and category), and for an
+    /// expulsion a deadline.
+    fn removal_from_posts(
+        &mut self,
+        kind: Kind,
+        f: &mut RawFields,
+        at: &Option<Range<usize>>,
+    ) -> Option<Action> {
+        let key = kind.key();
+        let (Some(s), Some(h)) = (f.sender.take(), f.host.take()) else {
+            let msg = format!("{key} over several posts needs both `sender` and `host`");
+            self.err("field", at.clone(), msg);
+            return None;
+        };
+        let (sender, host) = (self.actor(&s), self.actor(&h));
+        let Who::Count { count, category } = self.who(f, key, at, false)? else {
+            let msg = format!("{key} over all posts of a sender takes a `count`, not `persons`");
+            self.err("field", at.clone(), msg);
+            return None;
+        };
+        let removal = match kind {
+            Kind::StaffRecalled => crate::core::Removal::StaffRecalled,
+            _ => {
+                let depart_by = self.need_date(f.depart_by.take(), "depart_by", key, at)?;
+                if kind == Kind::PersonaNonGrata {
+                    crate::core::Removal::PersonaNonGrata { depart_by }
+                } else {
+                    crate::core::Removal::AccreditationWithdrawn { depart_by }
+                }
+            }
+        };
+        Some(Action::RemovalFromPosts {
+            sender: sender?,
+            host: host?,
+            removal,
+            count,
+            category,
+        })
     }
 
     /// A cap's scope: `mission`, or `sender` and `host` (all the sender's posts there).

@@ -263,6 +263,15 @@ fn action_fields(w: &World, action: &Action, effective: Day, announced: Day) -> 
             f.push(actor("with", *with));
             f.push(field("via", Val::Str(mission_key(w, *via))));
         }
+        Action::StaffMoved { from, to, who } => {
+            f.push(field("from", Val::Str(mission_key(w, *from))));
+            f.push(field("to", Val::Str(mission_key(w, *to))));
+            f.extend(who_fields(w, who));
+        }
+        Action::MissionClosedMovingStaff { mission: m, to } => {
+            f.push(mission(*m));
+            f.push(field("move_to", Val::Str(mission_key(w, *to))));
+        }
         Action::RemovalFromPosts {
             sender,
             host,

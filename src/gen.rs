@@ -1100,6 +1100,23 @@ impl<'w> Generator<'w> {
     fn recall(&mut self, s: &State, d: usize, x: ActorId, date: Day) -> Option<Measure> {
         let m = self.pick_in(s, d, |def, ms| def.sender == x && ms.operating())?;
         let who = self.who_in_post(s.mission(m))?;
+        // Sometimes the staff move to another of the sender's posts in the same host instead
+        // (moves happen when recorded).
+        let host = self.world.mission(m).receiver;
+        if self.rng.chance(80)
+            && let Some(to) = self.pick_in(s, d, |def, ms| {
+                def.sender == x
+                    && def.receiver == host
+                    && def.kind != MissionKind::Property
+                    && ms.operating()
+            })
+            && to != m
+        {
+            return Some(Measure {
+                effective: date,
+                action: Action::StaffMoved { from: m, to, who },
+            });
+        }
         let eff = self.effective(date);
         Some(Measure {
             effective: eff,

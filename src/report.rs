@@ -198,6 +198,9 @@ pub fn describe(w: &World, c: &Change) -> String {
                 m(w, *mission)
             )
         }
+        Change::Moved { from, to, count } => {
+            format!("{}: {count} staff moved to {}", m(w, *from), m(w, *to))
+        }
         Change::LeftForCap { mission, count } => {
             format!(
                 "{}: {count} staff above the cap departed; their posts go",

@@ -658,6 +658,19 @@ fn cases() -> Vec<Case> {
         case(43, vec![], now("2021-10-06", RUSSIA, posts_png(1))),
         case(44, vec![], now("2021-10-06", UK, posts_png(30))),
         case(45, vec![], at("2021-10-06", UK, "2021-10-10", posts_png(1))),
+        case(
+            46,
+            vec![],
+            now(
+                "2021-10-06",
+                UK,
+                Action::StaffMoved {
+                    from: UK_MOSCOW,
+                    to: BE_MOSCOW,
+                    who: dipl(1),
+                },
+            ),
+        ),
     ]
 }
 

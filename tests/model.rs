@@ -1117,3 +1117,166 @@ depart_by = "2021-10-13"
         "E045",
     );
 }
+
+// ==== Moving staff between posts of one sender in one host ====
+
+fn moved(count: u32, from: &str, to: &str) -> String {
+    format!(
+        r#"
+[[events]]
+id = "ru-moves-{count}-{from}"
+date = "2021-10-08"
+kind = "staff-moved"
+actor = "russia"
+source = "test"
+from = "{from}"
+to = "{to}"
+count = {count}
+category = "diplomatic"
+"#
+    )
+}
+
+#[test]
+fn staff_move_between_posts_with_their_posts_filling_vacancies_first() {
+    // Given 3 recalled from the embassy (3 vacant posts), when 5 diplomats move from the
+    // consulate in San Francisco to the embassy, then 3 fill the vacant posts, and the
+    // consulate keeps no vacant post for them.
+    let events = format!(
+        "{}{}",
+        r#"
+[[events]]
+id = "ru-recalls-3"
+date = "2021-10-06"
+kind = "staff-recalled"
+actor = "russia"
+source = "test"
+mission = "ru-washington"
+count = 3
+"#,
+        moved(5, "ru-san-francisco", "ru-washington")
+    );
+    let (s, r) = accepted(&events);
+    let wash = r.state.mission(id(&s, "ru-washington"));
+    let sf = r.state.mission(id(&s, "ru-san-francisco"));
+    assert_eq!((wash.headcount(), wash.vacant), (32, 0));
+    assert_eq!((sf.headcount(), sf.vacant), (5, 0));
+    assert!(matches!(
+        facts_of_last(&s).as_slice(),
+        [Fact::Moved { filled: 3, staff, .. }] if staff.total() == 5
+    ));
+    let text = demarche::report::run_text(&s, &r);
+    assert!(
+        text.contains("ru-san-francisco: 5 staff moved to ru-washington"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_move_to_a_post_in_another_host_is_refused() {
+    rejected(&moved(5, "ru-washington", "ru-nato"), "E046");
+}
+
+#[test]
+fn a_move_is_the_senders() {
+    let events = moved(5, "ru-san-francisco", "ru-washington")
+        .replace("actor = \"russia\"", "actor = \"usa\"");
+    rejected(&events, "E006");
+}
+
+#[test]
+fn a_move_to_a_closed_post_is_refused() {
+    let events = format!(
+        "{}{}",
+        r#"
+[[events]]
+id = "ru-closes-sf"
+date = "2021-10-06"
+kind = "mission-closed"
+actor = "russia"
+source = "test"
+mission = "ru-san-francisco"
+"#,
+        moved(5, "ru-washington", "ru-san-francisco")
+    );
+    rejected(&events, "E009");
+}
+
+#[test]
+fn a_move_respects_a_cap_on_the_receiving_post_but_not_one_over_both() {
+    let cap_embassy = r#"
+[[events]]
+id = "us-caps-embassy"
+date = "2021-10-06"
+kind = "staff-cap-set"
+actor = "usa"
+source = "test"
+mission = "ru-washington"
+limit = 30
+"#;
+    rejected(
+        &format!(
+            "{cap_embassy}{}",
+            moved(1, "ru-san-francisco", "ru-washington")
+        ),
+        "E016",
+    );
+    let cap_posts = r#"
+[[events]]
+id = "us-caps-posts"
+date = "2021-10-06"
+kind = "staff-cap-set"
+actor = "usa"
+source = "test"
+sender = "russia"
+host = "usa"
+limit = 40
+"#;
+    let (s, r) = accepted(&format!(
+        "{cap_posts}{}",
+        moved(4, "ru-san-francisco", "ru-washington")
+    ));
+    assert_eq!(headcount(&s, &r, "ru-washington"), 34);
+}
+
+#[test]
+fn a_consulate_closes_and_its_staff_move_to_the_embassy() {
+    let (s, r) = accepted(
+        r#"
+[[events]]
+id = "ru-closes-sf"
+date = "2021-10-06"
+kind = "mission-closed"
+actor = "russia"
+source = "test"
+mission = "ru-san-francisco"
+move_to = "ru-washington"
+"#,
+    );
+    assert_eq!(status(&s, &r, "ru-san-francisco"), Status::Closed);
+    assert_eq!(headcount(&s, &r, "ru-washington"), 40);
+    assert_eq!(
+        r.state.mission(id(&s, "ru-san-francisco")).leaving_count(),
+        0
+    );
+    let text = demarche::export::to_toml(&s).unwrap();
+    let back = scenario::parse("back.toml", &text).unwrap_or_else(|(_, p)| panic!("{p:#?}"));
+    assert_eq!(back.events, s.events);
+}
+
+#[test]
+fn a_closing_mission_cannot_move_its_staff_to_another_host() {
+    rejected(
+        r#"
+[[events]]
+id = "ru-closes-sf"
+date = "2021-10-06"
+kind = "mission-closed"
+actor = "russia"
+source = "test"
+mission = "ru-san-francisco"
+move_to = "ru-nato"
+"#,
+        "E046",
+    );
+}

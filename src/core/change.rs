@@ -39,6 +39,12 @@ pub enum Change {
         mission: MissionId,
         count: u32,
     },
+    /// Staff moved between two posts of one sender in one host.
+    Moved {
+        from: MissionId,
+        to: MissionId,
+        count: u32,
+    },
     /// Staff in post above a cap left before its compliance date; their posts went with them.
     LeftForCap {
         mission: MissionId,
@@ -190,6 +196,17 @@ impl Change {
                 true
             }
             (
+                Moved { from, to, count },
+                Moved {
+                    from: f,
+                    to: t,
+                    count: n,
+                },
+            ) if from == f && to == t => {
+                *count += n;
+                true
+            }
+            (
                 StaffToLeave {
                     mission,
                     count,
@@ -280,6 +297,14 @@ impl Fact {
             Fact::MemberShed { mission, .. } | Fact::ReservedMemberShed { mission, .. } => {
                 out(Change::ExcessLeft { mission, count: 1 })
             }
+            Fact::Moved {
+                from, to, staff, ..
+            } => out(Change::Moved {
+                from,
+                to,
+                count: staff.total(),
+            }),
+            Fact::MemberMoved { from, to, .. } => out(Change::Moved { from, to, count: 1 }),
             Fact::DepartedForCap { mission, staff } => out(Change::LeftForCap {
                 mission,
                 count: staff.total(),

@@ -15,7 +15,7 @@ use super::fact::Fact;
 use super::reject::Reason;
 use super::rules::{allowed_when_closed, allowed_when_suspended};
 use super::state::{Effect, Lifecycle, Planned, State, free_staff, pair, take_staff};
-use super::world::{ActorId, MissionId, Seq, World};
+use super::world::{ActorId, MissionId, PersonId, Seq, World};
 
 /// Where a measure is carried out: the day, the event that caused it (and the measure's
 /// position in it), and that event's actor.
@@ -48,6 +48,7 @@ fn touched(world: &World, actor: ActorId, action: &Action, out: &mut Vec<Mission
                 }
             }
         }
+        Action::StaffMoved { to, .. } | Action::MissionClosedMovingStaff { to, .. } => out.push(to),
         Action::RemovalFromPosts { sender, host, .. } => {
             let scope = CapScope::Posts { sender, host };
             for m in world.mission_ids() {
@@ -425,7 +426,7 @@ impl State {
                 depart_by,
             }
             | Action::ConsentWithdrawn { mission, depart_by } => {
-                self.end_mission(at, *mission, Lifecycle::Closed, Some(*depart_by), out);
+                self.end_mission(at, *mission, Lifecycle::Closed, Some(*depart_by), None, out);
                 self.emit(at, Fact::ConsentWithdrawn { mission: *mission }, out);
             }
             Action::AccreditationWithdrawn {
@@ -644,10 +645,10 @@ impl State {
                 self.emit(at, f, out);
             }
             Action::MissionSuspended { mission } => {
-                self.end_mission(at, *mission, Lifecycle::Suspended, None, out)
+                self.end_mission(at, *mission, Lifecycle::Suspended, None, None, out)
             }
             Action::MissionClosed { mission } => {
-                self.end_mission(at, *mission, Lifecycle::Closed, None, out)
+                self.end_mission(at, *mission, Lifecycle::Closed, None, None, out)
             }
             Action::ConsentGranted { mission } => {
                 self.emit(at, Fact::ConsentGranted { mission: *mission }, out)
@@ -668,7 +669,7 @@ impl State {
                     })
                     .collect();
                 for m in ends {
-                    self.end_mission(at, m, Lifecycle::Closed, *depart_by, out);
+                    self.end_mission(at, m, Lifecycle::Closed, *depart_by, None, out);
                 }
             }
             Action::RelationsEstablished { with } => {
@@ -693,6 +694,23 @@ impl State {
                 };
                 self.emit(at, f, out);
             }
+            Action::StaffMoved { from, to, who } => {
+                let (staff, members) = match who {
+                    Who::Count { count, category } => {
+                        let ms = self.mission(*from);
+                        let staff =
+                            take_staff(&free_staff(&ms.in_post, &ms.reserved), *count, *category)
+                                .expect("checked: enough staff");
+                        (staff, Vec::new())
+                    }
+                    Who::Named(ps) => (Staff::default(), ps.clone()),
+                    Who::All => unreachable!("checked: moves name staff"),
+                };
+                self.move_staff(at, (*from, *to), staff, &members, out);
+            }
+            Action::MissionClosedMovingStaff { mission, to } => {
+                self.end_mission(at, *mission, Lifecycle::Closed, None, Some(*to), out)
+            }
             Action::RemovalFromPosts {
                 sender,
                 host,
@@ -708,6 +726,39 @@ impl State {
                 *category,
                 out,
             ),
+        }
+    }
+
+    /// Staff of `from` move to `to` with their posts, filling vacant posts there first (not
+    /// those a pending abolition set aside).
+    fn move_staff(
+        &mut self,
+        at: &At,
+        (from, to): (MissionId, MissionId),
+        staff: Staff,
+        members: &[PersonId],
+        out: &mut Vec<Fact>,
+    ) {
+        if staff.total() > 0 {
+            let ms = self.mission(to);
+            let filled = staff.total().min(ms.vacant - ms.reserved_vacant);
+            let f = Fact::Moved {
+                from,
+                to,
+                staff,
+                filled,
+            };
+            self.emit(at, f, out);
+        }
+        for &person in members {
+            let ms = self.mission(to);
+            let f = Fact::MemberMoved {
+                from,
+                to,
+                person,
+                filled: ms.vacant > ms.reserved_vacant,
+            };
+            self.emit(at, f, out);
         }
     }
 
@@ -783,6 +834,7 @@ impl State {
         mission: MissionId,
         to: Lifecycle,
         depart_by: Option<Day>,
+        move_to: Option<MissionId>,
         out: &mut Vec<Fact>,
     ) {
         let allowed = match to {
@@ -802,6 +854,12 @@ impl State {
             .collect();
         for &(day, cause, index) in &superseded {
             self.emit(at, Fact::Unscheduled { day, cause, index }, out);
+        }
+        if let Some(dest) = move_to {
+            // Its staff in post (none set aside any more) move instead of leaving.
+            let ms = self.mission(mission);
+            let (staff, members) = (ms.in_post, ms.members.clone());
+            self.move_staff(at, (mission, dest), staff, &members, out);
         }
         let ms = self.mission(mission);
         let in_post = ms.headcount();

@@ -208,6 +208,18 @@ pub enum Action {
         count: u32,
         category: Category,
     },
+    /// The sender moves staff in post from one of its posts to another in the same host.
+    StaffMoved {
+        from: MissionId,
+        to: MissionId,
+        who: Who,
+    },
+    /// The sender closes `mission` and its staff in post move to `to`, another of its posts in
+    /// the same host (a consulate's staff to the embassy), instead of leaving.
+    MissionClosedMovingStaff {
+        mission: MissionId,
+        to: MissionId,
+    },
 }
 
 /// Which removal a [`Action::RemovalFromPosts`] is.
@@ -263,6 +275,8 @@ impl Action {
             Action::PremisesSeized { .. } => Kind::PremisesSeized,
             Action::ChannelDesignated { .. } => Kind::ChannelDesignated,
             Action::RemovalFromPosts { removal, .. } => removal.kind(),
+            Action::StaffMoved { .. } => Kind::StaffMoved,
+            Action::MissionClosedMovingStaff { .. } => Kind::MissionClosed,
         }
     }
 
@@ -284,7 +298,9 @@ impl Action {
             | Action::MissionReopened { mission }
             | Action::ConsentWithdrawn { mission, .. }
             | Action::ConsentGranted { mission }
-            | Action::PremisesSeized { mission } => Some(mission),
+            | Action::PremisesSeized { mission }
+            | Action::MissionClosedMovingStaff { mission, .. }
+            | Action::StaffMoved { from: mission, .. } => Some(mission),
             Action::StaffCapSet {
                 scope: CapScope::Mission(mission),
                 ..
@@ -612,8 +628,8 @@ kinds! {
         "mission",
         "the mission stops working: staff leave, channels through it close, premises protected (R9)";
     MissionClosed => "mission-closed", Some("161"), Some(-4.0), Some("SANCTION: withdraw"), false, Sender,
-        "mission",
-        "as suspended, and only reopening may follow";
+        "mission, move_to (optional)",
+        "as suspended, and only reopening may follow; with move_to (another operating post of the sender in the same host), its staff in post move there instead of leaving";
     MissionReopened => "mission-reopened", Some("054"), Some(6.0), Some("SUPPORT"), true, Sender,
         "mission",
         "a suspended or closed mission operates again (R1: relations not broken, consent not withdrawn)";
@@ -638,6 +654,9 @@ kinds! {
     ChannelDesignated => "channel-designated", None, None, None, false, Party,
         "with, via",
         "names a mission through which two actors may talk; it closes with that mission";
+    StaffMoved => "staff-moved", None, None, None, true, Sender,
+        "from, to, count + category | persons",
+        "the sender moves staff in post between two of its operating posts in the same host; they take their posts with them, filling vacant posts at `to` first; never above a cap on `to` (R5)";
     Countermeasures => "countermeasures", None, None, None, false, Anyone,
         "measures = [...] (each a measure kind above, with its own effective date)",
         "several measures announced as one decision; codes are those of its measures";
@@ -693,7 +712,7 @@ impl Kind {
 
     /// True for kinds that are measures (may appear inside a `countermeasures` decision).
     pub fn is_measure(self) -> bool {
-        self <= Kind::ChannelDesignated
+        self <= Kind::StaffMoved
     }
 
     /// True for kinds recorded as a [`Body::Signal`].

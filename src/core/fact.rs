@@ -148,6 +148,21 @@ pub enum Fact {
         mission: MissionId,
         person: PersonId,
     },
+    /// Anonymous staff in post move from one post to another of the same sender in the same
+    /// host, taking their posts with them; `filled` of them fill vacant posts at `to`.
+    Moved {
+        from: MissionId,
+        to: MissionId,
+        staff: Staff,
+        filled: u32,
+    },
+    /// A named member moves, filling a vacant post at `to` if `filled`.
+    MemberMoved {
+        from: MissionId,
+        to: MissionId,
+        person: PersonId,
+        filled: bool,
+    },
     /// What a source reports a mission's staff to be.
     StaffReported {
         mission: MissionId,

@@ -18,7 +18,7 @@
 /// posts and offices, a property has no staff, a removal notified after its effective day takes
 /// effect when notified, staff above a cap may depart before its compliance date, and posts
 /// recalled staff leave above a cap are abolished, removals over all posts of a sender are
-/// allocated to posts, and a cancellation may name several events.
+/// allocated to posts, a cancellation may name several events, and staff move between posts.
 pub const RULES_VERSION: u32 = 2;
 
 pub mod apply;

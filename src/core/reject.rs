@@ -191,6 +191,10 @@ pub enum Reason {
     PostsRemovalDeferred {
         kind: &'static str,
     },
+    NotSamePosts {
+        from: MissionId,
+        to: MissionId,
+    },
 }
 
 /// One row of the code table.
@@ -264,7 +268,7 @@ code_table! {
     NotAHostOfPosts = 34, "R5", "a cap over all posts of a sender is set by the host they are accredited to";
     AllNotAllowed = 35, "counts", "this kind names counts or persons; `all` is only for accreditation withdrawn and staff departed";
     ReductionExceedsStaff = 36, "counts", "a cap cannot cut more staff than are in post";
-    DeferralNotAllowed = 37, "time", "departures, accreditation requests, grants and denials happen on the day they are recorded; they cannot be scheduled";
+    DeferralNotAllowed = 37, "time", "departures, accreditation requests, grants and denials (and moves of staff between posts) happen on the day they are recorded; they cannot be scheduled";
     PremisesInUse = 38, "R9", "premises of a mission in use are inviolable; only those of a suspended or closed mission can be seized (close it first, e.g. with consent-withdrawn)";
     NotAMissionToAnOrganisation = 39, "R3", "departure-required is for missions to organisations; the host of a bilateral mission declares persona non grata";
     NoCapInForce = 40, "R5", "there is no cap in force on that scope to lift";
@@ -273,6 +277,7 @@ code_table! {
     NotASideOfPosts = 43, "R3 sender", "a removal over all posts of a sender in a host is declared by the host (persona non grata, accreditation withdrawn) or the sender (recall)";
     CountExceedsStaffOfPosts = 44, "counts", "more staff named than the operating posts of the sender in the host have in post (and not already set aside)";
     PostsRemovalDeferred = 45, "time", "a removal over all posts of a sender is allocated to posts when it takes effect, on the day announced and notified; to schedule one, name each post";
+    NotSamePosts = 46, "sender", "staff move between two different posts of one sender in one host (staff-moved, mission-closed with move_to)";
 }
 
 impl Reason {
@@ -520,6 +525,11 @@ impl Reason {
                 "names {count} staff of the posts of `{}` in `{}`, but only {available} are in post and not already due to leave",
                 a(*sender),
                 a(*host)
+            ),
+            Reason::NotSamePosts { from, to } => format!(
+                "staff of `{}` cannot move to `{}`: a move is between two different posts of one sender in one host",
+                m(*from),
+                m(*to)
             ),
             Reason::PostsRemovalDeferred { kind } => format!(
                 "{kind} over all posts of a sender takes effect when announced; name each post to schedule it"

@@ -36,6 +36,7 @@ fn ends(action: &Action) -> bool {
         action,
         Action::MissionSuspended { .. }
             | Action::MissionClosed { .. }
+            | Action::MissionClosedMovingStaff { .. }
             | Action::ConsentWithdrawn { .. }
             | Action::AccreditationWithdrawn { who: Who::All, .. }
     )
@@ -101,6 +102,7 @@ fn needs_staff(kind: Kind) -> bool {
             | Kind::StaffCapSet
             | Kind::StaffReported
             | Kind::AmbassadorSummoned
+            | Kind::StaffMoved
     )
 }
 
@@ -433,9 +435,15 @@ impl State {
                     | Kind::AccreditationRequested
                     | Kind::AccreditationGranted
                     | Kind::AccreditationDenied
+                    | Kind::StaffMoved
             )
         {
             return Err(Reason::DeferralNotAllowed { kind: kind.key() });
+        }
+        if eff > date && matches!(action, Action::MissionClosedMovingStaff { .. }) {
+            return Err(Reason::DeferralNotAllowed {
+                kind: "mission-closed with move_to",
+            });
         }
         self.check_authority(world, actor, action)?;
         if let Some(mission) = action.mission() {
@@ -673,6 +681,24 @@ impl State {
                 }
                 self.check_relations(world, *mission)
             }
+            Action::StaffMoved { from, to, who } => {
+                self.check_in_post(*from, who, kind)?;
+                let n = match who {
+                    Who::Count { count, .. } => *count,
+                    Who::Named(ps) => ps.len() as u32,
+                    Who::All => 0,
+                };
+                self.check_move(world, *from, *to, n)
+            }
+            Action::MissionClosedMovingStaff { mission, to } => {
+                if self.mission(*mission).lifecycle == Lifecycle::Closed {
+                    return Err(Reason::AlreadyInStatus {
+                        mission: *mission,
+                        status: lifecycle_name(Lifecycle::Closed),
+                    });
+                }
+                self.check_move(world, *mission, *to, self.mission(*mission).headcount())
+            }
             Action::MissionSuspended { mission } | Action::MissionClosed { mission } => {
                 let l = self.mission(*mission).lifecycle;
                 let target = if kind == Kind::MissionSuspended {
@@ -877,6 +903,37 @@ impl State {
                 };
                 (m, n)
             })
+    }
+
+    /// `n` staff of `from` may move to `to`: another operating post of the same sender in the
+    /// same host, with room under the caps on it that do not also cover `from` (R5).
+    fn check_move(
+        &self,
+        world: &World,
+        from: MissionId,
+        to: MissionId,
+        n: u32,
+    ) -> Result<(), Reason> {
+        let (a, b) = (world.mission(from), world.mission(to));
+        if from == to || a.sender != b.sender || a.receiver != b.receiver {
+            return Err(Reason::NotSamePosts { from, to });
+        }
+        check_mission_kind(world, to, Kind::StaffMoved)?;
+        self.check_lifecycle(to, Kind::StaffMoved)?;
+        for (scope, limit) in self.binding_limits(world, to, true) {
+            if State::covers(world, &scope, from) {
+                continue;
+            }
+            let would_be = self.covered_headcount(world, &scope) + n;
+            if would_be > limit {
+                return Err(Reason::CapExceeded {
+                    scope,
+                    limit,
+                    would_be,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// How many staff in post at mission `m` are above a cap in force covering it (the largest

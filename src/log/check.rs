@@ -101,6 +101,15 @@ pub fn action(b: &Bounds, a: &Action) -> Result<(), String> {
             b.actor(sender.0)?;
             b.actor(host.0)?;
         }
+        Action::StaffMoved { to, who, .. } => {
+            b.mission(to.0)?;
+            if let Who::Named(ps) = who {
+                for p in ps {
+                    b.person(p.0)?;
+                }
+            }
+        }
+        Action::MissionClosedMovingStaff { to, .. } => b.mission(to.0)?,
         _ => {}
     }
     Ok(())

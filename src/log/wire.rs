@@ -108,7 +108,8 @@ pub struct Measure {
 /// 7 StaffDeparted, 8 PostsAbolished, 9 StaffCapSet, 10 CapLifted, 11 MissionOpened,
 /// 12 MissionSuspended, 13 MissionClosed, 14 MissionReopened, 15 ConsentWithdrawn,
 /// 16 ConsentGranted, 17 RelationsBroken, 18 RelationsEstablished, 19 ContactsFrozen,
-/// 20 PremisesSeized, 21 ChannelDesignated, 22 RemovalFromPosts (added at the end).
+/// 20 PremisesSeized, 21 ChannelDesignated, 22 RemovalFromPosts, 23 StaffMoved,
+/// 24 MissionClosedMovingStaff (the last three added at the end).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Action {
     /// 0
@@ -179,6 +180,10 @@ pub enum Action {
         count: u32,
         category: Category,
     },
+    /// 23: mission ids.
+    StaffMoved { from: u32, to: u32, who: Who },
+    /// 24: mission ids.
+    MissionClosedMovingStaff { mission: u32, to: u32 },
 }
 
 /// Which removal a [`Action::RemovalFromPosts`] is; days since 1970-01-01.
@@ -261,7 +266,7 @@ pub enum Cancellation {
 /// 20 PremisesSeized, 21 ChannelDesignated, 22 Countermeasures, 23 Statement, 24 Accusation,
 /// 25 Protest, 26 AmbassadorSummoned, 27 Demand, 28 CountermeasuresThreatened, 29 Ultimatum,
 /// 30 StaffReported, 31 ProposalAdopted, 32 MeasuresCancelled, 33 SanctionsImposed,
-/// 34 LawPassed, 35 AttackAttributed (signal kinds added after the first, at the end).
+/// 34 LawPassed, 35 AttackAttributed, 36 StaffMoved (kinds added after the first, at the end).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Kind {
     /// 0
@@ -336,6 +341,8 @@ pub enum Kind {
     LawPassed,
     /// 35
     AttackAttributed,
+    /// 36
+    StaffMoved,
 }
 
 /// What a command says or does. `proposal` and `of` are event sequences (from 0).
@@ -833,6 +840,15 @@ impl From<&ce::Action> for Action {
                 count: *count,
                 category: (*category).into(),
             },
+            C::StaffMoved { from, to, who } => Action::StaffMoved {
+                from: from.0,
+                to: to.0,
+                who: who.into(),
+            },
+            C::MissionClosedMovingStaff { mission, to } => Action::MissionClosedMovingStaff {
+                mission: mission.0,
+                to: to.0,
+            },
         }
     }
 }
@@ -954,6 +970,15 @@ impl From<Action> for ce::Action {
                 count,
                 category: category.into(),
             },
+            Action::StaffMoved { from, to, who } => C::StaffMoved {
+                from: m(from),
+                to: m(to),
+                who: who.into(),
+            },
+            Action::MissionClosedMovingStaff { mission, to } => C::MissionClosedMovingStaff {
+                mission: m(mission),
+                to: m(to),
+            },
         }
     }
 }
@@ -1062,6 +1087,7 @@ impl From<ce::Kind> for Kind {
             C::SanctionsImposed => Kind::SanctionsImposed,
             C::LawPassed => Kind::LawPassed,
             C::AttackAttributed => Kind::AttackAttributed,
+            C::StaffMoved => Kind::StaffMoved,
         }
     }
 }
@@ -1106,6 +1132,7 @@ impl From<Kind> for ce::Kind {
             Kind::SanctionsImposed => C::SanctionsImposed,
             Kind::LawPassed => C::LawPassed,
             Kind::AttackAttributed => C::AttackAttributed,
+            Kind::StaffMoved => C::StaffMoved,
         }
     }
 }
@@ -1825,6 +1852,15 @@ fn check_action(a: &Action, b: &Bounds) -> Result<(), String> {
             check("actor", "a removal's sender", *sender, b.actors)?;
             check("actor", "a removal's host", *host, b.actors)
         }
+        Action::StaffMoved { from, to, who } => {
+            mission(*from)?;
+            mission(*to)?;
+            check_who(who, b)
+        }
+        Action::MissionClosedMovingStaff { mission: m, to } => {
+            mission(*m)?;
+            mission(*to)
+        }
     }
 }
 
@@ -2016,6 +2052,15 @@ mod tests {
                 count: 5,
                 category: ce::Category::Service,
             },
+            C::StaffMoved {
+                from: m,
+                to: MissionId(3),
+                who: named.clone(),
+            },
+            C::MissionClosedMovingStaff {
+                mission: m,
+                to: MissionId(3),
+            },
         ]
     }
 
@@ -2114,7 +2159,7 @@ mod tests {
             round_trip::<ce::Action, Action>(a);
         }
         let wire: HashSet<_> = all.iter().map(|a| discriminant(&Action::from(a))).collect();
-        assert_eq!(wire.len(), 23);
+        assert_eq!(wire.len(), 25);
     }
 
     #[test]
@@ -2186,7 +2231,7 @@ mod tests {
             assert!(seen.insert(discriminant(&w)), "{k:?} shares a wire kind");
             assert_eq!(ce::Kind::from(w), k);
         }
-        assert_eq!(seen.len(), 36);
+        assert_eq!(seen.len(), 37);
     }
 
     /// The variant numbers written in the doc comments are the ones on disk.
@@ -2235,6 +2280,7 @@ mod tests {
             K::SanctionsImposed,
             K::LawPassed,
             K::AttackAttributed,
+            K::StaffMoved,
         ]);
         numbered(&[
             Category::Diplomatic,
@@ -2316,9 +2362,9 @@ mod tests {
 
     #[test]
     fn an_unknown_variant_number_does_not_decode() {
-        assert!(decode::<Kind>(&36u32.to_le_bytes()).is_err());
+        assert!(decode::<Kind>(&37u32.to_le_bytes()).is_err());
         assert!(decode::<Body>(&7u32.to_le_bytes()).is_err());
-        assert!(decode::<Action>(&23u32.to_le_bytes()).is_err());
+        assert!(decode::<Action>(&25u32.to_le_bytes()).is_err());
         assert!(decode::<Effect>(&3u32.to_le_bytes()).is_err());
     }
 

@@ -885,9 +885,29 @@ impl Builder {
             Kind::MissionSuspended => Action::MissionSuspended {
                 mission: self.need_mission(&mut f, key, &at)?,
             },
-            Kind::MissionClosed => Action::MissionClosed {
-                mission: self.need_mission(&mut f, key, &at)?,
-            },
+            Kind::MissionClosed => {
+                let mission = self.need_mission(&mut f, key, &at)?;
+                match f.move_to.take() {
+                    Some(to) => Action::MissionClosedMovingStaff {
+                        mission,
+                        to: self.mission(&to)?,
+                    },
+                    None => Action::MissionClosed { mission },
+                }
+            }
+            Kind::StaffMoved => {
+                let from = self.need(f.from.take(), "from", key, &at);
+                let to = self.need(f.to.take(), "to", key, &at);
+                let who = self.who(&mut f, key, &at, false);
+                let (from, to) = (from?, to?);
+                let from = self.mission(&Spanned::new(at.clone().unwrap_or(0..0), from));
+                let to = self.mission(&Spanned::new(at.clone().unwrap_or(0..0), to));
+                Action::StaffMoved {
+                    from: from?,
+                    to: to?,
+                    who: who?,
+                }
+            }
             Kind::MissionReopened => Action::MissionReopened {
                 mission: self.need_mission(&mut f, key, &at)?,
             },

@@ -191,6 +191,9 @@ macro_rules! with_measure_fields {
             #[serde(default)] pub(super) how: Option<Spanned<String>>,
             #[serde(default)] pub(super) cap: Option<Spanned<u32>>,
             #[serde(default)] pub(super) measure: Option<Spanned<String>>,
+            #[serde(default)] pub(super) from: Option<Spanned<String>>,
+            #[serde(default)] pub(super) to: Option<Spanned<String>>,
+            #[serde(default)] pub(super) move_to: Option<Spanned<String>>,
         }
 
         impl $name {
@@ -219,6 +222,9 @@ macro_rules! with_measure_fields {
                     how: self.how.clone(),
                     cap: self.cap.clone(),
                     measure: self.measure.clone(),
+                    from: self.from.clone(),
+                    to: self.to.clone(),
+                    move_to: self.move_to.clone(),
                 }
             }
         }
@@ -284,7 +290,8 @@ impl RawFields {
         }
         check!(
             mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender,
-            host, with, via, target, tone, in_post, vacant, proposal, of, how, cap, measure
+            host, with, via, target, tone, in_post, vacant, proposal, of, how, cap, measure, from,
+            to, move_to
         );
         v
     }
@@ -352,6 +359,9 @@ pub(super) const MEASURE_FIELDS: &[&str] = &[
     "how",
     "cap",
     "measure",
+    "from",
+    "to",
+    "move_to",
 ];
 /// The fields of an event besides those of its measure.
 pub(super) const EVENT_OWN_FIELDS: &[&str] = &[
@@ -795,6 +805,6 @@ mod tests {
         check(serde_fields::<RawFields>(), MEASURE_FIELDS);
         check(serde_fields::<RawMeasure>(), &fields(MEASURE_OWN_FIELDS));
         check(serde_fields::<RawEvent>(), &fields(EVENT_OWN_FIELDS));
-        assert_eq!(fields(EVENT_OWN_FIELDS).len(), 34);
+        assert_eq!(fields(EVENT_OWN_FIELDS).len(), 37);
     }
 }

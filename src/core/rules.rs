@@ -54,8 +54,12 @@ pub const MISSION_KIND_RULES: &[(&str, &str)] = &[
         "missions accredited to an organisation; for a bilateral mission the host declares persona non grata (E039)",
     ),
     (
-        "accreditation-requested, -granted, -denied, -withdrawn, persona-non-grata, departure-required, staff-recalled, posts-abolished, staff-cap-set on one mission, staff-reported, ambassador-summoned",
+        "accreditation-requested, -granted, -denied, -withdrawn, persona-non-grata, departure-required, staff-recalled, posts-abolished, staff-cap-set on one mission, staff-reported, ambassador-summoned, staff-moved (either post)",
         "any mission but a property, which has no staff of its own (E042)",
+    ),
+    (
+        "staff-moved, mission-closed with move_to",
+        "two different operating posts of the same sender in the same host (E046)",
     ),
     (
         "relations-broken",

@@ -263,6 +263,35 @@ fn action_fields(w: &World, action: &Action, effective: Day, announced: Day) -> 
             f.push(actor("with", *with));
             f.push(field("via", Val::Str(mission_key(w, *via))));
         }
+        Action::StaffMoved { from, to, who } => {
+            f.push(field("from", Val::Str(mission_key(w, *from))));
+            f.push(field("to", Val::Str(mission_key(w, *to))));
+            f.extend(who_fields(w, who));
+        }
+        Action::MissionClosedMovingStaff { mission: m, to } => {
+            f.push(mission(*m));
+            f.push(field("move_to", Val::Str(mission_key(w, *to))));
+        }
+        Action::RemovalFromPosts {
+            sender,
+            host,
+            removal,
+            count,
+            category,
+        } => {
+            f.push(actor("sender", *sender));
+            f.push(actor("host", *host));
+            f.extend(who_fields(
+                w,
+                &crate::core::Who::Count {
+                    count: *count,
+                    category: *category,
+                },
+            ));
+            if let Some(d) = removal.depart_by() {
+                deadlines.push(field("depart_by", Val::Date(d)));
+            }
+        }
     }
     f.push(implied(
         "effective",
@@ -329,6 +358,7 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
             target,
             mission,
             tone,
+            threat,
         } => {
             let mut f = Vec::new();
             if !kind.is_signal() {
@@ -384,6 +414,20 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
                     tone.key()
                 ));
             }
+            if let Some(t) = threat {
+                if !crate::core::event::THREAT_KINDS.contains(kind) {
+                    check.no(format!(
+                        "{name} ({}) says what it threatens, which only demands, threats and ultimatums do",
+                        kind.key()
+                    ));
+                }
+                if let Some(n) = t.cap {
+                    f.push(field("cap", Val::Int(n)));
+                }
+                if let Some(k) = t.measure {
+                    f.push(field("measure", Val::Str(k.key().into())));
+                }
+            }
             (f, Vec::new())
         }
         Body::StaffReported {
@@ -406,14 +450,20 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
             )
         }
         Body::MeasuresCancelled { of, how } => {
-            reference(check, *of, "of");
+            for o in of {
+                reference(check, *o, "of");
+            }
+            let of = match of.as_slice() {
+                [one] => Val::Str(event_id(s, *one)),
+                many => Val::Strs(many.iter().map(|o| event_id(s, *o)).collect()),
+            };
             let how_key = match how {
                 Cancellation::Withdrawn => "withdrawn",
                 Cancellation::Overruled => "overruled",
             };
             (
                 vec![
-                    field("of", Val::Str(event_id(s, *of))),
+                    field("of", of),
                     implied(
                         "how",
                         Val::Str(how_key.into()),

@@ -279,6 +279,8 @@ fn staff_range(kind: MissionKind) -> (u32, u32) {
         MissionKind::CulturalOffice => (5, 30),
         MissionKind::InterestsSection => (5, 20),
         MissionKind::Property => (0, 0),
+        MissionKind::TradeMission => (3, 25),
+        MissionKind::Annex => (3, 15),
     }
 }
 
@@ -292,6 +294,8 @@ fn kind_name(kind: MissionKind) -> &'static str {
         MissionKind::CulturalOffice => "Cultural office",
         MissionKind::InterestsSection => "Interests section",
         MissionKind::Property => "Property",
+        MissionKind::TradeMission => "Trade mission",
+        MissionKind::Annex => "Annex",
     }
 }
 
@@ -680,6 +684,7 @@ impl<'w> Generator<'w> {
                 target: y,
                 mission: None,
                 tone,
+                threat: None,
             },
         };
         self.facts.clear();
@@ -938,6 +943,7 @@ impl<'w> Generator<'w> {
                     target: y,
                     mission: Some(m),
                     tone: Tone::Neutral,
+                    threat: None,
                 }
             }
             Move::Expel => single(self.expel(s, d, x, date)?),
@@ -982,8 +988,13 @@ impl<'w> Generator<'w> {
             | Move::Resolve
             | Move::Normalise => unreachable!("handled above"),
         };
+        // Mostly notified on the day; sometimes a few days later, which moves removals (R6).
         let notified = match body {
-            Body::Measures { .. } if self.rng.chance(600) => Some(date),
+            Body::Measures { .. } if self.rng.chance(600) => Some(if self.rng.chance(150) {
+                date.plus(self.rng.between(1, 3) as i32)
+            } else {
+                date
+            }),
             _ => None,
         };
         Some(Event {
@@ -997,15 +1008,18 @@ impl<'w> Generator<'w> {
     }
 
     fn signal(&mut self, s: &State, d: usize, y: ActorId) -> Body {
-        const KINDS: [Kind; 6] = [
+        const KINDS: [Kind; 9] = [
             Kind::Statement,
             Kind::Accusation,
             Kind::Protest,
             Kind::Demand,
             Kind::CountermeasuresThreatened,
             Kind::Ultimatum,
+            Kind::SanctionsImposed,
+            Kind::LawPassed,
+            Kind::AttackAttributed,
         ];
-        let kind = KINDS[self.rng.weighted(&[35, 20, 20, 10, 12, 3])];
+        let kind = KINDS[self.rng.weighted(&[35, 20, 20, 10, 12, 3, 3, 2, 2])];
         let tone = match kind {
             Kind::Statement => {
                 [Tone::Neutral, Tone::Pessimistic, Tone::Optimistic][self.rng.index(3)]
@@ -1022,6 +1036,7 @@ impl<'w> Generator<'w> {
             target: y,
             mission,
             tone,
+            threat: None,
         }
     }
 
@@ -1045,6 +1060,23 @@ impl<'w> Generator<'w> {
         let who = self.who_in_post(ms)?;
         let eff = self.effective(date);
         let depart_by = self.deadline(eff);
+        // Sometimes the source gives a number over all the sender's posts, with no split: the
+        // core allocates it (it takes effect when announced).
+        if let Who::Count { count, category } = who
+            && eff == date
+            && self.rng.chance(100)
+        {
+            return Some(Measure {
+                effective: eff,
+                action: Action::RemovalFromPosts {
+                    sender: self.world.mission(m).sender,
+                    host: x,
+                    removal: crate::core::Removal::PersonaNonGrata { depart_by },
+                    count,
+                    category,
+                },
+            });
+        }
         let action = if self.rng.chance(600) {
             Action::PersonaNonGrata {
                 mission: m,
@@ -1068,6 +1100,23 @@ impl<'w> Generator<'w> {
     fn recall(&mut self, s: &State, d: usize, x: ActorId, date: Day) -> Option<Measure> {
         let m = self.pick_in(s, d, |def, ms| def.sender == x && ms.operating())?;
         let who = self.who_in_post(s.mission(m))?;
+        // Sometimes the staff move to another of the sender's posts in the same host instead
+        // (moves happen when recorded).
+        let host = self.world.mission(m).receiver;
+        if self.rng.chance(80)
+            && let Some(to) = self.pick_in(s, d, |def, ms| {
+                def.sender == x
+                    && def.receiver == host
+                    && def.kind != MissionKind::Property
+                    && ms.operating()
+            })
+            && to != m
+        {
+            return Some(Measure {
+                effective: date,
+                action: Action::StaffMoved { from: m, to, who },
+            });
+        }
         let eff = self.effective(date);
         Some(Measure {
             effective: eff,
@@ -1138,8 +1187,11 @@ impl<'w> Generator<'w> {
                 action: Action::ConsentGranted { mission: m },
             });
         }
-        if def.kind == MissionKind::Embassy && self.rng.chance(700) {
-            return None; // embassies are rarely ended this way; consulates and offices are
+        if matches!(
+            def.kind,
+            MissionKind::Embassy | MissionKind::PermanentMission
+        ) {
+            return None; // consent is withdrawn from consulates and offices only (R12)
         }
         let depart_by = self.deadline(eff);
         Some(Measure {
@@ -1315,7 +1367,10 @@ impl<'w> Generator<'w> {
 
     /// A sender asks for accreditation of new staff: more when the mission is short of staff.
     fn request(&mut self, s: &State, date: Day) -> Option<Event> {
-        let m = self.pick_any(s, |_, ms| ms.operating())?;
+        // A property has no staff of its own (E042).
+        let m = self.pick_any(s, |def, ms| {
+            ms.operating() && def.kind != MissionKind::Property
+        })?;
         let (lo, hi) = staff_range(self.world.mission(m).kind);
         let (h, asked) = (s.mission(m).headcount(), s.mission(m).requested);
         let short = ((lo + hi) / 2).saturating_sub(h + asked);
@@ -1475,8 +1530,14 @@ impl<'w> Generator<'w> {
             4..=5 if !persons.is_empty() => {
                 Who::Named(vec![persons[self.rng.index(persons.len())]])
             }
+            // Staff in post above a cap in force may leave with them (R5).
             _ if anon > 0 => Who::Count {
-                count: self.rng.between(1, anon),
+                count: self.rng.between(
+                    1,
+                    anon + s
+                        .above_cap(self.world, m)
+                        .min(ms.in_post.total() - ms.reserved.total()),
+                ),
                 category: self.category(),
             },
             _ => Who::All,
@@ -1509,11 +1570,11 @@ impl<'w> Generator<'w> {
             let body = match self.rng.below(10) {
                 _ if adopt => Body::ProposalAdopted { proposal: p.seq },
                 6..=7 => Body::MeasuresCancelled {
-                    of: p.seq,
+                    of: vec![p.seq],
                     how: Cancellation::Overruled,
                 },
                 _ => Body::MeasuresCancelled {
-                    of: p.seq,
+                    of: vec![p.seq],
                     how: Cancellation::Withdrawn,
                 },
             };
@@ -1531,7 +1592,7 @@ impl<'w> Generator<'w> {
             (
                 cause,
                 Body::MeasuresCancelled {
-                    of: cause,
+                    of: vec![cause],
                     how: Cancellation::Withdrawn,
                 },
             )

@@ -198,6 +198,15 @@ pub fn describe(w: &World, c: &Change) -> String {
                 m(w, *mission)
             )
         }
+        Change::Moved { from, to, count } => {
+            format!("{}: {count} staff moved to {}", m(w, *from), m(w, *to))
+        }
+        Change::LeftForCap { mission, count } => {
+            format!(
+                "{}: {count} staff above the cap departed; their posts go",
+                m(w, *mission)
+            )
+        }
         Change::StaffReported {
             mission,
             headcount,
@@ -282,6 +291,51 @@ pub fn describe(w: &World, c: &Change) -> String {
     }
 }
 
+/// The latest demand, threat or ultimatum that says what it demands or threatens, of each actor
+/// against each target, read in order as a timeline is: a later measure of the same actor
+/// against one of its targets is checked against it (see [`crate::core::Threat::matches`]).
+#[derive(Default)]
+pub struct Threats {
+    latest: std::collections::HashMap<(ActorId, ActorId), (usize, String, crate::core::Threat)>,
+    seen: usize,
+}
+
+impl Threats {
+    /// The line to print under `e`, an event of measures, if an earlier threat applies; then
+    /// `e` (with the id `id`) is remembered if it is a threat.
+    pub fn next(&mut self, w: &World, e: &Event, id: &str) -> Option<String> {
+        let line = match &e.body {
+            Body::Measures { measures, .. } => targets(w, e)
+                .into_iter()
+                .filter_map(|t| self.latest.get(&(e.actor, t)))
+                .max_by_key(|(order, _, _)| *order)
+                .and_then(|(_, of, threat)| {
+                    let verdict = if threat.matches(measures)? {
+                        "matches"
+                    } else {
+                        "does not match"
+                    };
+                    Some(format!(
+                        "threatened in {of} ({}): {verdict}",
+                        threat.describe()
+                    ))
+                }),
+            _ => None,
+        };
+        if let Body::Signal {
+            target,
+            threat: Some(threat),
+            ..
+        } = &e.body
+        {
+            self.latest
+                .insert((e.actor, *target), (self.seen, id.to_string(), *threat));
+        }
+        self.seen += 1;
+        line
+    }
+}
+
 fn event_line(w: &World, e: &Event, id: &str) -> String {
     let targets: Vec<&str> = targets(w, e).into_iter().map(|t| a(w, t)).collect();
     let to = if targets.is_empty() {
@@ -301,8 +355,15 @@ fn event_line(w: &World, e: &Event, id: &str) -> String {
 
 /// What a timeline entry is about: an event, or a scheduled effect of an earlier one.
 pub enum Head<'a> {
-    Event { event: &'a Event, id: &'a str },
-    Effect { of: &'a str },
+    /// An event, and the line saying whether it carries out a threat, if one applies.
+    Event {
+        event: &'a Event,
+        id: &'a str,
+        threat: Option<String>,
+    },
+    Effect {
+        of: &'a str,
+    },
 }
 
 /// One entry of a timeline as text: its heading line, then one line per change.
@@ -314,12 +375,19 @@ pub fn entry_text(
     changes: &[Change],
 ) {
     match head {
-        Head::Event { event: e, id } => {
+        Head::Event {
+            event: e,
+            id,
+            threat,
+        } => {
             let _ = writeln!(out, "{}", event_line(w, e, id));
             if let Some(n) = e.notified {
                 let _ = writeln!(out, "      notified {n}");
             } else if matches!(e.body, Body::Measures { .. }) {
                 let _ = writeln!(out, "      not formally notified");
+            }
+            if let Some(line) = threat {
+                let _ = writeln!(out, "      {line}");
             }
         }
         Head::Effect { of } => {
@@ -340,6 +408,7 @@ pub fn run_heading(s: &Scenario) -> String {
 pub fn run_text(s: &Scenario, run: &Run) -> String {
     let mut out = run_heading(s);
     let w = &s.world;
+    let mut threats = Threats::default();
     for Entry {
         day,
         origin,
@@ -350,6 +419,7 @@ pub fn run_text(s: &Scenario, run: &Run) -> String {
             Origin::Event(i) => Head::Event {
                 event: &s.events[*i],
                 id: &s.meta[*i].id,
+                threat: threats.next(w, &s.events[*i], &s.meta[*i].id),
             },
             Origin::Effect(i) => Head::Effect { of: &s.meta[*i].id },
         };
@@ -826,6 +896,14 @@ pub fn catalogue_markdown() -> String {
             md(i.fields),
             md(i.effect)
         );
+    }
+    out.push_str("\n## Kinds of mission\n\nWhere the catalogue restricts an event to some kinds of mission:\n\n| event | acts on |\n|---|---|\n");
+    for (kinds, on) in crate::core::rules::MISSION_KIND_RULES {
+        let _ = writeln!(out, "| {} | {} |", md(kinds), md(on));
+    }
+    out.push_str("\n## Rules\n\nRules the tables above do not show:\n\n");
+    for (name, rule) in crate::core::rules::MODEL_RULES {
+        let _ = writeln!(out, "- **{name}**: {rule}.");
     }
     out.push_str("\n## Rejection codes\n\nCodes are fixed: a code never changes meaning and is never reused.\n\n| code | name | rule | meaning |\n|---|---|---|---|\n");
     for c in crate::core::Reason::CODES {

@@ -196,7 +196,11 @@ fn remap(event: &Event, seq_of: &[Option<Seq>]) -> Result<Event, usize> {
     }
     match &mut e.body {
         Body::ProposalAdopted { proposal } => *proposal = map(*proposal)?,
-        Body::MeasuresCancelled { of, .. } => *of = map(*of)?,
+        Body::MeasuresCancelled { of, .. } => {
+            for o in of {
+                *o = map(*o)?;
+            }
+        }
         _ => {}
     }
     Ok(e)

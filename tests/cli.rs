@@ -430,7 +430,7 @@ fn events_markdown_tables_keep_every_row_in_its_columns() {
             Some(w) => assert_eq!(markdown_cells(line), w, "{line}"),
         }
     }
-    assert_eq!(tables, 2);
+    assert_eq!(tables, 3, "kinds, kinds of mission, rejection codes");
     assert!(
         md.contains("\\|"),
         "no cell holds a `|`: the test checks nothing"

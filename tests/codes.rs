@@ -9,7 +9,7 @@
 use demarche::core::event::Cancellation;
 use demarche::core::{
     Action, ActorId, Body, CapScope, Category, Engine, Event, Kind, Limit, Measure, MissionId,
-    PersonId, Reason, Seq, Staff, State, Tone, Who, World,
+    PersonId, Reason, Removal, Seq, Staff, State, Tone, Who, World,
 };
 use demarche::scenario::{self, Scenario, parse_date};
 
@@ -117,6 +117,14 @@ members = ["ivanov"]
 vacant = 2
 requested = 2
 
+[[missions]]
+id = "ru-dacha"
+name = "Russian compound in Kent"
+kind = "property"
+sender = "russia"
+receiver = "uk"
+city = "Kent"
+
 [[caps]]
 mission = "ru-london"
 limit = 11
@@ -135,6 +143,7 @@ const UK_ST_PETERSBURG: MissionId = MissionId(3);
 const UK_YEKATERINBURG: MissionId = MissionId(4);
 const UK_KAZAN: MissionId = MissionId(5);
 const RU_LONDON: MissionId = MissionId(6);
+const RU_DACHA: MissionId = MissionId(7);
 
 const IVANOV: PersonId = PersonId(0);
 const PETROV: PersonId = PersonId(2);
@@ -185,6 +194,7 @@ fn signal(date: &str, actor: ActorId, kind: Kind, target: ActorId) -> Event {
         target,
         mission: None,
         tone: Tone::Neutral,
+        threat: None,
     };
     event(date, actor, body)
 }
@@ -479,7 +489,7 @@ fn cases() -> Vec<Case> {
                 "2021-10-07",
                 UK,
                 Body::MeasuresCancelled {
-                    of: Seq(0),
+                    of: vec![Seq(0)],
                     how: Cancellation::Withdrawn,
                 },
             ),
@@ -621,7 +631,60 @@ fn cases() -> Vec<Case> {
                 },
             ),
         ),
+        case(
+            41,
+            vec![],
+            now(
+                "2021-10-06",
+                RUSSIA,
+                Action::ConsentWithdrawn {
+                    mission: UK_MOSCOW,
+                    depart_by: day("2021-10-31"),
+                },
+            ),
+        ),
+        case(
+            42,
+            vec![],
+            now(
+                "2021-10-06",
+                RUSSIA,
+                Action::AccreditationRequested {
+                    mission: RU_DACHA,
+                    count: 1,
+                },
+            ),
+        ),
+        case(43, vec![], now("2021-10-06", RUSSIA, posts_png(1))),
+        case(44, vec![], now("2021-10-06", UK, posts_png(30))),
+        case(45, vec![], at("2021-10-06", UK, "2021-10-10", posts_png(1))),
+        case(
+            46,
+            vec![],
+            now(
+                "2021-10-06",
+                UK,
+                Action::StaffMoved {
+                    from: UK_MOSCOW,
+                    to: BE_MOSCOW,
+                    who: dipl(1),
+                },
+            ),
+        ),
     ]
+}
+
+/// Persona non grata over all of Russia's posts in the UK.
+fn posts_png(count: u32) -> Action {
+    Action::RemovalFromPosts {
+        sender: RUSSIA,
+        host: UK,
+        removal: Removal::PersonaNonGrata {
+            depart_by: day("2021-10-31"),
+        },
+        count,
+        category: Category::Diplomatic,
+    }
 }
 
 fn run(world: &World, initial: &State, c: &Case) -> Result<(), String> {

@@ -276,8 +276,8 @@ fn india_canada_2023_parity_cap_of_21_on_every_canadian_post_and_canada_complies
     assert_eq!(ca["status"], "active");
     assert_eq!(ca["headcount"], 21);
     assert_eq!(
-        ca["vacant"], 41,
-        "the 41 withdrawn leave their posts vacant"
+        ca["vacant"], 0,
+        "the cap leaves no room for the posts of the 41 withdrawn: they are abolished"
     );
     assert_eq!(
         mission(&end, "in-hc-ottawa")["headcount"],
@@ -329,6 +329,10 @@ fn estonia_russia_2023_cap_of_23_then_ambassadors_leave_on_7_february() {
     assert_eq!(ru["staff"]["administrative-technical"], 15);
     assert_eq!(ru["leaving"][0]["count"], 1);
     assert_eq!(ru["leaving"][0]["deadline"], "2023-02-07");
+    assert_eq!(
+        ru["vacant"], 1,
+        "the cap of 23 leaves room for one of the 21 posts vacated; 20 are abolished"
+    );
     let ee = mission(&feb1, "ee-embassy-moscow");
     assert_eq!(ee["leaving"][0]["count"], 1);
     assert_eq!(ee["leaving"][0]["deadline"], "2023-02-07");

@@ -145,7 +145,7 @@ fn unknown_fields_and_ids_suggest_the_closest_valid_names() {
     let help = p[0].help.as_deref().unwrap();
     assert!(
         help.starts_with(
-            "persona-non-grata takes mission, count, category, persons, depart_by, effective"
+            "persona-non-grata takes mission, sender, host, count, category, persons, depart_by, effective"
         ),
         "{help}"
     );

@@ -79,6 +79,7 @@ fn golden_logs_of_every_schema_still_read_as_the_scenario_they_were_imported_fro
         ("v1-nato-russia-2021.log", false),
         ("v2-nato-russia-2021.log", true),
         ("v3-nato-russia-2021.log", true),
+        ("v3-rules2-nato-russia-2021.log", true),
     ] {
         let log = Log::open(&root().join("tests/golden/logs").join(file)).unwrap();
         assert_eq!(log.ending, LogEnd::Clean, "{file}");
@@ -113,10 +114,35 @@ fn the_golden_log_of_this_build_is_what_this_build_writes() {
     let path = d.join("nato.log");
     create(&path, &nato(), 0);
     let now = std::fs::read(&path).unwrap();
-    let golden = std::fs::read(root().join("tests/golden/logs/v3-nato-russia-2021.log")).unwrap();
+    let golden =
+        std::fs::read(root().join("tests/golden/logs/v3-rules2-nato-russia-2021.log")).unwrap();
     assert!(
         now == golden,
         "this build writes other bytes than the golden log"
+    );
+}
+
+#[test]
+fn a_log_of_facts_of_an_older_rules_version_reads_and_verify_reports_it_outdated() {
+    // The v3 golden log holds facts of rules version 1: it still opens and replays as its
+    // facts say, and `log verify` says it is outdated (its commands still decide into the
+    // same facts, so nothing drifts).
+    let path = root().join("tests/golden/logs/v3-nato-russia-2021.log");
+    let log = Log::open(&path).unwrap();
+    assert_eq!(log.genesis.rules, 1);
+    assert!(log.genesis.rules < demarche::core::RULES_VERSION);
+    let (_, r) = log.run(Upto::End).unwrap();
+    assert_eq!(r.state.digest(), digest_at_end(&nato()));
+    let o = demarche(&["log", "verify", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(
+        out.contains("decided with rules version 1")
+            && out.contains(&format!(
+                "this build decides with version {}",
+                demarche::core::RULES_VERSION
+            )),
+        "{out}"
     );
 }
 
@@ -875,7 +901,11 @@ fn verify_names_the_first_command_whose_stored_facts_this_build_would_not_decide
 #[test]
 fn logs_of_older_schemas_upgrade_to_logs_of_facts_that_replay_the_same() {
     let d = scratch("upgrade");
-    for old in ["v1-nato-russia-2021.log", "v2-nato-russia-2021.log"] {
+    for old in [
+        "v1-nato-russia-2021.log",
+        "v2-nato-russia-2021.log",
+        "v3-nato-russia-2021.log",
+    ] {
         let from = root().join("tests/golden/logs").join(old);
         let path = d.join(old);
         std::fs::copy(&from, &path).unwrap();

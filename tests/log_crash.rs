@@ -120,6 +120,7 @@ fn statement(world: &World, n: u64) -> Event {
             target,
             mission: None,
             tone: Tone::Neutral,
+            threat: None,
         },
     }
 }

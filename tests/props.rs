@@ -106,10 +106,10 @@ fn check_properties(w: &World, s: &State) -> Result<(), TestCaseError> {
 /// Every reference of `ev` (`in_response_to`, the proposal adopted, the event cancelled) is an
 /// earlier event than `seq`.
 fn references_point_backwards(ev: &Event, seq: Seq) -> bool {
-    let refs = match ev.body {
-        Body::ProposalAdopted { proposal } => Some(proposal),
-        Body::MeasuresCancelled { of, .. } => Some(of),
-        _ => None,
+    let refs: Vec<Seq> = match &ev.body {
+        Body::ProposalAdopted { proposal } => vec![*proposal],
+        Body::MeasuresCancelled { of, .. } => of.clone(),
+        _ => Vec::new(),
     };
     ev.in_response_to
         .iter()
@@ -219,6 +219,7 @@ proptest! {
                     target: bad.actor,
                     mission: None,
                     tone: Tone::Neutral,
+                    threat: None,
                 }
             }
             6 => bad.body = Body::Measures { bundle: true, measures: Vec::new() },

@@ -253,6 +253,7 @@ fn signal(
             target,
             mission,
             tone: Tone::Neutral,
+            threat: None,
         },
     )
 }
@@ -266,7 +267,7 @@ fn cancel(date: &str, actor: ActorId, of: Seq) -> Event {
         date,
         actor,
         Body::MeasuresCancelled {
-            of,
+            of: vec![of],
             how: Cancellation::Withdrawn,
         },
     )
@@ -377,10 +378,12 @@ fn leaving(e: &Engine, m: MissionId) -> u32 {
 // ==== The code table ====
 
 #[test]
-fn codes_run_from_1_to_40_without_gaps_so_each_has_a_test_here() {
-    // A new code must come with a given/when/then test in this file.
+fn codes_run_from_1_without_gaps_so_each_has_a_test_here() {
+    // A new code must come with a given/when/then test in this file (codes 1 to 40) or in
+    // tests/model.rs (from 41).
     let codes: Vec<u16> = Reason::CODES.iter().map(|c| c.code).collect();
-    assert_eq!(codes, (1..=40).collect::<Vec<u16>>());
+    assert_eq!(codes, (1..=codes.len() as u16).collect::<Vec<u16>>());
+    assert!(codes.len() >= 42);
 }
 
 // ==== Signals and notification ====
@@ -416,8 +419,8 @@ fn a_signal_is_recorded_and_changes_no_mission() {
 }
 
 #[test]
-fn a_measure_takes_effect_on_its_effective_day_whatever_the_notification_day() {
-    // R6: notification is recorded apart from the announcement and moves no effect.
+fn an_expulsion_notified_after_its_announcement_takes_effect_on_the_notification_day() {
+    // R6: staff are not removed before the sending side is notified; the deadline stays.
     let w = world();
     let mut e = engine(&w);
     given_staff(&mut e, UK_MOSCOW, 5);
@@ -426,11 +429,28 @@ fn a_measure_takes_effect_on_its_effective_day_whatever_the_notification_day() {
         ..ev("2021-10-06", RUSSIA, png(UK_MOSCOW, dipl(2), "2021-10-15"))
     };
     then_accepted(&mut e, &expel);
+    assert_eq!((headcount(&e, UK_MOSCOW), leaving(&e, UK_MOSCOW)), (5, 0));
+    e.advance_to(day("2021-10-08"), &mut ());
+    assert_eq!((headcount(&e, UK_MOSCOW), leaving(&e, UK_MOSCOW)), (5, 0));
+    e.advance_to(day("2021-10-09"), &mut ());
     assert_eq!((headcount(&e, UK_MOSCOW), leaving(&e, UK_MOSCOW)), (3, 2));
     assert_eq!(
         e.state.mission(UK_MOSCOW).leaving[0].deadline,
         day("2021-10-15")
     );
+}
+
+#[test]
+fn a_measure_notified_on_or_before_its_effective_day_takes_effect_on_that_day() {
+    let w = world();
+    let mut e = engine(&w);
+    given_staff(&mut e, UK_MOSCOW, 5);
+    let expel = Event {
+        notified: Some(day("2021-10-06")),
+        ..ev("2021-10-06", RUSSIA, png(UK_MOSCOW, dipl(2), "2021-10-15"))
+    };
+    then_accepted(&mut e, &expel);
+    assert_eq!((headcount(&e, UK_MOSCOW), leaving(&e, UK_MOSCOW)), (3, 2));
 }
 
 // ==== 1 DateBeforePrevious ====
@@ -2432,7 +2452,7 @@ fn an_overruled_proposal_never_happens_and_cannot_be_adopted() {
         "2021-10-07",
         RUSSIA,
         Body::MeasuresCancelled {
-            of: held,
+            of: vec![held],
             how: Cancellation::Overruled,
         },
     );
@@ -3884,4 +3904,33 @@ fn the_excess_leaving_at_a_compliance_date_spares_a_member_a_pending_expulsion_n
     e.advance_to(day("2021-10-25"), &mut ());
     assert_eq!((headcount(&e, RU_LONDON), leaving(&e, RU_LONDON)), (0, 1));
     assert_eq!(e.state.person_at[PETROV.index()], Some(RU_LONDON));
+}
+
+#[test]
+fn a_member_in_post_above_a_cap_may_depart_before_its_compliance_date() {
+    // R5: staff above a cap in force may leave before its compliance date, named or counted.
+    let w = world();
+    let mut e = engine(&w);
+    given_members(&mut e, RU_LONDON, &[IVANOV, PETROV]);
+    then_accepted(
+        &mut e,
+        &ev("2021-10-06", UK, cap(RU_LONDON, 1, Some("2021-10-31"))),
+    );
+    let depart = ev("2021-10-07", RUSSIA, departed(RU_LONDON, named(&[IVANOV])));
+    then_accepted(&mut e, &depart);
+    assert_eq!(e.state.mission(RU_LONDON).members, vec![PETROV]);
+    assert_eq!(e.state.person_at[IVANOV.index()], None);
+    assert_eq!(e.state.mission(RU_LONDON).vacant, 0);
+    assert_eq!(status(&e, RU_LONDON), Status::Active);
+    // Petrov is within the cap: he cannot depart without being due to leave.
+    let again = ev("2021-10-08", RUSSIA, departed(RU_LONDON, named(&[PETROV])));
+    then_rejected(
+        &mut e,
+        &again,
+        Reason::PersonNotMember {
+            person: PETROV,
+            mission: RU_LONDON,
+        },
+        23,
+    );
 }

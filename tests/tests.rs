@@ -15,6 +15,7 @@ mod log;
 mod log_crash;
 mod log_fits;
 mod log_recovery;
+mod model;
 mod policies;
 mod props;
 mod rules;

@@ -167,9 +167,14 @@ fn stream_text(log: &Log, upto: Upto) -> Result<u64, LogError> {
     print!("{}", report::run_heading(&log.empty_scenario()));
     let world = &log.genesis.world;
     let mut out = std::io::stdout().lock();
+    let mut threats = report::Threats::default();
     let mut entry = |day, head: TimelineHead<'_>, changes: &[Change]| {
         let head = match head {
-            TimelineHead::Event { event, id } => report::Head::Event { event, id },
+            TimelineHead::Event { event, id } => report::Head::Event {
+                event,
+                id,
+                threat: threats.next(world, event, id),
+            },
             TimelineHead::Effect { of } => report::Head::Effect { of },
         };
         let mut text = String::new();

@@ -170,6 +170,36 @@ impl State {
                 }
             }
             Fact::PostsAbolished { mission, count } => self.mission_mut(mission).vacant -= count,
+            Fact::DepartedForCap { mission, staff } => {
+                sub(&mut self.mission_mut(mission).in_post, &staff)
+            }
+            Fact::Moved {
+                from,
+                to,
+                staff,
+                filled,
+            } => {
+                sub(&mut self.mission_mut(from).in_post, &staff);
+                let ms = self.mission_mut(to);
+                add(&mut ms.in_post, &staff);
+                ms.vacant -= filled;
+            }
+            Fact::MemberMoved {
+                from,
+                to,
+                person,
+                filled,
+            } => {
+                remove_person(&mut self.mission_mut(from).members, person);
+                self.person_at[person.index()] = Some(to);
+                let ms = self.mission_mut(to);
+                insert_sorted(&mut ms.members, person);
+                ms.vacant -= u32::from(filled);
+            }
+            Fact::MemberDepartedForCap { mission, person } => {
+                self.person_at[person.index()] = None;
+                remove_person(&mut self.mission_mut(mission).members, person);
+            }
             Fact::Shed { mission, staff } => sub(&mut self.mission_mut(mission).in_post, &staff),
             Fact::MemberShed { mission, person } => {
                 self.person_at[person.index()] = None;

@@ -39,6 +39,17 @@ pub enum Change {
         mission: MissionId,
         count: u32,
     },
+    /// Staff moved between two posts of one sender in one host.
+    Moved {
+        from: MissionId,
+        to: MissionId,
+        count: u32,
+    },
+    /// Staff in post above a cap left before its compliance date; their posts went with them.
+    LeftForCap {
+        mission: MissionId,
+        count: u32,
+    },
     StaffReported {
         mission: MissionId,
         headcount: u32,
@@ -176,7 +187,25 @@ impl Change {
                     mission: m,
                     count: n,
                 },
+            )
+            | (
+                LeftForCap { mission, count },
+                LeftForCap {
+                    mission: m,
+                    count: n,
+                },
             ) if mission == m => {
+                *count += n;
+                true
+            }
+            (
+                Moved { from, to, count },
+                Moved {
+                    from: f,
+                    to: t,
+                    count: n,
+                },
+            ) if from == f && to == t => {
                 *count += n;
                 true
             }
@@ -270,6 +299,21 @@ impl Fact {
             }
             Fact::MemberShed { mission, .. } | Fact::ReservedMemberShed { mission, .. } => {
                 out(Change::ExcessLeft { mission, count: 1 })
+            }
+            Fact::Moved {
+                from, to, staff, ..
+            } => out(Change::Moved {
+                from,
+                to,
+                count: staff.total(),
+            }),
+            Fact::MemberMoved { from, to, .. } => out(Change::Moved { from, to, count: 1 }),
+            Fact::DepartedForCap { mission, staff } => out(Change::LeftForCap {
+                mission,
+                count: staff.total(),
+            }),
+            Fact::MemberDepartedForCap { mission, .. } => {
+                out(Change::LeftForCap { mission, count: 1 })
             }
             Fact::StaffReported {
                 mission,

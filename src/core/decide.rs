@@ -10,12 +10,12 @@
 //! rejected command leaves the state and the facts as they were.
 
 use super::day::Day;
-use super::event::{Action, Body, CapScope, Event, Limit, Measure, Staff, Who};
+use super::event::{Action, Body, CapScope, Category, Event, Limit, Measure, Removal, Staff, Who};
 use super::fact::Fact;
 use super::reject::Reason;
 use super::rules::{allowed_when_closed, allowed_when_suspended};
 use super::state::{Effect, Lifecycle, Planned, State, free_staff, pair, take_staff};
-use super::world::{ActorId, MissionId, Seq, World};
+use super::world::{ActorId, MissionId, PersonId, Seq, World};
 
 /// Where a measure is carried out: the day, the event that caused it (and the measure's
 /// position in it), and that event's actor.
@@ -48,6 +48,15 @@ fn touched(world: &World, actor: ActorId, action: &Action, out: &mut Vec<Mission
                 }
             }
         }
+        Action::StaffMoved { to, .. } | Action::MissionClosedMovingStaff { to, .. } => out.push(to),
+        Action::RemovalFromPosts { sender, host, .. } => {
+            let scope = CapScope::Posts { sender, host };
+            for m in world.mission_ids() {
+                if State::covers(world, &scope, m) {
+                    out.push(m);
+                }
+            }
+        }
         Action::RelationsBroken { with, .. }
         | Action::RelationsEstablished { with }
         | Action::ContactsFrozen { with }
@@ -68,6 +77,46 @@ struct Saved {
     designated: Vec<super::state::Designated>,
     pending: Vec<super::state::Scheduled>,
     proposals: Vec<super::state::Proposal>,
+}
+
+/// The measures that take effect only once the side whose staff they remove is notified (R6;
+/// VCDR 9 and 10, VCCR 23 and 25): persona non grata, accreditation withdrawn, departure
+/// required and consent withdrawn.
+pub const NOTIFICATION_RULE: &str = "persona-non-grata, accreditation-withdrawn, departure-required and consent-withdrawn remove the other side's staff only once it is notified (R6): when `notified` is later than `effective`, the measure takes effect on the day notified (and is scheduled for it), and a `depart_by` before that day becomes that day; other measures, and events with no `notified`, take effect on `effective`";
+
+/// How a removal over all posts of a sender in a host is allocated to posts.
+pub const POSTS_ALLOCATION_RULE: &str = "a persona-non-grata, accreditation-withdrawn or staff-recalled given with `sender` and `host` instead of `mission` (a count and category, no split by post reported) is allocated when it takes effect: the operating post with the most staff it can take (anonymous staff of the category and unspecified, not set aside by a pending measure) gives as many as it has, then the next; ties go to the post declared first; each post's share is its own fact, with its own departure deadline; it cannot be scheduled for later (E045)";
+
+/// `m` as R6 has it take effect, given the day its event was notified: a removal of the other
+/// side's staff effective before the notification takes effect on it, and its departure
+/// deadline (when it was not before the measure as written, which the rules refuse) is never
+/// before that day.
+fn on_notification(m: &Measure, notified: Option<Day>) -> Measure {
+    let Some(day) = notified.filter(|&d| d > m.effective) else {
+        return m.clone();
+    };
+    let written = m.effective;
+    let mut out = Measure {
+        effective: day,
+        action: m.action.clone(),
+    };
+    match &mut out.action {
+        Action::PersonaNonGrata { depart_by, .. }
+        | Action::AccreditationWithdrawn { depart_by, .. }
+        | Action::DepartureRequired { depart_by, .. }
+        | Action::ConsentWithdrawn { depart_by, .. }
+        | Action::RemovalFromPosts {
+            removal:
+                Removal::PersonaNonGrata { depart_by } | Removal::AccreditationWithdrawn { depart_by },
+            ..
+        } => {
+            if *depart_by >= written {
+                *depart_by = (*depart_by).max(day);
+            }
+        }
+        _ => return m.clone(),
+    }
+    out
 }
 
 impl State {
@@ -109,7 +158,7 @@ impl State {
             }
             Body::Measures { measures, .. } => self.transact(world, event, out, |s, out| {
                 let seq = s.accept(date);
-                s.enact(world, date, seq, actor, measures, out)?;
+                s.enact(world, event, seq, measures, out)?;
                 Ok(seq)
             }),
             Body::ProposalAdopted { proposal } => {
@@ -130,33 +179,36 @@ impl State {
                     s.emit(&at(seq), Fact::ProposalDropped { seq: *proposal }, out);
                     // Scheduled under the adoption, not the proposal: adopted measures run
                     // after those announced before the adoption, and are cancelled by naming it.
-                    s.enact(world, date, seq, actor, &measures, out)?;
+                    s.enact(world, event, seq, &measures, out)?;
                     Ok(seq)
                 })
             }
-            Body::MeasuresCancelled { of, how } => {
+            Body::MeasuresCancelled { of: events, how } => {
+                // One cancellation per event named, in the order named.
                 let seq = self.accept(date);
-                let mut n = 0;
-                if let Some(p) = self.proposals.iter().find(|p| p.seq == *of) {
-                    n += p.measures.len() as u32;
-                    self.emit(&at(seq), Fact::ProposalDropped { seq: *of }, out);
+                for &of in events {
+                    let mut n = 0;
+                    if let Some(p) = self.proposals.iter().find(|p| p.seq == of) {
+                        n += p.measures.len() as u32;
+                        self.emit(&at(seq), Fact::ProposalDropped { seq: of }, out);
+                    }
+                    let queued: Vec<(Day, Seq, u32)> = self
+                        .pending
+                        .iter()
+                        .filter(|s| s.cause == of && matches!(s.effect, Effect::Measure(_)))
+                        .map(|s| (s.day, s.cause, s.index))
+                        .collect();
+                    for (day, cause, index) in queued {
+                        n += 1;
+                        self.emit(&at(seq), Fact::Unscheduled { day, cause, index }, out);
+                    }
+                    let cancelled = Fact::Cancelled {
+                        of,
+                        measures: n,
+                        how: *how,
+                    };
+                    self.emit(&at(seq), cancelled, out);
                 }
-                let queued: Vec<(Day, Seq, u32)> = self
-                    .pending
-                    .iter()
-                    .filter(|s| s.cause == *of && matches!(s.effect, Effect::Measure(_)))
-                    .map(|s| (s.day, s.cause, s.index))
-                    .collect();
-                for (day, cause, index) in queued {
-                    n += 1;
-                    self.emit(&at(seq), Fact::Unscheduled { day, cause, index }, out);
-                }
-                let cancelled = Fact::Cancelled {
-                    of: *of,
-                    measures: n,
-                    how: *how,
-                };
-                self.emit(&at(seq), cancelled, out);
                 Ok(seq)
             }
             Body::StaffReported {
@@ -262,13 +314,14 @@ impl State {
     fn enact(
         &mut self,
         world: &World,
-        date: Day,
+        event: &Event,
         seq: Seq,
-        actor: ActorId,
         measures: &[Measure],
         out: &mut Vec<Fact>,
     ) -> Result<(), Reason> {
+        let (date, actor) = (event.date, event.actor);
         for (i, m) in measures.iter().enumerate() {
+            let m = &on_notification(m, event.notified);
             self.check_measure(world, actor, date, m)?;
             let at = At {
                 day: date,
@@ -373,7 +426,7 @@ impl State {
                 depart_by,
             }
             | Action::ConsentWithdrawn { mission, depart_by } => {
-                self.end_mission(at, *mission, Lifecycle::Closed, Some(*depart_by), out);
+                self.end_mission(at, *mission, Lifecycle::Closed, Some(*depart_by), None, out);
                 self.emit(at, Fact::ConsentWithdrawn { mission: *mission }, out);
             }
             Action::AccreditationWithdrawn {
@@ -424,32 +477,39 @@ impl State {
                 };
                 self.emit(at, lapse, out);
             }
-            Action::StaffRecalled { mission, who } => match who {
-                Who::Count { count, category } => {
-                    let ms = self.mission(*mission);
-                    let staff =
-                        take_staff(&free_staff(&ms.in_post, &ms.reserved), *count, *category)
-                            .expect("checked: enough staff");
-                    let f = Fact::Recalled {
-                        mission: *mission,
-                        staff,
-                    };
-                    self.emit(at, f, out);
-                }
-                Who::Named(ps) => {
-                    for &person in ps {
-                        let f = Fact::MemberRecalled {
+            Action::StaffRecalled { mission, who } => {
+                let n = match who {
+                    Who::Count { count, category } => {
+                        let ms = self.mission(*mission);
+                        let staff =
+                            take_staff(&free_staff(&ms.in_post, &ms.reserved), *count, *category)
+                                .expect("checked: enough staff");
+                        let f = Fact::Recalled {
                             mission: *mission,
-                            person,
+                            staff,
                         };
                         self.emit(at, f, out);
+                        *count
                     }
-                }
-                Who::All => unreachable!("checked: recalls name staff"),
-            },
+                    Who::Named(ps) => {
+                        for &person in ps {
+                            let f = Fact::MemberRecalled {
+                                mission: *mission,
+                                person,
+                            };
+                            self.emit(at, f, out);
+                        }
+                        ps.len() as u32
+                    }
+                    Who::All => unreachable!("checked: recalls name staff"),
+                };
+                self.abolish_above_cap(world, at, *mission, n, out);
+            }
             Action::StaffDeparted { mission, who } => {
                 // Staff due to leave go earliest deadline first; each batch gives what it can
                 // of the category named, else of any.
+                // Then, beyond those due to leave, staff in post above a cap in force go, with
+                // their posts (the category named, else any).
                 let mut facts = Vec::new();
                 let ms = self.mission(*mission);
                 match who {
@@ -472,13 +532,30 @@ impl State {
                                 left -= n;
                             }
                         }
-                        debug_assert_eq!(left, 0, "checked: enough leaving");
+                        if left > 0 {
+                            let free = free_staff(&ms.in_post, &ms.reserved);
+                            let staff = take_staff(&free, left, *category)
+                                .or_else(|| take_staff(&free, left, super::Category::Unspecified))
+                                .expect("checked: enough staff above the cap");
+                            facts.push(Fact::DepartedForCap {
+                                mission: *mission,
+                                staff,
+                            });
+                        }
                     }
                     Who::Named(ps) => {
                         for &person in ps {
-                            facts.push(Fact::MemberDeparted {
-                                mission: *mission,
-                                person,
+                            let due = ms.leaving.iter().any(|l| l.persons.contains(&person));
+                            facts.push(if due {
+                                Fact::MemberDeparted {
+                                    mission: *mission,
+                                    person,
+                                }
+                            } else {
+                                Fact::MemberDepartedForCap {
+                                    mission: *mission,
+                                    person,
+                                }
                             });
                         }
                     }
@@ -568,10 +645,10 @@ impl State {
                 self.emit(at, f, out);
             }
             Action::MissionSuspended { mission } => {
-                self.end_mission(at, *mission, Lifecycle::Suspended, None, out)
+                self.end_mission(at, *mission, Lifecycle::Suspended, None, None, out)
             }
             Action::MissionClosed { mission } => {
-                self.end_mission(at, *mission, Lifecycle::Closed, None, out)
+                self.end_mission(at, *mission, Lifecycle::Closed, None, None, out)
             }
             Action::ConsentGranted { mission } => {
                 self.emit(at, Fact::ConsentGranted { mission: *mission }, out)
@@ -592,7 +669,7 @@ impl State {
                     })
                     .collect();
                 for m in ends {
-                    self.end_mission(at, m, Lifecycle::Closed, *depart_by, out);
+                    self.end_mission(at, m, Lifecycle::Closed, *depart_by, None, out);
                 }
             }
             Action::RelationsEstablished { with } => {
@@ -617,6 +694,134 @@ impl State {
                 };
                 self.emit(at, f, out);
             }
+            Action::StaffMoved { from, to, who } => {
+                let (staff, members) = match who {
+                    Who::Count { count, category } => {
+                        let ms = self.mission(*from);
+                        let staff =
+                            take_staff(&free_staff(&ms.in_post, &ms.reserved), *count, *category)
+                                .expect("checked: enough staff");
+                        (staff, Vec::new())
+                    }
+                    Who::Named(ps) => (Staff::default(), ps.clone()),
+                    Who::All => unreachable!("checked: moves name staff"),
+                };
+                self.move_staff(at, (*from, *to), staff, &members, out);
+            }
+            Action::MissionClosedMovingStaff { mission, to } => {
+                self.end_mission(at, *mission, Lifecycle::Closed, None, Some(*to), out)
+            }
+            Action::RemovalFromPosts {
+                sender,
+                host,
+                removal,
+                count,
+                category,
+            } => self.remove_from_posts(
+                world,
+                at,
+                (*sender, *host),
+                *removal,
+                *count,
+                *category,
+                out,
+            ),
+        }
+    }
+
+    /// Staff of `from` move to `to` with their posts, filling vacant posts there first (not
+    /// those a pending abolition set aside).
+    fn move_staff(
+        &mut self,
+        at: &At,
+        (from, to): (MissionId, MissionId),
+        staff: Staff,
+        members: &[PersonId],
+        out: &mut Vec<Fact>,
+    ) {
+        if staff.total() > 0 {
+            let ms = self.mission(to);
+            let filled = staff.total().min(ms.vacant - ms.reserved_vacant);
+            let f = Fact::Moved {
+                from,
+                to,
+                staff,
+                filled,
+            };
+            self.emit(at, f, out);
+        }
+        for &person in members {
+            let ms = self.mission(to);
+            let f = Fact::MemberMoved {
+                from,
+                to,
+                person,
+                filled: ms.vacant > ms.reserved_vacant,
+            };
+            self.emit(at, f, out);
+        }
+    }
+
+    /// Allocates a removal over all posts of a sender in a host (see
+    /// [`POSTS_ALLOCATION_RULE`]) and carries out each post's share as that post's measure.
+    #[allow(clippy::too_many_arguments)]
+    fn remove_from_posts(
+        &mut self,
+        world: &World,
+        at: &At,
+        (sender, host): (ActorId, ActorId),
+        removal: Removal,
+        count: u32,
+        category: Category,
+        out: &mut Vec<Fact>,
+    ) {
+        let mut left = count;
+        while left > 0 {
+            let (m, n) = self
+                .removable_at_posts(world, sender, host, category)
+                .filter(|&(_, n)| n > 0)
+                .max_by_key(|&(m, n)| (n, std::cmp::Reverse(m)))
+                .expect("checked: enough staff at the posts");
+            let who = Who::Count {
+                count: left.min(n),
+                category,
+            };
+            left -= left.min(n);
+            let share = match removal {
+                Removal::PersonaNonGrata { depart_by } => Action::PersonaNonGrata {
+                    mission: m,
+                    who,
+                    depart_by,
+                },
+                Removal::AccreditationWithdrawn { depart_by } => Action::AccreditationWithdrawn {
+                    mission: m,
+                    who,
+                    depart_by,
+                },
+                Removal::StaffRecalled => Action::StaffRecalled { mission: m, who },
+            };
+            self.act(world, at, &share, out);
+        }
+    }
+
+    /// Staff recalled from mission `m` (`recalled` of them) leave their posts vacant, but not
+    /// above a cap in force: those of their posts that a cap covering `m` leaves no room for
+    /// are abolished with the recall.
+    fn abolish_above_cap(
+        &mut self,
+        world: &World,
+        at: &At,
+        m: MissionId,
+        recalled: u32,
+        out: &mut Vec<Fact>,
+    ) {
+        let ms = self.mission(m);
+        let count = self
+            .posts_above_cap(world, m)
+            .min(recalled)
+            .min(ms.vacant - ms.reserved_vacant);
+        if count > 0 {
+            self.emit(at, Fact::PostsAbolished { mission: m, count }, out);
         }
     }
 
@@ -629,6 +834,7 @@ impl State {
         mission: MissionId,
         to: Lifecycle,
         depart_by: Option<Day>,
+        move_to: Option<MissionId>,
         out: &mut Vec<Fact>,
     ) {
         let allowed = match to {
@@ -648,6 +854,12 @@ impl State {
             .collect();
         for &(day, cause, index) in &superseded {
             self.emit(at, Fact::Unscheduled { day, cause, index }, out);
+        }
+        if let Some(dest) = move_to {
+            // Its staff in post (none set aside any more) move instead of leaving.
+            let ms = self.mission(mission);
+            let (staff, members) = (ms.in_post, ms.members.clone());
+            self.move_staff(at, (mission, dest), staff, &members, out);
         }
         let ms = self.mission(mission);
         let in_post = ms.headcount();

@@ -197,6 +197,56 @@ pub enum Action {
         with: ActorId,
         via: MissionId,
     },
+    /// A removal over every operating post of `sender` whose receiving side is `host`, when
+    /// the source gives a number but no split by post (the United States expelling 60 Russian
+    /// diplomats from the embassy and consulates in 2018). Decide allocates it to posts by
+    /// [`POSTS_ALLOCATION_RULE`](super::decide::POSTS_ALLOCATION_RULE), one fact per post.
+    RemovalFromPosts {
+        sender: ActorId,
+        host: ActorId,
+        removal: Removal,
+        count: u32,
+        category: Category,
+    },
+    /// The sender moves staff in post from one of its posts to another in the same host.
+    StaffMoved {
+        from: MissionId,
+        to: MissionId,
+        who: Who,
+    },
+    /// The sender closes `mission` and its staff in post move to `to`, another of its posts in
+    /// the same host (a consulate's staff to the embassy), instead of leaving.
+    MissionClosedMovingStaff {
+        mission: MissionId,
+        to: MissionId,
+    },
+}
+
+/// Which removal a [`Action::RemovalFromPosts`] is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum Removal {
+    PersonaNonGrata { depart_by: Day },
+    AccreditationWithdrawn { depart_by: Day },
+    StaffRecalled,
+}
+
+impl Removal {
+    pub fn kind(self) -> Kind {
+        match self {
+            Removal::PersonaNonGrata { .. } => Kind::PersonaNonGrata,
+            Removal::AccreditationWithdrawn { .. } => Kind::AccreditationWithdrawn,
+            Removal::StaffRecalled => Kind::StaffRecalled,
+        }
+    }
+
+    /// The departure deadline, for the removals that have one.
+    pub fn depart_by(self) -> Option<Day> {
+        match self {
+            Removal::PersonaNonGrata { depart_by }
+            | Removal::AccreditationWithdrawn { depart_by } => Some(depart_by),
+            Removal::StaffRecalled => None,
+        }
+    }
 }
 
 impl Action {
@@ -224,6 +274,9 @@ impl Action {
             Action::ContactsFrozen { .. } => Kind::ContactsFrozen,
             Action::PremisesSeized { .. } => Kind::PremisesSeized,
             Action::ChannelDesignated { .. } => Kind::ChannelDesignated,
+            Action::RemovalFromPosts { removal, .. } => removal.kind(),
+            Action::StaffMoved { .. } => Kind::StaffMoved,
+            Action::MissionClosedMovingStaff { .. } => Kind::MissionClosed,
         }
     }
 
@@ -245,7 +298,9 @@ impl Action {
             | Action::MissionReopened { mission }
             | Action::ConsentWithdrawn { mission, .. }
             | Action::ConsentGranted { mission }
-            | Action::PremisesSeized { mission } => Some(mission),
+            | Action::PremisesSeized { mission }
+            | Action::MissionClosedMovingStaff { mission, .. }
+            | Action::StaffMoved { from: mission, .. } => Some(mission),
             Action::StaffCapSet {
                 scope: CapScope::Mission(mission),
                 ..
@@ -277,6 +332,61 @@ impl Tone {
     }
 }
 
+/// What a demand, threat or ultimatum says will follow, as far as the source reports it: a
+/// cap on the target's staff (`cap = N` demanded), the kind of measure threatened, or both. A
+/// later measure of the same actor against the target can be checked against it
+/// ([`Threat::matches`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default)]
+pub struct Threat {
+    pub cap: Option<u32>,
+    pub measure: Option<Kind>,
+}
+
+/// The kinds of signal that may say what they demand or threaten.
+pub const THREAT_KINDS: [Kind; 3] = [
+    Kind::Demand,
+    Kind::CountermeasuresThreatened,
+    Kind::Ultimatum,
+];
+
+impl Threat {
+    /// Whether `measures` carry out this threat: a measure of the kind threatened, and a cap
+    /// whose limit is the one demanded (given as a limit, not as a cut). `None` when the threat
+    /// says nothing to check.
+    pub fn matches(&self, measures: &[Measure]) -> Option<bool> {
+        if self.cap.is_none() && self.measure.is_none() {
+            return None;
+        }
+        let kind_ok = self
+            .measure
+            .is_none_or(|k| measures.iter().any(|m| m.action.kind() == k));
+        let cap_ok = self.cap.is_none_or(|n| {
+            measures.iter().any(|m| {
+                matches!(
+                    m.action,
+                    Action::StaffCapSet {
+                        limit: Limit::Absolute(l),
+                        ..
+                    } if l == n
+                )
+            })
+        });
+        Some(kind_ok && cap_ok)
+    }
+
+    /// The threat in words, as a scenario writes it.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(n) = self.cap {
+            parts.push(format!("cap = {n}"));
+        }
+        if let Some(k) = self.measure {
+            parts.push(format!("measure = {}", k.key()));
+        }
+        parts.join(", ")
+    }
+}
+
 /// Why pending measures did not happen.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Cancellation {
@@ -296,12 +406,14 @@ pub enum Body {
         bundle: bool,
         measures: Vec<Measure>,
     },
-    /// A stance, accusation, protest, demand or threat: recorded, no effect on any mission.
+    /// A stance, accusation, protest, demand or threat: recorded, no effect on any mission. A
+    /// demand, threat or ultimatum may say what it demands or threatens (`threat`).
     Signal {
         kind: Kind,
         target: ActorId,
         mission: Option<MissionId>,
         tone: Tone,
+        threat: Option<Threat>,
     },
     /// What a source reports a mission's staff to be on this day; it reconciles counts that
     /// changed through moves nobody recorded (rotations, unfilled posts).
@@ -312,8 +424,9 @@ pub enum Body {
     },
     /// A held proposal is adopted: its measures are checked now and scheduled.
     ProposalAdopted { proposal: Seq },
-    /// Measures not yet in effect (or a held proposal) will not happen.
-    MeasuresCancelled { of: Seq, how: Cancellation },
+    /// Measures not yet in effect (or held proposals) of the events `of` will not happen: one
+    /// decision may overrule several proposals.
+    MeasuresCancelled { of: Vec<Seq>, how: Cancellation },
 }
 
 /// One announced diplomatic event.
@@ -485,17 +598,17 @@ kinds! {
         "mission, count",
         "removes count pending requests; no reason is required (R2, R3)";
     AccreditationWithdrawn => "accreditation-withdrawn", Some("161"), Some(-4.0), Some("SANCTION: expel"), false, Receiver,
-        "mission, count + category | persons | all = true, depart_by",
-        "staff lose accreditation and must leave by depart_by (R3); with all = true the mission ends";
+        "mission | (sender, host), count + category | persons | all = true, depart_by",
+        "staff lose accreditation and must leave by depart_by (R3); with all = true the mission ends; with sender and host, a count over all the sender's posts there, allocated by decide";
     PersonaNonGrata => "persona-non-grata", Some("161"), Some(-4.0), Some("SANCTION: expel"), false, Receiver,
-        "mission, count + category | persons, depart_by",
-        "members declared unwelcome must leave by depart_by; past it they lose member status (R3, R4, R12)";
+        "mission | (sender, host), count + category | persons, depart_by",
+        "members declared unwelcome must leave by depart_by; past it they lose member status (R3, R4, R12); with sender and host, a count over all the sender's posts there, allocated by decide";
     DepartureRequired => "departure-required", Some("161"), Some(-4.0), Some("SANCTION: expel"), true, Territory,
         "mission (to an organisation), count + category | persons, depart_by",
         "the state where a mission to an organisation stands requires members to leave under its headquarters agreement; as persona non grata";
     StaffRecalled => "staff-recalled", Some("161"), Some(-4.0), Some("SANCTION: withdraw"), false, Sender,
-        "mission, count + category | persons",
-        "the sender withdraws staff in post; their posts stay vacant";
+        "mission | (sender, host), count + category | persons",
+        "the sender withdraws staff in post; their posts stay vacant (not above a cap); with sender and host, a count over all its posts there, allocated by decide";
     StaffDeparted => "staff-departed", None, None, None, true, Sender,
         "mission, count | persons | all = true",
         "staff whose accreditation ended leave before their deadline (R7, R8: no event may block it)";
@@ -515,8 +628,8 @@ kinds! {
         "mission",
         "the mission stops working: staff leave, channels through it close, premises protected (R9)";
     MissionClosed => "mission-closed", Some("161"), Some(-4.0), Some("SANCTION: withdraw"), false, Sender,
-        "mission",
-        "as suspended, and only reopening may follow";
+        "mission, move_to (optional)",
+        "as suspended, and only reopening may follow; with move_to (another operating post of the sender in the same host), its staff in post move there instead of leaving";
     MissionReopened => "mission-reopened", Some("054"), Some(6.0), Some("SUPPORT"), true, Sender,
         "mission",
         "a suspended or closed mission operates again (R1: relations not broken, consent not withdrawn)";
@@ -541,6 +654,9 @@ kinds! {
     ChannelDesignated => "channel-designated", None, None, None, false, Party,
         "with, via",
         "names a mission through which two actors may talk; it closes with that mission";
+    StaffMoved => "staff-moved", None, None, None, true, Sender,
+        "from, to, count + category | persons",
+        "the sender moves staff in post between two of its operating posts in the same host; they take their posts with them, filling vacant posts at `to` first; never above a cap on `to` (R5)";
     Countermeasures => "countermeasures", None, None, None, false, Anyone,
         "measures = [...] (each a measure kind above, with its own effective date)",
         "several measures announced as one decision; codes are those of its measures";
@@ -557,14 +673,23 @@ kinds! {
         "mission",
         "the receiving side summons the head of a mission; changes no mission";
     Demand => "demand", Some("100"), Some(-5.0), Some("REQUEST"), false, Anyone,
-        "target",
-        "records a demand; changes no mission";
+        "target, cap (optional), measure (optional)",
+        "records a demand (`cap = N`: the staff cap demanded; `measure = kind`: the measure that will follow); changes no mission";
     CountermeasuresThreatened => "countermeasures-threatened", Some("1313"), Some(-5.8), Some("THREATEN"), false, Anyone,
-        "target",
-        "announces that measures will follow, without naming them";
+        "target, cap (optional), measure (optional)",
+        "announces that measures will follow; `measure = kind` names the measure threatened, `cap = N` the cap; the timeline says whether a later measure of the actor against the target matches";
     Ultimatum => "ultimatum", Some("139"), Some(-7.0), Some("THREATEN"), false, Anyone,
+        "target, cap (optional), measure (optional)",
+        "records an ultimatum, with what it demands (`cap = N`) or threatens (`measure = kind`); changes no mission";
+    SanctionsImposed => "sanctions-imposed", Some("163"), Some(-8.0), Some("SANCTION"), false, Anyone,
         "target",
-        "records an ultimatum; changes no mission";
+        "records sanctions, an embargo or a boycott imposed on the target; changes no mission, but policies may answer it";
+    LawPassed => "law-passed", Some("172"), Some(-5.0), Some("COERCE: restrict"), true, Anyone,
+        "target",
+        "records a law aimed at the target's agents, media or organisations (a foreign-agents law), coded as administrative sanctions; changes no mission";
+    AttackAttributed => "attack-attributed", Some("1123"), Some(-2.0), Some("ACCUSE: disapprove"), true, Anyone,
+        "target",
+        "records that the actor attributes an attack or a poisoning to the target, coded as an accusation of aggression (the attack itself is not coded); changes no mission";
     StaffReported => "staff-reported", None, None, None, true, Anyone,
         "mission, in_post (count or by category), vacant",
         "a source's count of a mission's staff on this day replaces the modelled one";
@@ -572,8 +697,8 @@ kinds! {
         "proposal",
         "a held proposal's measures are checked and scheduled";
     MeasuresCancelled => "measures-cancelled", None, None, None, true, Author,
-        "of, how = withdrawn | overruled",
-        "measures of an earlier event that had not yet taken effect (or a held proposal) will not happen";
+        "of (one event or a list), how = withdrawn | overruled",
+        "measures of earlier events that had not yet taken effect (or held proposals) will not happen; one decision may name several";
 }
 
 impl Kind {
@@ -587,12 +712,12 @@ impl Kind {
 
     /// True for kinds that are measures (may appear inside a `countermeasures` decision).
     pub fn is_measure(self) -> bool {
-        self <= Kind::ChannelDesignated
+        self <= Kind::StaffMoved
     }
 
     /// True for kinds recorded as a [`Body::Signal`].
     pub fn is_signal(self) -> bool {
-        (Kind::Statement..=Kind::Ultimatum).contains(&self)
+        (Kind::Statement..=Kind::AttackAttributed).contains(&self)
     }
 }
 
@@ -646,6 +771,7 @@ mod tests {
             target: ActorId(1),
             mission: None,
             tone: Tone::Pessimistic,
+            threat: None,
         };
         assert_eq!(e.cameo(), Some("012"));
     }

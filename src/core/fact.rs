@@ -138,6 +138,31 @@ pub enum Fact {
         index: u32,
         person: PersonId,
     },
+    /// Anonymous staff in post above a cap in force leave before its compliance date (the
+    /// sender records them as departed); their posts go with them.
+    DepartedForCap {
+        mission: MissionId,
+        staff: Staff,
+    },
+    MemberDepartedForCap {
+        mission: MissionId,
+        person: PersonId,
+    },
+    /// Anonymous staff in post move from one post to another of the same sender in the same
+    /// host, taking their posts with them; `filled` of them fill vacant posts at `to`.
+    Moved {
+        from: MissionId,
+        to: MissionId,
+        staff: Staff,
+        filled: u32,
+    },
+    /// A named member moves, filling a vacant post at `to` if `filled`.
+    MemberMoved {
+        from: MissionId,
+        to: MissionId,
+        person: PersonId,
+        filled: bool,
+    },
     /// What a source reports a mission's staff to be.
     StaffReported {
         mission: MissionId,

@@ -13,7 +13,13 @@
 /// facts than before (a rule added or changed, a choice made differently): logs of an older
 /// version still read as they were written, `log verify` shows where this build would decide
 /// otherwise, and `log upgrade` rewrites them.
-pub const RULES_VERSION: u32 = 1;
+///
+/// History: 1, the rules facts were first stored with; 2, consent is withdrawn only from consular
+/// posts and offices, a property has no staff, a removal notified after its effective day takes
+/// effect when notified, staff above a cap may depart before its compliance date, and posts
+/// recalled staff leave above a cap are abolished, removals over all posts of a sender are
+/// allocated to posts, a cancellation may name several events, and staff move between posts.
+pub const RULES_VERSION: u32 = 2;
 
 pub mod apply;
 pub mod change;
@@ -31,7 +37,10 @@ pub mod world;
 
 pub use change::{Change, Observe};
 pub use day::Day;
-pub use event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who};
+pub use event::{
+    Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Removal, Staff, Threat, Tone,
+    Who,
+};
 pub use fact::Fact;
 pub use reject::Reason;
 pub use replay::{Engine, Rejection, Step};

@@ -170,6 +170,31 @@ pub enum Reason {
     DeferralNotAllowed {
         kind: &'static str,
     },
+    ConsentNotWithdrawable {
+        mission: MissionId,
+        kind: &'static str,
+    },
+    NoStaffAtProperty {
+        mission: MissionId,
+    },
+    NotASideOfPosts {
+        actor: ActorId,
+        sender: ActorId,
+        host: ActorId,
+    },
+    CountExceedsStaffOfPosts {
+        sender: ActorId,
+        host: ActorId,
+        count: u32,
+        available: u32,
+    },
+    PostsRemovalDeferred {
+        kind: &'static str,
+    },
+    NotSamePosts {
+        from: MissionId,
+        to: MissionId,
+    },
 }
 
 /// One row of the code table.
@@ -221,7 +246,7 @@ code_table! {
     CountExceedsStaff = 12, "counts", "more staff named than are in post (and not already due to leave)";
     CountExceedsRequests = 13, "counts", "more accreditations granted or denied than are pending";
     CountExceedsVacancies = 14, "counts", "more posts abolished than are vacant";
-    CountExceedsLeaving = 15, "counts", "more departures than staff due to leave";
+    CountExceedsLeaving = 15, "counts", "more departures than staff due to leave (staff whose accreditation ended, and staff in post above a cap in force)";
     CapExceeded = 16, "R5", "staff in post would exceed a cap in force";
     ZeroCount = 17, "counts", "a count of zero changes nothing and is almost certainly a typo";
     ComplianceDateMissing = 18, "R5", "a cap below the current headcount needs a compliance date (comply_by)";
@@ -243,10 +268,16 @@ code_table! {
     NotAHostOfPosts = 34, "R5", "a cap over all posts of a sender is set by the host they are accredited to";
     AllNotAllowed = 35, "counts", "this kind names counts or persons; `all` is only for accreditation withdrawn and staff departed";
     ReductionExceedsStaff = 36, "counts", "a cap cannot cut more staff than are in post";
-    DeferralNotAllowed = 37, "time", "departures, accreditation requests, grants and denials happen on the day they are recorded; they cannot be scheduled";
+    DeferralNotAllowed = 37, "time", "departures, accreditation requests, grants and denials (and moves of staff between posts) happen on the day they are recorded; they cannot be scheduled";
     PremisesInUse = 38, "R9", "premises of a mission in use are inviolable; only those of a suspended or closed mission can be seized (close it first, e.g. with consent-withdrawn)";
     NotAMissionToAnOrganisation = 39, "R3", "departure-required is for missions to organisations; the host of a bilateral mission declares persona non grata";
     NoCapInForce = 40, "R5", "there is no cap in force on that scope to lift";
+    ConsentNotWithdrawable = 41, "R12", "consent is what a receiving state withdraws from a consular post or an office (VCCR 4 and 25, VCDR 12); an embassy or a permanent mission ends by breaking relations, by its sender closing it, or by withdrawing every accreditation";
+    NoStaffAtProperty = 42, "counts", "a property (compound, residence, warehouse) has no staff of its own: no accreditation, removal, cap, post or staff report names it, and no head of mission is summoned from it";
+    NotASideOfPosts = 43, "R3 sender", "a removal over all posts of a sender in a host is declared by the host (persona non grata, accreditation withdrawn) or the sender (recall)";
+    CountExceedsStaffOfPosts = 44, "counts", "more staff named than the operating posts of the sender in the host have in post (and not already set aside)";
+    PostsRemovalDeferred = 45, "time", "a removal over all posts of a sender is allocated to posts when it takes effect, on the day announced and notified; to schedule one, name each post";
+    NotSamePosts = 46, "sender", "staff move between two different posts of one sender in one host (staff-moved, mission-closed with move_to)";
 }
 
 impl Reason {
@@ -361,7 +392,7 @@ impl Reason {
                 count,
                 leaving,
             } => format!(
-                "{count} staff of `{}` depart, but only {leaving} are due to leave",
+                "{count} staff of `{}` depart, but only {leaving} are due to leave (accreditation ended, or above a cap in force)",
                 m(*mission)
             ),
             Reason::CapExceeded {
@@ -473,6 +504,41 @@ impl Reason {
                 m(*mission)
             ),
             Reason::NoCapInForce { scope: s } => format!("no cap is in force on {}", scope(s)),
+            Reason::ConsentNotWithdrawable { mission, kind } => format!(
+                "`{}` is a mission of kind {kind}: consent is withdrawn from consular posts and offices; end it by breaking relations, or by withdrawing every accreditation",
+                m(*mission)
+            ),
+            Reason::NoStaffAtProperty { mission } => {
+                format!("`{}` is a property with no staff of its own", m(*mission))
+            }
+            Reason::NotASideOfPosts {
+                actor,
+                sender,
+                host,
+            } => format!(
+                "`{}` can neither expel from nor recall from the posts of `{}` in `{}`",
+                a(*actor),
+                a(*sender),
+                a(*host)
+            ),
+            Reason::CountExceedsStaffOfPosts {
+                sender,
+                host,
+                count,
+                available,
+            } => format!(
+                "names {count} staff of the posts of `{}` in `{}`, but only {available} are in post and not already due to leave",
+                a(*sender),
+                a(*host)
+            ),
+            Reason::NotSamePosts { from, to } => format!(
+                "staff of `{}` cannot move to `{}`: a move is between two different posts of one sender in one host",
+                m(*from),
+                m(*to)
+            ),
+            Reason::PostsRemovalDeferred { kind } => format!(
+                "{kind} over all posts of a sender takes effect when announced; name each post to schedule it"
+            ),
             Reason::DeferralNotAllowed { kind } => {
                 format!("{kind} cannot take effect later than it is recorded")
             }

@@ -11,7 +11,7 @@ use super::day::Day;
 use super::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Who};
 use super::reject::Reason;
 use super::state::{Effect, Lifecycle, State, free_staff, pair, take_staff};
-use super::world::{ActorId, MissionId, Seq, World};
+use super::world::{ActorId, MissionId, MissionKind, Seq, World};
 
 /// Kinds that may still act on a closed mission: departures can never be blocked (R8), seizure
 /// is the explicit breach of protection (R9), and reopening needs consent first.
@@ -36,8 +36,77 @@ fn ends(action: &Action) -> bool {
         action,
         Action::MissionSuspended { .. }
             | Action::MissionClosed { .. }
+            | Action::MissionClosedMovingStaff { .. }
             | Action::ConsentWithdrawn { .. }
             | Action::AccreditationWithdrawn { who: Who::All, .. }
+    )
+}
+
+/// Where the catalogue restricts a kind of event to some kinds of mission: the kind, what it
+/// may act on, and the code of a refusal. docs/events.md lists them.
+pub const MISSION_KIND_RULES: &[(&str, &str)] = &[
+    (
+        "consent-withdrawn",
+        "consulates, military liaison missions, information and cultural offices, interests sections, trade missions, annexes and property, not embassies or permanent missions (E041; VCCR 4 and 25, VCDR 12 and 46)",
+    ),
+    (
+        "departure-required",
+        "missions accredited to an organisation; for a bilateral mission the host declares persona non grata (E039)",
+    ),
+    (
+        "accreditation-requested, -granted, -denied, -withdrawn, persona-non-grata, departure-required, staff-recalled, posts-abolished, staff-cap-set on one mission, staff-reported, ambassador-summoned, staff-moved (either post)",
+        "any mission but a property, which has no staff of its own (E042)",
+    ),
+    (
+        "staff-moved, mission-closed with move_to",
+        "two different operating posts of the same sender in the same host (E046)",
+    ),
+    (
+        "relations-broken",
+        "closes every mission between the two except interests sections",
+    ),
+    (
+        "mission-opened, mission-reopened, accreditation-granted while relations are broken",
+        "interests sections only (E020)",
+    ),
+];
+
+/// Rules of the model the catalogue table does not show, each with its name; docs/events.md
+/// lists them.
+pub const MODEL_RULES: &[(&str, &str)] = &[
+    ("notification (R6)", super::decide::NOTIFICATION_RULE),
+    ("departures to meet a cap (R5)", CAP_DEPARTURE_RULE),
+    (
+        "removals over several posts",
+        super::decide::POSTS_ALLOCATION_RULE,
+    ),
+];
+
+/// How staff meet a cap before its compliance date.
+pub const CAP_DEPARTURE_RULE: &str = "while staff in post exceed a cap in force (on the mission, or on all posts of its sender in its host), `staff-departed` may name them as well as staff due to leave: those due to leave go first (earliest deadline first), then staff in post, up to the excess, and their posts go with them; staff recalled under a cap leave their posts vacant only where the cap leaves room for them (counting staff in post and vacant posts it covers): the other posts are abolished with the recall";
+
+/// True for the kinds of mission whose consent the receiving side may withdraw (R12): consular
+/// posts and offices, not the diplomatic mission proper.
+pub(crate) fn consent_withdrawable(kind: MissionKind) -> bool {
+    !matches!(kind, MissionKind::Embassy | MissionKind::PermanentMission)
+}
+
+/// True for kinds that name the staff, posts or head of a mission, which a property has none of.
+fn needs_staff(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::AccreditationRequested
+            | Kind::AccreditationGranted
+            | Kind::AccreditationDenied
+            | Kind::AccreditationWithdrawn
+            | Kind::PersonaNonGrata
+            | Kind::DepartureRequired
+            | Kind::StaffRecalled
+            | Kind::PostsAbolished
+            | Kind::StaffCapSet
+            | Kind::StaffReported
+            | Kind::AmbassadorSummoned
+            | Kind::StaffMoved
     )
 }
 
@@ -110,6 +179,7 @@ impl State {
                             receiver: d.receiver,
                         });
                     }
+                    check_mission_kind(world, *m, *kind)?;
                     self.check_lifecycle(*m, *kind)?;
                 }
                 Ok(())
@@ -117,6 +187,7 @@ impl State {
             Body::StaffReported {
                 mission, in_post, ..
             } => {
+                check_mission_kind(world, *mission, Kind::StaffReported)?;
                 self.check_lifecycle(*mission, Kind::StaffReported)?;
                 let ms = self.mission(*mission);
                 if !ms.members.is_empty() || ms.reserved.total() > 0 || ms.reserved_vacant > 0 {
@@ -158,23 +229,25 @@ impl State {
                 }
                 Ok(())
             }
-            Body::MeasuresCancelled { of, .. } => {
-                if let Some(author) = self.author(*of)?
-                    && author != actor
-                {
-                    return Err(Reason::NotTheAuthor {
-                        actor,
-                        of: *of,
-                        author,
-                    });
+            Body::MeasuresCancelled { of: events, .. } => {
+                if events.is_empty() {
+                    return Err(Reason::EmptyDecision);
                 }
-                let held = self.proposals.iter().any(|p| p.seq == *of);
-                let pending = self
-                    .pending
-                    .iter()
-                    .any(|s| s.cause == *of && matches!(s.effect, Effect::Measure(_)));
-                if !held && !pending {
-                    return Err(Reason::NothingToCancel { of: *of });
+                for (i, &of) in events.iter().enumerate() {
+                    if let Some(author) = self.author(of)?
+                        && author != actor
+                    {
+                        return Err(Reason::NotTheAuthor { actor, of, author });
+                    }
+                    let held = self.proposals.iter().any(|p| p.seq == of);
+                    let pending = self
+                        .pending
+                        .iter()
+                        .any(|s| s.cause == of && matches!(s.effect, Effect::Measure(_)));
+                    // Named twice, the second time there is nothing left to cancel.
+                    if (!held && !pending) || events[..i].contains(&of) {
+                        return Err(Reason::NothingToCancel { of });
+                    }
                 }
                 Ok(())
             }
@@ -212,6 +285,27 @@ impl State {
         action: &Action,
     ) -> Result<(), Reason> {
         let kind = action.kind();
+        if let Action::RemovalFromPosts {
+            sender,
+            host,
+            removal,
+            ..
+        } = *action
+        {
+            let side = match removal {
+                super::event::Removal::StaffRecalled => sender,
+                _ => host,
+            };
+            return if actor == side {
+                Ok(())
+            } else {
+                Err(Reason::NotASideOfPosts {
+                    actor,
+                    sender,
+                    host,
+                })
+            };
+        }
         if let Action::StaffCapSet {
             scope: CapScope::Posts { host, .. },
             ..
@@ -345,12 +439,21 @@ impl State {
                     | Kind::AccreditationRequested
                     | Kind::AccreditationGranted
                     | Kind::AccreditationDenied
+                    | Kind::StaffMoved
             )
         {
             return Err(Reason::DeferralNotAllowed { kind: kind.key() });
         }
+        if eff > date && matches!(action, Action::MissionClosedMovingStaff { .. }) {
+            return Err(Reason::DeferralNotAllowed {
+                kind: "mission-closed with move_to",
+            });
+        }
         self.check_authority(world, actor, action)?;
         if let Some(mission) = action.mission() {
+            if !matches!(action, Action::ChannelDesignated { .. }) {
+                check_mission_kind(world, mission, kind)?;
+            }
             self.check_lifecycle(mission, kind)?;
             // A measure due after the mission stops operating must be one a stopped mission
             // allows (a cap may still be set on a suspended mission, say).
@@ -463,10 +566,14 @@ impl State {
             Action::StaffRecalled { mission, who } => self.check_in_post(*mission, who, kind),
             Action::StaffDeparted { mission, who } => {
                 let ms = self.mission(*mission);
+                // Staff in post above a cap in force may leave before its compliance date.
+                let over = self.above_cap(world, *mission);
                 match who {
                     Who::Count { count, .. } => {
                         nonzero(*count)?;
                         let leaving: u32 = ms.leaving.iter().map(|l| l.staff.total()).sum();
+                        let free = free_staff(&ms.in_post, &ms.reserved).total();
+                        let leaving = leaving + over.min(free);
                         if *count > leaving {
                             return Err(Reason::CountExceedsLeaving {
                                 mission: *mission,
@@ -476,13 +583,27 @@ impl State {
                         }
                     }
                     Who::Named(ps) => {
-                        for p in ps {
-                            if !ms.leaving.iter().any(|l| l.persons.contains(p)) {
+                        let mut in_post = 0;
+                        for (i, p) in ps.iter().enumerate() {
+                            let due = ms.leaving.iter().any(|l| l.persons.contains(p));
+                            let free = over > 0
+                                && ms.members.contains(p)
+                                && !ms.reserved_members.contains(p);
+                            if ps[..i].contains(p) || !(due || free) {
                                 return Err(Reason::PersonNotMember {
                                     person: *p,
                                     mission: *mission,
                                 });
                             }
+                            in_post += u32::from(!due);
+                        }
+                        if in_post > over {
+                            let leaving = ps.len() as u32 - in_post + over;
+                            return Err(Reason::CountExceedsLeaving {
+                                mission: *mission,
+                                count: ps.len() as u32,
+                                leaving,
+                            });
                         }
                     }
                     Who::All => {
@@ -563,6 +684,24 @@ impl State {
                     });
                 }
                 self.check_relations(world, *mission)
+            }
+            Action::StaffMoved { from, to, who } => {
+                self.check_in_post(*from, who, kind)?;
+                let n = match who {
+                    Who::Count { count, .. } => *count,
+                    Who::Named(ps) => ps.len() as u32,
+                    Who::All => 0,
+                };
+                self.check_move(world, *from, *to, n)
+            }
+            Action::MissionClosedMovingStaff { mission, to } => {
+                if self.mission(*mission).lifecycle == Lifecycle::Closed {
+                    return Err(Reason::AlreadyInStatus {
+                        mission: *mission,
+                        status: lifecycle_name(Lifecycle::Closed),
+                    });
+                }
+                self.check_move(world, *mission, *to, self.mission(*mission).headcount())
             }
             Action::MissionSuspended { mission } | Action::MissionClosed { mission } => {
                 let l = self.mission(*mission).lifecycle;
@@ -667,6 +806,39 @@ impl State {
                     }
                 }
             }
+            Action::RemovalFromPosts {
+                sender,
+                host,
+                removal,
+                count,
+                category,
+            } => {
+                if eff > date {
+                    return Err(Reason::PostsRemovalDeferred { kind: kind.key() });
+                }
+                if let Some(deadline) = removal.depart_by()
+                    && deadline < eff
+                {
+                    return Err(Reason::DeadlineBeforeEffective {
+                        deadline,
+                        effective: eff,
+                    });
+                }
+                nonzero(*count)?;
+                let available: u32 = self
+                    .removable_at_posts(world, *sender, *host, *category)
+                    .map(|(_, n)| n)
+                    .sum();
+                if *count > available {
+                    return Err(Reason::CountExceedsStaffOfPosts {
+                        sender: *sender,
+                        host: *host,
+                        count: *count,
+                        available,
+                    });
+                }
+                Ok(())
+            }
             Action::ChannelDesignated { with, via } => {
                 let d = world.mission(*via);
                 let parties = [actor, *with];
@@ -709,6 +881,94 @@ impl State {
             }
         }
         out
+    }
+
+    /// The operating posts of `sender` in `host`, each with how many anonymous staff of
+    /// `category` a removal can take there (staff of the category and unspecified, or any for
+    /// unspecified; not those set aside), in declaration order.
+    pub(crate) fn removable_at_posts<'a>(
+        &'a self,
+        world: &'a World,
+        sender: ActorId,
+        host: ActorId,
+        category: Category,
+    ) -> impl Iterator<Item = (MissionId, u32)> + 'a {
+        let scope = CapScope::Posts { sender, host };
+        world
+            .mission_ids()
+            .filter(move |&m| State::covers(world, &scope, m) && self.mission(m).operating())
+            .map(move |m| {
+                let ms = self.mission(m);
+                let free = free_staff(&ms.in_post, &ms.reserved);
+                let n = if category == Category::Unspecified {
+                    free.total()
+                } else {
+                    free.get(category) + free.get(Category::Unspecified)
+                };
+                (m, n)
+            })
+    }
+
+    /// `n` staff of `from` may move to `to`: another operating post of the same sender in the
+    /// same host, with room under the caps on it that do not also cover `from` (R5).
+    fn check_move(
+        &self,
+        world: &World,
+        from: MissionId,
+        to: MissionId,
+        n: u32,
+    ) -> Result<(), Reason> {
+        let (a, b) = (world.mission(from), world.mission(to));
+        if from == to || a.sender != b.sender || a.receiver != b.receiver {
+            return Err(Reason::NotSamePosts { from, to });
+        }
+        check_mission_kind(world, to, Kind::StaffMoved)?;
+        self.check_lifecycle(to, Kind::StaffMoved)?;
+        for (scope, limit) in self.binding_limits(world, to, true) {
+            if State::covers(world, &scope, from) {
+                continue;
+            }
+            let would_be = self.covered_headcount(world, &scope) + n;
+            if would_be > limit {
+                return Err(Reason::CapExceeded {
+                    scope,
+                    limit,
+                    would_be,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// How many staff in post at mission `m` are above a cap in force covering it (the largest
+    /// excess, over the caps on the mission and on all posts of its sender in its host).
+    pub(crate) fn above_cap(&self, world: &World, m: MissionId) -> u32 {
+        if !self.mission(m).operating() {
+            return 0;
+        }
+        self.caps_on(world, m)
+            .map(|c| {
+                self.covered_headcount(world, &c.scope)
+                    .saturating_sub(c.limit)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// How many posts (staff in post and vacant posts) at or covered with mission `m` are above
+    /// a cap in force covering it.
+    pub(crate) fn posts_above_cap(&self, world: &World, m: MissionId) -> u32 {
+        self.caps_on(world, m)
+            .map(|c| {
+                let vacant: u32 = world
+                    .mission_ids()
+                    .filter(|&x| State::covers(world, &c.scope, x) && self.mission(x).operating())
+                    .map(|x| self.mission(x).vacant)
+                    .sum();
+                (self.covered_headcount(world, &c.scope) + vacant).saturating_sub(c.limit)
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// R1: no mission opens, reopens or gains staff while relations are broken, except an
@@ -764,6 +1024,21 @@ impl State {
             Who::All => Err(Reason::AllNotAllowed { kind: kind.key() }),
         }
     }
+}
+
+/// The restrictions of [`MISSION_KIND_RULES`] that depend on the kind of mission alone.
+fn check_mission_kind(world: &World, mission: MissionId, kind: Kind) -> Result<(), Reason> {
+    let mk = world.mission(mission).kind;
+    if kind == Kind::ConsentWithdrawn && !consent_withdrawable(mk) {
+        return Err(Reason::ConsentNotWithdrawable {
+            mission,
+            kind: mk.key(),
+        });
+    }
+    if mk == MissionKind::Property && needs_staff(kind) {
+        return Err(Reason::NoStaffAtProperty { mission });
+    }
+    Ok(())
 }
 
 fn nonzero(n: u32) -> Result<(), Reason> {

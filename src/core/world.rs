@@ -79,10 +79,17 @@ pub enum MissionKind {
     /// Diplomatic property with no staff of its own: a compound, residence, dacha or warehouse.
     /// Closing it (consent withdrawn) and then seizing it records the 2016-2017 compound cases.
     Property,
+    /// A trade mission or trade representation (Russia's trade missions abroad, Taiwan's
+    /// economic and cultural offices), accredited with the host's consent.
+    TradeMission,
+    /// An office forming part of a mission in another place than the mission itself (VCDR 12:
+    /// with the receiving state's prior consent), such as a consular section or a branch of an
+    /// embassy.
+    Annex,
 }
 
 impl MissionKind {
-    pub const ALL: [MissionKind; 8] = [
+    pub const ALL: [MissionKind; 10] = [
         MissionKind::Embassy,
         MissionKind::Consulate,
         MissionKind::PermanentMission,
@@ -91,6 +98,8 @@ impl MissionKind {
         MissionKind::CulturalOffice,
         MissionKind::InterestsSection,
         MissionKind::Property,
+        MissionKind::TradeMission,
+        MissionKind::Annex,
     ];
 
     pub fn key(self) -> &'static str {
@@ -103,6 +112,8 @@ impl MissionKind {
             MissionKind::CulturalOffice => "cultural-office",
             MissionKind::InterestsSection => "interests-section",
             MissionKind::Property => "property",
+            MissionKind::TradeMission => "trade-mission",
+            MissionKind::Annex => "annex",
         }
     }
 

@@ -26,6 +26,7 @@ pub fn family(k: Kind) -> &'static str {
     use Kind::*;
     match k {
         AccreditationWithdrawn | PersonaNonGrata | DepartureRequired | StaffRecalled => "expulsion",
+        SanctionsImposed | LawPassed | AttackAttributed => "words",
         StaffCapSet | PostsAbolished | AccreditationDenied => "cap",
         MissionSuspended | MissionClosed | ConsentWithdrawn | RelationsBroken | ContactsFrozen
         | PremisesSeized | Countermeasures => "rupture",
@@ -44,7 +45,9 @@ pub fn family(k: Kind) -> &'static str {
         | Demand
         | CountermeasuresThreatened
         | Ultimatum => "words",
-        StaffReported | StaffDeparted | ProposalAdopted | MeasuresCancelled => "record",
+        StaffReported | StaffDeparted | StaffMoved | ProposalAdopted | MeasuresCancelled => {
+            "record"
+        }
     }
 }
 
@@ -515,7 +518,11 @@ fn remap(e: &Event, seq_of: &[Option<Seq>]) -> Option<Event> {
     }
     match &mut e.body {
         Body::ProposalAdopted { proposal } => map(proposal)?,
-        Body::MeasuresCancelled { of, .. } => map(of)?,
+        Body::MeasuresCancelled { of, .. } => {
+            for s in of {
+                map(s)?;
+            }
+        }
         _ => {}
     }
     Some(e)

@@ -179,7 +179,13 @@ fn touched(
         | Change::StaffReported { mission, .. }
         | Change::PostsAbolished { mission, .. }
         | Change::Lifecycle { mission, .. }
-        | Change::LeftWithMission { mission, .. } => pair(*mission),
+        | Change::LeftWithMission { mission, .. }
+        | Change::LeftForCap { mission, .. } => pair(*mission),
+        Change::Moved { from, to, .. } => {
+            let mut v = pair(*from);
+            v.extend(pair(*to));
+            v
+        }
         Change::CapSet { scope, .. } | Change::CapLifted { scope } => match *scope {
             CapScope::Mission(m) => pair(m),
             CapScope::Posts { sender, host } => {

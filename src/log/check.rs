@@ -154,6 +154,19 @@ pub fn action(b: &Bounds, a: &Action) -> Result<(), String> {
             b.actor(with.0)?;
             b.mission(via.0)?;
         }
+        Action::RemovalFromPosts { sender, host, .. } => {
+            b.actor(sender.0)?;
+            b.actor(host.0)?;
+        }
+        Action::StaffMoved { to, who, .. } => {
+            b.mission(to.0)?;
+            if let Who::Named(ps) = who {
+                for p in ps {
+                    b.person(p.0)?;
+                }
+            }
+        }
+        Action::MissionClosedMovingStaff { to, .. } => b.mission(to.0)?,
         _ => {}
     }
     Ok(())
@@ -205,7 +218,11 @@ pub fn event(b: &Bounds, e: &Event) -> Result<(), String> {
             b.count(*vacant)?;
         }
         Body::ProposalAdopted { proposal } => b.earlier(proposal.0)?,
-        Body::MeasuresCancelled { of, .. } => b.earlier(of.0)?,
+        Body::MeasuresCancelled { of, .. } => {
+            for o in of {
+                b.earlier(o.0)?;
+            }
+        }
     }
     Ok(())
 }
@@ -723,7 +740,9 @@ pub fn fits(state: &State, fact: &Fact) -> Result<(), String> {
             }
             room_for(state, ms, 1)
         }
-        Fact::ToLeave { mission, staff, .. } | Fact::Shed { mission, staff } => {
+        Fact::ToLeave { mission, staff, .. }
+        | Fact::Shed { mission, staff }
+        | Fact::DepartedForCap { mission, staff } => {
             let ms = mission_of(state, *mission)?;
             staff_total(staff)?;
             if !within_staff(staff, &free(ms)?) {
@@ -733,6 +752,42 @@ pub fn fits(state: &State, fact: &Fact) -> Result<(), String> {
                 ));
             }
             Ok(())
+        }
+        Fact::Moved {
+            from,
+            to,
+            staff,
+            filled,
+        } => {
+            let ms = mission_of(state, *from)?;
+            let n = staff_total(staff)?;
+            if !within_staff(staff, &free(ms)?) {
+                return fail(format!(
+                    "moves staff {:?} the mission does not have free",
+                    staff.0
+                ));
+            }
+            let to_ms = mission_of(state, *to)?;
+            if *filled > n
+                || to_ms.vacant < *filled
+                || to_ms.vacant - filled < to_ms.reserved_vacant
+            {
+                return fail(format!("fills {filled} vacant posts that are not free"));
+            }
+            room_for(state, to_ms, n)
+        }
+        Fact::MemberMoved {
+            from,
+            to,
+            person,
+            filled,
+        } => {
+            member_free_to_leave(state, mission_of(state, *from)?, *from, *person)?;
+            let to_ms = mission_of(state, *to)?;
+            if *filled && to_ms.vacant <= to_ms.reserved_vacant {
+                return fail("fills a vacant post that is not free".into());
+            }
+            room_for(state, to_ms, 1)
         }
         Fact::Recalled { mission, staff } => {
             let ms = mission_of(state, *mission)?;
@@ -748,7 +803,8 @@ pub fn fits(state: &State, fact: &Fact) -> Result<(), String> {
         Fact::MemberToLeave {
             mission, person, ..
         }
-        | Fact::MemberShed { mission, person } => {
+        | Fact::MemberShed { mission, person }
+        | Fact::MemberDepartedForCap { mission, person } => {
             member_free_to_leave(state, mission_of(state, *mission)?, *mission, *person)
         }
         Fact::MemberRecalled { mission, person } => {

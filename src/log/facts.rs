@@ -328,6 +328,40 @@ pub fn put(fact: &Fact, out: &mut Vec<u8>) {
             w.u32(*measures);
         }
         Fact::Recorded => w.tag(36),
+        Fact::DepartedForCap { mission, staff } => {
+            w.tag(37);
+            w.u32(mission.0);
+            w.staff(staff);
+        }
+        Fact::MemberDepartedForCap { mission, person } => {
+            w.tag(38);
+            w.u32(mission.0);
+            w.u32(person.0);
+        }
+        Fact::Moved {
+            from,
+            to,
+            staff,
+            filled,
+        } => {
+            w.tag(39);
+            w.u32(from.0);
+            w.u32(to.0);
+            w.staff(staff);
+            w.u32(*filled);
+        }
+        Fact::MemberMoved {
+            from,
+            to,
+            person,
+            filled,
+        } => {
+            w.tag(40);
+            w.u32(from.0);
+            w.u32(to.0);
+            w.u32(person.0);
+            w.u8(u8::from(*filled));
+        }
     }
 }
 
@@ -519,6 +553,26 @@ pub fn get(bytes: &[u8], b: &Bounds) -> Result<(Fact, usize), String> {
             measures: r.u32()?,
         },
         36 => Fact::Recorded,
+        37 => Fact::DepartedForCap {
+            mission: r.mission()?,
+            staff: r.staff()?,
+        },
+        38 => Fact::MemberDepartedForCap {
+            mission: r.mission()?,
+            person: r.person()?,
+        },
+        39 => Fact::Moved {
+            from: r.mission()?,
+            to: r.mission()?,
+            staff: r.staff()?,
+            filled: r.u32()?,
+        },
+        40 => Fact::MemberMoved {
+            from: r.mission()?,
+            to: r.mission()?,
+            person: r.person()?,
+            filled: r.flag()?,
+        },
         n => return Err(format!("unknown fact tag {n}")),
     };
     Ok((fact, r.at))

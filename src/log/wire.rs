@@ -108,7 +108,8 @@ pub struct Measure {
 /// 7 StaffDeparted, 8 PostsAbolished, 9 StaffCapSet, 10 CapLifted, 11 MissionOpened,
 /// 12 MissionSuspended, 13 MissionClosed, 14 MissionReopened, 15 ConsentWithdrawn,
 /// 16 ConsentGranted, 17 RelationsBroken, 18 RelationsEstablished, 19 ContactsFrozen,
-/// 20 PremisesSeized, 21 ChannelDesignated.
+/// 20 PremisesSeized, 21 ChannelDesignated, 22 RemovalFromPosts, 23 StaffMoved,
+/// 24 MissionClosedMovingStaff (the last three added at the end).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Action {
     /// 0
@@ -171,6 +172,59 @@ pub enum Action {
     PremisesSeized { mission: u32 },
     /// 21
     ChannelDesignated { with: u32, via: u32 },
+    /// 22: a removal over all posts of `sender` (an actor id) in `host`.
+    RemovalFromPosts {
+        sender: u32,
+        host: u32,
+        removal: Removal,
+        count: u32,
+        category: Category,
+    },
+    /// 23: mission ids.
+    StaffMoved { from: u32, to: u32, who: Who },
+    /// 24: mission ids.
+    MissionClosedMovingStaff { mission: u32, to: u32 },
+}
+
+/// Which removal a [`Action::RemovalFromPosts`] is; days since 1970-01-01.
+///
+/// Frozen order: 0 PersonaNonGrata, 1 AccreditationWithdrawn, 2 StaffRecalled.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum Removal {
+    /// 0
+    PersonaNonGrata { depart_by: i32 },
+    /// 1
+    AccreditationWithdrawn { depart_by: i32 },
+    /// 2
+    StaffRecalled,
+}
+
+impl From<ce::Removal> for Removal {
+    fn from(r: ce::Removal) -> Removal {
+        match r {
+            ce::Removal::PersonaNonGrata { depart_by } => Removal::PersonaNonGrata {
+                depart_by: depart_by.0,
+            },
+            ce::Removal::AccreditationWithdrawn { depart_by } => Removal::AccreditationWithdrawn {
+                depart_by: depart_by.0,
+            },
+            ce::Removal::StaffRecalled => Removal::StaffRecalled,
+        }
+    }
+}
+
+impl From<Removal> for ce::Removal {
+    fn from(r: Removal) -> ce::Removal {
+        match r {
+            Removal::PersonaNonGrata { depart_by } => ce::Removal::PersonaNonGrata {
+                depart_by: Day(depart_by),
+            },
+            Removal::AccreditationWithdrawn { depart_by } => ce::Removal::AccreditationWithdrawn {
+                depart_by: Day(depart_by),
+            },
+            Removal::StaffRecalled => ce::Removal::StaffRecalled,
+        }
+    }
 }
 
 /// The tone of a statement.
@@ -199,7 +253,7 @@ pub enum Cancellation {
 
 /// The kind a signal carries.
 ///
-/// It lists every event kind, not only the seven signal kinds, because that is how signals
+/// It lists every event kind, not only the signal kinds, because that is how signals
 /// were first written (as the index of the kind in the whole catalogue); a decoded signal whose
 /// kind is not a signal kind is refused by the conversion to the core. Converted to and from
 /// [`ce::Kind`] by an explicit match, so the core catalogue may be reordered freely.
@@ -211,7 +265,8 @@ pub enum Cancellation {
 /// 16 ConsentGranted, 17 RelationsBroken, 18 RelationsEstablished, 19 ContactsFrozen,
 /// 20 PremisesSeized, 21 ChannelDesignated, 22 Countermeasures, 23 Statement, 24 Accusation,
 /// 25 Protest, 26 AmbassadorSummoned, 27 Demand, 28 CountermeasuresThreatened, 29 Ultimatum,
-/// 30 StaffReported, 31 ProposalAdopted, 32 MeasuresCancelled.
+/// 30 StaffReported, 31 ProposalAdopted, 32 MeasuresCancelled, 33 SanctionsImposed,
+/// 34 LawPassed, 35 AttackAttributed, 36 StaffMoved (kinds added after the first, at the end).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Kind {
     /// 0
@@ -280,11 +335,22 @@ pub enum Kind {
     ProposalAdopted,
     /// 32
     MeasuresCancelled,
+    /// 33
+    SanctionsImposed,
+    /// 34
+    LawPassed,
+    /// 35
+    AttackAttributed,
+    /// 36
+    StaffMoved,
 }
 
 /// What a command says or does. `proposal` and `of` are event sequences (from 0).
 ///
-/// Frozen order: 0 Measures, 1 Signal, 2 StaffReported, 3 ProposalAdopted, 4 MeasuresCancelled.
+/// Frozen order: 0 Measures, 1 Signal, 2 StaffReported, 3 ProposalAdopted, 4 MeasuresCancelled,
+/// 5 MeasuresCancelledMany (added at the end: a cancellation naming several events; one naming
+/// a single event is still written as 4), 6 Threat (added at the end: a signal that says what
+/// it demands or threatens; one that says nothing is still written as 1).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Body {
     /// 0
@@ -309,6 +375,17 @@ pub enum Body {
     ProposalAdopted { proposal: u32 },
     /// 4
     MeasuresCancelled { of: u32, how: Cancellation },
+    /// 5
+    MeasuresCancelledMany { of: Vec<u32>, how: Cancellation },
+    /// 6: `cap` demanded of the target, `measure` the kind threatened.
+    Threat {
+        kind: Kind,
+        target: u32,
+        mission: Option<u32>,
+        tone: Tone,
+        cap: Option<u32>,
+        measure: Option<Kind>,
+    },
 }
 
 /// One announced event as the log stores it (the core's [`ce::Event`]).
@@ -349,7 +426,8 @@ pub struct Actor {
 /// The kinds of mission.
 ///
 /// Frozen order: 0 Embassy, 1 Consulate, 2 PermanentMission, 3 MilitaryLiaisonMission,
-/// 4 InformationOffice, 5 CulturalOffice, 6 InterestsSection, 7 Property.
+/// 4 InformationOffice, 5 CulturalOffice, 6 InterestsSection, 7 Property, 8 TradeMission,
+/// 9 Annex (the last two added at the end).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum MissionKind {
     /// 0
@@ -368,6 +446,10 @@ pub enum MissionKind {
     InterestsSection,
     /// 7
     Property,
+    /// 8
+    TradeMission,
+    /// 9
+    Annex,
 }
 
 /// A mission's fixed description; `sender`, `receiver`, `territory` are actor ids,
@@ -745,6 +827,28 @@ impl From<&ce::Action> for Action {
                 with: with.0,
                 via: via.0,
             },
+            C::RemovalFromPosts {
+                sender,
+                host,
+                removal,
+                count,
+                category,
+            } => Action::RemovalFromPosts {
+                sender: sender.0,
+                host: host.0,
+                removal: (*removal).into(),
+                count: *count,
+                category: (*category).into(),
+            },
+            C::StaffMoved { from, to, who } => Action::StaffMoved {
+                from: from.0,
+                to: to.0,
+                who: who.into(),
+            },
+            C::MissionClosedMovingStaff { mission, to } => Action::MissionClosedMovingStaff {
+                mission: mission.0,
+                to: to.0,
+            },
         }
     }
 }
@@ -853,6 +957,28 @@ impl From<Action> for ce::Action {
                 with: ActorId(with),
                 via: m(via),
             },
+            Action::RemovalFromPosts {
+                sender,
+                host,
+                removal,
+                count,
+                category,
+            } => C::RemovalFromPosts {
+                sender: ActorId(sender),
+                host: ActorId(host),
+                removal: removal.into(),
+                count,
+                category: category.into(),
+            },
+            Action::StaffMoved { from, to, who } => C::StaffMoved {
+                from: m(from),
+                to: m(to),
+                who: who.into(),
+            },
+            Action::MissionClosedMovingStaff { mission, to } => C::MissionClosedMovingStaff {
+                mission: m(mission),
+                to: m(to),
+            },
         }
     }
 }
@@ -958,6 +1084,10 @@ impl From<ce::Kind> for Kind {
             C::StaffReported => Kind::StaffReported,
             C::ProposalAdopted => Kind::ProposalAdopted,
             C::MeasuresCancelled => Kind::MeasuresCancelled,
+            C::SanctionsImposed => Kind::SanctionsImposed,
+            C::LawPassed => Kind::LawPassed,
+            C::AttackAttributed => Kind::AttackAttributed,
+            C::StaffMoved => Kind::StaffMoved,
         }
     }
 }
@@ -999,6 +1129,10 @@ impl From<Kind> for ce::Kind {
             Kind::StaffReported => C::StaffReported,
             Kind::ProposalAdopted => C::ProposalAdopted,
             Kind::MeasuresCancelled => C::MeasuresCancelled,
+            Kind::SanctionsImposed => C::SanctionsImposed,
+            Kind::LawPassed => C::LawPassed,
+            Kind::AttackAttributed => C::AttackAttributed,
+            Kind::StaffMoved => C::StaffMoved,
         }
     }
 }
@@ -1015,11 +1149,26 @@ impl From<&ce::Body> for Body {
                 target,
                 mission,
                 tone,
+                threat: None,
             } => Body::Signal {
                 kind: (*kind).into(),
                 target: target.0,
                 mission: mission.map(|m| m.0),
                 tone: (*tone).into(),
+            },
+            ce::Body::Signal {
+                kind,
+                target,
+                mission,
+                tone,
+                threat: Some(t),
+            } => Body::Threat {
+                kind: (*kind).into(),
+                target: target.0,
+                mission: mission.map(|m| m.0),
+                tone: (*tone).into(),
+                cap: t.cap,
+                measure: t.measure.map(Kind::from),
             },
             ce::Body::StaffReported {
                 mission,
@@ -1033,9 +1182,15 @@ impl From<&ce::Body> for Body {
             ce::Body::ProposalAdopted { proposal } => Body::ProposalAdopted {
                 proposal: proposal.0,
             },
-            ce::Body::MeasuresCancelled { of, how } => Body::MeasuresCancelled {
-                of: of.0,
-                how: (*how).into(),
+            ce::Body::MeasuresCancelled { of, how } => match of.as_slice() {
+                [one] => Body::MeasuresCancelled {
+                    of: one.0,
+                    how: (*how).into(),
+                },
+                many => Body::MeasuresCancelledMany {
+                    of: ids(many, |s| s.0),
+                    how: (*how).into(),
+                },
             },
         }
     }
@@ -1044,7 +1199,7 @@ impl From<&ce::Body> for Body {
 impl TryFrom<Body> for ce::Body {
     type Error = String;
 
-    /// Fails on a signal whose kind is not a signal kind (statement to ultimatum).
+    /// Fails on a signal whose kind is not a signal kind (statement to attack-attributed).
     fn try_from(b: Body) -> Result<ce::Body, String> {
         Ok(match b {
             Body::Measures { bundle, measures } => ce::Body::Measures {
@@ -1069,6 +1224,37 @@ impl TryFrom<Body> for ce::Body {
                     target: ActorId(target),
                     mission: mission.map(MissionId),
                     tone: tone.into(),
+                    threat: None,
+                }
+            }
+            Body::Threat {
+                kind,
+                target,
+                mission,
+                tone,
+                cap,
+                measure,
+            } => {
+                let kind = ce::Kind::from(kind);
+                if !ce::THREAT_KINDS.contains(&kind) {
+                    return Err(format!(
+                        "a signal of kind {} says what it threatens; only a demand, a threat or an ultimatum does",
+                        kind.key()
+                    ));
+                }
+                let measure = measure.map(ce::Kind::from);
+                if let Some(k) = measure.filter(|k| !k.is_measure()) {
+                    return Err(format!(
+                        "a threat of {}, which is not a measure kind",
+                        k.key()
+                    ));
+                }
+                ce::Body::Signal {
+                    kind,
+                    target: ActorId(target),
+                    mission: mission.map(MissionId),
+                    tone: tone.into(),
+                    threat: Some(ce::Threat { cap, measure }),
                 }
             }
             Body::StaffReported {
@@ -1084,9 +1270,18 @@ impl TryFrom<Body> for ce::Body {
                 proposal: Seq(proposal),
             },
             Body::MeasuresCancelled { of, how } => ce::Body::MeasuresCancelled {
-                of: Seq(of),
+                of: vec![Seq(of)],
                 how: how.into(),
             },
+            Body::MeasuresCancelledMany { of, how } => {
+                if of.is_empty() {
+                    return Err("a cancellation that names no event".into());
+                }
+                ce::Body::MeasuresCancelled {
+                    of: of.into_iter().map(Seq).collect(),
+                    how: how.into(),
+                }
+            }
         })
     }
 }
@@ -1150,6 +1345,8 @@ impl From<cw::MissionKind> for MissionKind {
             C::CulturalOffice => MissionKind::CulturalOffice,
             C::InterestsSection => MissionKind::InterestsSection,
             C::Property => MissionKind::Property,
+            C::TradeMission => MissionKind::TradeMission,
+            C::Annex => MissionKind::Annex,
         }
     }
 }
@@ -1166,6 +1363,8 @@ impl From<MissionKind> for cw::MissionKind {
             MissionKind::CulturalOffice => C::CulturalOffice,
             MissionKind::InterestsSection => C::InterestsSection,
             MissionKind::Property => C::Property,
+            MissionKind::TradeMission => C::TradeMission,
+            MissionKind::Annex => C::Annex,
         }
     }
 }
@@ -1649,6 +1848,19 @@ fn check_action(a: &Action, b: &Bounds) -> Result<(), String> {
             check("actor", "a measure's `with`", *with, b.actors)?;
             check("mission", "a channel's `via`", *via, b.missions)
         }
+        Action::RemovalFromPosts { sender, host, .. } => {
+            check("actor", "a removal's sender", *sender, b.actors)?;
+            check("actor", "a removal's host", *host, b.actors)
+        }
+        Action::StaffMoved { from, to, who } => {
+            mission(*from)?;
+            mission(*to)?;
+            check_who(who, b)
+        }
+        Action::MissionClosedMovingStaff { mission: m, to } => {
+            mission(*m)?;
+            mission(*to)
+        }
     }
 }
 
@@ -1665,6 +1877,9 @@ pub fn check_ids(command: &Command, b: &Bounds) -> Result<(), String> {
         }
         Body::Signal {
             target, mission, ..
+        }
+        | Body::Threat {
+            target, mission, ..
         } => {
             check("actor", "a signal's target", *target, b.actors)?;
             match mission {
@@ -1677,6 +1892,9 @@ pub fn check_ids(command: &Command, b: &Bounds) -> Result<(), String> {
         }
         Body::ProposalAdopted { proposal } => check_seq("proposal", *proposal, b.next_seq),
         Body::MeasuresCancelled { of, .. } => check_seq("of", *of, b.next_seq),
+        Body::MeasuresCancelledMany { of, .. } => {
+            of.iter().try_for_each(|&o| check_seq("of", o, b.next_seq))
+        }
     }
 }
 
@@ -1809,6 +2027,40 @@ mod tests {
                 with: ActorId(5),
                 via: MissionId(7),
             },
+            C::RemovalFromPosts {
+                sender: ActorId(1),
+                host: ActorId(3),
+                removal: ce::Removal::PersonaNonGrata {
+                    depart_by: d(19_012),
+                },
+                count: 60,
+                category: ce::Category::Diplomatic,
+            },
+            C::RemovalFromPosts {
+                sender: ActorId(1),
+                host: ActorId(3),
+                removal: ce::Removal::AccreditationWithdrawn {
+                    depart_by: d(19_013),
+                },
+                count: 4,
+                category: ce::Category::Unspecified,
+            },
+            C::RemovalFromPosts {
+                sender: ActorId(1),
+                host: ActorId(3),
+                removal: ce::Removal::StaffRecalled,
+                count: 5,
+                category: ce::Category::Service,
+            },
+            C::StaffMoved {
+                from: m,
+                to: MissionId(3),
+                who: named.clone(),
+            },
+            C::MissionClosedMovingStaff {
+                mission: m,
+                to: MissionId(3),
+            },
         ]
     }
 
@@ -1845,11 +2097,15 @@ mod tests {
             },
             ce::Body::ProposalAdopted { proposal: Seq(8) },
             ce::Body::MeasuresCancelled {
-                of: Seq(8),
+                of: vec![Seq(8)],
                 how: ce::Cancellation::Withdrawn,
             },
             ce::Body::MeasuresCancelled {
-                of: Seq(2),
+                of: vec![Seq(2)],
+                how: ce::Cancellation::Overruled,
+            },
+            ce::Body::MeasuresCancelled {
+                of: vec![Seq(2), Seq(5), Seq(3)],
                 how: ce::Cancellation::Overruled,
             },
         ];
@@ -1864,6 +2120,30 @@ mod tests {
                 target: ActorId(2),
                 mission: (i % 2 == 0).then_some(MissionId(1)),
                 tone: tones[i % 3],
+                threat: None,
+            });
+        }
+        for (i, kind) in ce::THREAT_KINDS.into_iter().enumerate() {
+            let threat = [
+                ce::Threat {
+                    cap: Some(455),
+                    measure: None,
+                },
+                ce::Threat {
+                    cap: None,
+                    measure: Some(ce::Kind::PersonaNonGrata),
+                },
+                ce::Threat {
+                    cap: Some(10),
+                    measure: Some(ce::Kind::StaffCapSet),
+                },
+            ][i];
+            out.push(ce::Body::Signal {
+                kind,
+                target: ActorId(2),
+                mission: None,
+                tone: ce::Tone::Neutral,
+                threat: Some(threat),
             });
         }
         out
@@ -1879,7 +2159,7 @@ mod tests {
             round_trip::<ce::Action, Action>(a);
         }
         let wire: HashSet<_> = all.iter().map(|a| discriminant(&Action::from(a))).collect();
-        assert_eq!(wire.len(), 22);
+        assert_eq!(wire.len(), 25);
     }
 
     #[test]
@@ -1951,7 +2231,7 @@ mod tests {
             assert!(seen.insert(discriminant(&w)), "{k:?} shares a wire kind");
             assert_eq!(ce::Kind::from(w), k);
         }
-        assert_eq!(seen.len(), 33);
+        assert_eq!(seen.len(), 37);
     }
 
     /// The variant numbers written in the doc comments are the ones on disk.
@@ -1997,6 +2277,10 @@ mod tests {
             K::StaffReported,
             K::ProposalAdopted,
             K::MeasuresCancelled,
+            K::SanctionsImposed,
+            K::LawPassed,
+            K::AttackAttributed,
+            K::StaffMoved,
         ]);
         numbered(&[
             Category::Diplomatic,
@@ -2016,6 +2300,8 @@ mod tests {
             MissionKind::CulturalOffice,
             MissionKind::InterestsSection,
             MissionKind::Property,
+            MissionKind::TradeMission,
+            MissionKind::Annex,
         ]);
         numbered(&[
             Lifecycle::NotOpen,
@@ -2031,6 +2317,12 @@ mod tests {
         let all = bodies();
         let variants: HashSet<_> = all.iter().map(discriminant).collect();
         assert_eq!(variants.len(), 5);
+        let wired: HashSet<_> = all.iter().map(|b| discriminant(&Body::from(b))).collect();
+        assert_eq!(
+            wired.len(),
+            7,
+            "every wire body, several cancelled and threats too"
+        );
         for body in all {
             let mut e = event(body);
             event_round_trip(&e);
@@ -2049,6 +2341,7 @@ mod tests {
                 target: ActorId(2),
                 mission: None,
                 tone: ce::Tone::Neutral,
+                threat: None,
             }));
             let err = ce::Event::try_from(through_bytes(c)).unwrap_err();
             assert!(err.contains(k.key()), "{err}");
@@ -2057,10 +2350,21 @@ mod tests {
     }
 
     #[test]
+    fn a_cancellation_naming_no_event_is_refused() {
+        let mut c = Command::from(&event(ce::Body::ProposalAdopted { proposal: Seq(1) }));
+        c.body = Body::MeasuresCancelledMany {
+            of: Vec::new(),
+            how: Cancellation::Withdrawn,
+        };
+        let err = ce::Event::try_from(through_bytes(c)).unwrap_err();
+        assert!(err.contains("names no event"), "{err}");
+    }
+
+    #[test]
     fn an_unknown_variant_number_does_not_decode() {
-        assert!(decode::<Kind>(&33u32.to_le_bytes()).is_err());
-        assert!(decode::<Body>(&5u32.to_le_bytes()).is_err());
-        assert!(decode::<Action>(&22u32.to_le_bytes()).is_err());
+        assert!(decode::<Kind>(&37u32.to_le_bytes()).is_err());
+        assert!(decode::<Body>(&7u32.to_le_bytes()).is_err());
+        assert!(decode::<Action>(&25u32.to_le_bytes()).is_err());
         assert!(decode::<Effect>(&3u32.to_le_bytes()).is_err());
     }
 
@@ -2379,6 +2683,15 @@ mod tests {
                 }
             }),
             "sequence 12",
+        );
+        refused(
+            with(&|c| {
+                c.body = Body::MeasuresCancelledMany {
+                    of: vec![3, 11],
+                    how: Cancellation::Overruled,
+                }
+            }),
+            "sequence 11",
         );
         refused(
             with(&|c| {

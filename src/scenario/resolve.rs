@@ -3,7 +3,7 @@
 use super::problems::{Problem, did_you_mean, listed, shown};
 use super::toml::{
     DateText, EventSlot, EventTable, RawActor, RawEvent, RawFields, RawFile, RawMission, RawPerson,
-    RawStaff,
+    RawRefs, RawStaff,
 };
 use super::{
     EventMeta, MAX_ID_BYTES, MAX_NAME_BYTES, MAX_NOTE_BYTES, MAX_SOURCE_BYTES, MAX_SUMMARY_BYTES,
@@ -432,6 +432,17 @@ impl Builder {
             let staff = m.staff.as_ref().map(|s| self.staff(s)).unwrap_or_default();
             let members: Vec<PersonId> = m.members.iter().filter_map(|p| self.person(p)).collect();
             let operating = lifecycles[i] == Lifecycle::Operating;
+            let property =
+                self.world.missions.get(i).map(|d| d.kind) == Some(MissionKind::Property);
+            if property
+                && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0)
+            {
+                let msg = format!(
+                    "mission `{}` is a property: it has no staff, vacant posts or requests of its own",
+                    m.id.get_ref()
+                );
+                self.err("setup", at.clone(), msg);
+            }
             if !operating
                 && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0)
             {
@@ -804,7 +815,11 @@ impl Builder {
         let mut f = f.clone();
         let before = self.problems.len();
         let key = kind.key();
+        let posts = f.mission.is_none() && (f.sender.is_some() || f.host.is_some());
         let action = match kind {
+            Kind::PersonaNonGrata | Kind::AccreditationWithdrawn | Kind::StaffRecalled if posts => {
+                self.removal_from_posts(kind, &mut f, &at)?
+            }
             Kind::AccreditationRequested => Action::AccreditationRequested {
                 mission: self.need_mission(&mut f, key, &at)?,
                 count: self.need(f.count.take(), "count", key, &at)?,
@@ -886,9 +901,29 @@ impl Builder {
             Kind::MissionSuspended => Action::MissionSuspended {
                 mission: self.need_mission(&mut f, key, &at)?,
             },
-            Kind::MissionClosed => Action::MissionClosed {
-                mission: self.need_mission(&mut f, key, &at)?,
-            },
+            Kind::MissionClosed => {
+                let mission = self.need_mission(&mut f, key, &at)?;
+                match f.move_to.take() {
+                    Some(to) => Action::MissionClosedMovingStaff {
+                        mission,
+                        to: self.mission(&to)?,
+                    },
+                    None => Action::MissionClosed { mission },
+                }
+            }
+            Kind::StaffMoved => {
+                let from = self.need(f.from.take(), "from", key, &at);
+                let to = self.need(f.to.take(), "to", key, &at);
+                let who = self.who(&mut f, key, &at, false);
+                let (from, to) = (from?, to?);
+                let from = self.mission(&Spanned::new(at.clone().unwrap_or(0..0), from));
+                let to = self.mission(&Spanned::new(at.clone().unwrap_or(0..0), to));
+                Action::StaffMoved {
+                    from: from?,
+                    to: to?,
+                    who: who?,
+                }
+            }
             Kind::MissionReopened => Action::MissionReopened {
                 mission: self.need_mission(&mut f, key, &at)?,
             },
@@ -936,6 +971,9 @@ impl Builder {
             | Kind::Demand
             | Kind::CountermeasuresThreatened
             | Kind::Ultimatum
+            | Kind::SanctionsImposed
+            | Kind::LawPassed
+            | Kind::AttackAttributed
             | Kind::StaffReported
             | Kind::ProposalAdopted
             | Kind::MeasuresCancelled => unreachable!("only measure kinds reach here"),
@@ -986,11 +1024,36 @@ impl Builder {
                     }
                 };
                 let _ = actor;
+                // A demand, threat or ultimatum may say what it demands or threatens; other
+                // kinds keep `cap` and `measure` for the leftover check to refuse.
+                let threat = if crate::core::event::THREAT_KINDS.contains(&kind) {
+                    let cap = f.cap.take().map(|c| *c.get_ref());
+                    let measure = match f.measure.take() {
+                        None => None,
+                        Some(m) => match Kind::from_key(m.get_ref()).filter(|k| k.is_measure()) {
+                            Some(k) => Some(k),
+                            None => {
+                                let measures: Vec<&str> = Kind::ALL
+                                    .iter()
+                                    .filter(|k| k.is_measure())
+                                    .map(|k| k.key())
+                                    .collect();
+                                self.unknown_word("measure kind", &m, &measures);
+                                return None;
+                            }
+                        },
+                    };
+                    (cap.is_some() || measure.is_some())
+                        .then_some(crate::core::event::Threat { cap, measure })
+                } else {
+                    None
+                };
                 Body::Signal {
                     kind,
                     target,
                     mission,
                     tone,
+                    threat,
                 }
             }
             Kind::StaffReported => {
@@ -1016,8 +1079,28 @@ impl Builder {
                 }
             }
             Kind::MeasuresCancelled => {
-                let of = self.need(f.of.take(), "of", key, &at)?;
-                let of = self.event_ref(own, &Spanned::new(at.clone().unwrap(), of))?;
+                let ids = match self.need(f.of.take(), "of", key, &at)? {
+                    RawRefs::One(id) => vec![id],
+                    RawRefs::Many(ids) => ids,
+                };
+                if ids.is_empty() {
+                    self.err("field", at.clone(), "`of` names no event".into());
+                    return None;
+                }
+                if let Some(twice) = ids
+                    .iter()
+                    .enumerate()
+                    .find(|(i, id)| ids[..*i].contains(id))
+                {
+                    let msg = format!("`of` names `{}` twice", shown(twice.1));
+                    self.err("field", at.clone(), msg);
+                    return None;
+                }
+                let refs: Vec<Option<Seq>> = ids
+                    .into_iter()
+                    .map(|id| self.event_ref(own, &Spanned::new(at.clone().unwrap(), id)))
+                    .collect();
+                let of: Vec<Seq> = refs.into_iter().collect::<Option<_>>()?;
                 let how = match f.how.take().as_ref().map(|h| h.get_ref().as_str()) {
                     None | Some("withdrawn") => crate::core::event::Cancellation::Withdrawn,
                     Some("overruled") => crate::core::event::Cancellation::Overruled,
@@ -1036,6 +1119,46 @@ impl Builder {
         };
         self.leftover(&f, key, &at);
         (self.problems.len() == before).then_some(body)
+    }
+
+    /// A removal over all posts of `sender` in `host`: a count (and category), and for an
+    /// expulsion a deadline.
+    fn removal_from_posts(
+        &mut self,
+        kind: Kind,
+        f: &mut RawFields,
+        at: &Option<Range<usize>>,
+    ) -> Option<Action> {
+        let key = kind.key();
+        let (Some(s), Some(h)) = (f.sender.take(), f.host.take()) else {
+            let msg = format!("{key} over several posts needs both `sender` and `host`");
+            self.err("field", at.clone(), msg);
+            return None;
+        };
+        let (sender, host) = (self.actor(&s), self.actor(&h));
+        let Who::Count { count, category } = self.who(f, key, at, false)? else {
+            let msg = format!("{key} over all posts of a sender takes a `count`, not `persons`");
+            self.err("field", at.clone(), msg);
+            return None;
+        };
+        let removal = match kind {
+            Kind::StaffRecalled => crate::core::Removal::StaffRecalled,
+            _ => {
+                let depart_by = self.need_date(f.depart_by.take(), "depart_by", key, at)?;
+                if kind == Kind::PersonaNonGrata {
+                    crate::core::Removal::PersonaNonGrata { depart_by }
+                } else {
+                    crate::core::Removal::AccreditationWithdrawn { depart_by }
+                }
+            }
+        };
+        Some(Action::RemovalFromPosts {
+            sender: sender?,
+            host: host?,
+            removal,
+            count,
+            category,
+        })
     }
 
     /// A cap's scope: `mission`, or `sender` and `host` (all the sender's posts there).

@@ -93,6 +93,14 @@ pub(super) enum RawStaff {
     ByCategory(BTreeMap<String, u32>),
 }
 
+/// Events named by id: one, or a list (`of = ["a", "b"]`).
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+pub(super) enum RawRefs {
+    One(String),
+    Many(Vec<String>),
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMission {
@@ -179,8 +187,13 @@ macro_rules! with_measure_fields {
             #[serde(default)] pub(super) in_post: Option<Spanned<RawStaff>>,
             #[serde(default)] pub(super) vacant: Option<Spanned<u32>>,
             #[serde(default)] pub(super) proposal: Option<Spanned<String>>,
-            #[serde(default)] pub(super) of: Option<Spanned<String>>,
+            #[serde(default)] pub(super) of: Option<Spanned<RawRefs>>,
             #[serde(default)] pub(super) how: Option<Spanned<String>>,
+            #[serde(default)] pub(super) cap: Option<Spanned<u32>>,
+            #[serde(default)] pub(super) measure: Option<Spanned<String>>,
+            #[serde(default)] pub(super) from: Option<Spanned<String>>,
+            #[serde(default)] pub(super) to: Option<Spanned<String>>,
+            #[serde(default)] pub(super) move_to: Option<Spanned<String>>,
         }
 
         impl $name {
@@ -207,6 +220,11 @@ macro_rules! with_measure_fields {
                     proposal: self.proposal.clone(),
                     of: self.of.clone(),
                     how: self.how.clone(),
+                    cap: self.cap.clone(),
+                    measure: self.measure.clone(),
+                    from: self.from.clone(),
+                    to: self.to.clone(),
+                    move_to: self.move_to.clone(),
                 }
             }
         }
@@ -272,7 +290,8 @@ impl RawFields {
         }
         check!(
             mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender,
-            host, with, via, target, tone, in_post, vacant, proposal, of, how
+            host, with, via, target, tone, in_post, vacant, proposal, of, how, cap, measure, from,
+            to, move_to
         );
         v
     }
@@ -338,6 +357,11 @@ pub(super) const MEASURE_FIELDS: &[&str] = &[
     "proposal",
     "of",
     "how",
+    "cap",
+    "measure",
+    "from",
+    "to",
+    "move_to",
 ];
 /// The fields of an event besides those of its measure.
 pub(super) const EVENT_OWN_FIELDS: &[&str] = &[
@@ -368,7 +392,12 @@ pub(super) fn mentioned_ids(slots: &[EventSlot]) -> Vec<String> {
             let r = t.get_ref();
             out.extend(r.in_response_to.iter().map(|i| i.get_ref().clone()));
             out.extend(r.proposal.iter().map(|i| i.get_ref().clone()));
-            out.extend(r.of.iter().map(|i| i.get_ref().clone()));
+            if let Some(of) = &r.of {
+                match of.get_ref() {
+                    RawRefs::One(id) => out.push(id.clone()),
+                    RawRefs::Many(ids) => out.extend(ids.iter().cloned()),
+                }
+            }
         }
     }
     out.sort();
@@ -798,6 +827,6 @@ mod tests {
         check(serde_fields::<RawFields>(), MEASURE_FIELDS);
         check(serde_fields::<RawMeasure>(), &fields(MEASURE_OWN_FIELDS));
         check(serde_fields::<RawEvent>(), &fields(EVENT_OWN_FIELDS));
-        assert_eq!(fields(EVENT_OWN_FIELDS).len(), 32);
+        assert_eq!(fields(EVENT_OWN_FIELDS).len(), 37);
     }
 }

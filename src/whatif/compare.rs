@@ -176,6 +176,22 @@ pub fn measure_json(w: &World, m: &Measure) -> Value {
         | Action::MissionReopened { .. }
         | Action::ConsentGranted { .. }
         | Action::PremisesSeized { .. } => {}
+        Action::RemovalFromPosts {
+            sender,
+            host,
+            count,
+            category,
+            ..
+        } => {
+            v["scope"] = json!({"sender": actor(*sender), "host": actor(*host)});
+            v["count"] = json!(count);
+            v["category"] = json!(category.key());
+        }
+        Action::StaffMoved { to, who: x, .. } => {
+            who(&mut v, x);
+            v["to"] = mission(*to);
+        }
+        Action::MissionClosedMovingStaff { to, .. } => v["to"] = mission(*to),
     }
     v
 }
@@ -200,6 +216,7 @@ pub fn signal_json(w: &World, e: &Event) -> Value {
             target,
             mission,
             tone,
+            ..
         } => json!({"kind": kind.key(), "target": w.actor(*target).key,
                     "mission": mission.map(|m| w.mission(m).key.clone()), "tone": tone.key()}),
         _ => Value::Null,

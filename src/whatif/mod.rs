@@ -562,19 +562,19 @@ fn set_field(m: &mut Measure, field: &str, v: &str, id: &str) -> Result<(), Edit
 /// Every reference an event holds to earlier events: what it answers, and the proposal or
 /// decision it adopts or cancels.
 pub fn refs(e: &Event) -> impl Iterator<Item = Seq> + '_ {
-    let extra = match e.body {
-        Body::ProposalAdopted { proposal } => Some(proposal),
-        Body::MeasuresCancelled { of, .. } => Some(of),
-        _ => None,
+    let extra: &[Seq] = match &e.body {
+        Body::ProposalAdopted { proposal } => std::slice::from_ref(proposal),
+        Body::MeasuresCancelled { of, .. } => of,
+        _ => &[],
     };
-    e.in_response_to.iter().copied().chain(extra)
+    e.in_response_to.iter().chain(extra).copied()
 }
 
 fn refs_mut(e: &mut Event) -> Vec<&mut Seq> {
     let mut v: Vec<&mut Seq> = e.in_response_to.iter_mut().collect();
     match &mut e.body {
         Body::ProposalAdopted { proposal } => v.push(proposal),
-        Body::MeasuresCancelled { of, .. } => v.push(of),
+        Body::MeasuresCancelled { of, .. } => v.extend(of.iter_mut()),
         _ => {}
     }
     v

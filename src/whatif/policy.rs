@@ -416,7 +416,9 @@ fn class(k: MissionKind) -> Class {
         MissionKind::Consulate => Class::Consular,
         MissionKind::MilitaryLiaisonMission
         | MissionKind::InformationOffice
-        | MissionKind::CulturalOffice => Class::Office,
+        | MissionKind::CulturalOffice
+        | MissionKind::TradeMission
+        | MissionKind::Annex => Class::Office,
         MissionKind::InterestsSection => Class::Interests,
         MissionKind::Property => Class::Property,
     }
@@ -530,6 +532,7 @@ impl Ctx<'_> {
             } else {
                 Tone::Neutral
             },
+            threat: None,
         }
     }
 

@@ -257,9 +257,9 @@ pub fn state_at_latencies(
     let mut out = Vec::with_capacity(samples);
     for i in 0..samples {
         let at = rng.below(log.count.max(1) as u32) as u64 + 1;
-        let t = Instant::now();
-        std::hint::black_box(log.state(Upto::Count(at.min(log.count)), false)?);
-        out.push(t.elapsed());
+        let (state, took) = timed(|| log.state(Upto::Count(at.min(log.count)), false));
+        std::hint::black_box(state?);
+        out.push(took);
         progress(i + 1);
     }
     out.sort();
@@ -275,22 +275,32 @@ pub fn quantile(sorted: &[Duration], q: f64) -> Duration {
     sorted[i]
 }
 
-/// Events per second of `f` over `events` events: the best of `rounds` runs (the least
-/// disturbed by other work on the machine). `f` gets the round's number and does its own
-/// setup outside the measured part by returning the time it measured.
-pub fn rate(events: usize, rounds: usize, mut f: impl FnMut() -> Duration) -> f64 {
-    let best = (0..rounds.max(1))
-        .map(|_| f())
-        .min()
-        .unwrap_or(Duration::ZERO);
-    events as f64 / best.as_secs_f64().max(1e-9)
-}
-
-/// How long `f` takes.
+/// How long `f` takes, on the wall clock.
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let t = Instant::now();
     let v = f();
     (v, t.elapsed())
+}
+
+/// Events per second of `f` over `events` events: the fastest of `rounds` runs (the least
+/// disturbed by other work on the machine). Each run times its own measured part and returns
+/// it, so that setup stays outside.
+pub fn rate(events: usize, rounds: usize, mut f: impl FnMut() -> Duration) -> f64 {
+    let best = (0..rounds.max(1))
+        .map(|_| f())
+        .min()
+        .unwrap_or(Duration::MAX);
+    events as f64 / best.as_secs_f64().max(1e-9)
+}
+
+/// The load average over the last minute (/proc/loadavg): how busy the machine was.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The peak resident set size of this process so far (`VmHWM` in /proc/self/status), in bytes;
@@ -681,11 +691,14 @@ mod tests {
     }
 
     #[test]
-    fn peak_rss_is_read_and_quantiles_take_the_nearest_rank() {
+    fn peak_rss_and_load_are_read_rates_take_the_fastest_run_and_quantiles_the_nearest_rank() {
         assert!(peak_rss().is_some_and(|b| b > 0));
         let d: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
         assert_eq!(quantile(&d, 0.5), Duration::from_millis(51));
         assert_eq!(quantile(&d, 0.99), Duration::from_millis(99));
         assert_eq!(quantile(&[], 0.5), Duration::ZERO);
+        assert!(load_average().is_some_and(|l| l >= 0.0));
+        let mut runs = [3, 1, 2].into_iter().map(Duration::from_millis);
+        assert_eq!(rate(1_000, 3, || runs.next().unwrap()), 1_000_000.0);
     }
 }

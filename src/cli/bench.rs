@@ -35,8 +35,28 @@ pub struct BenchArgs {
     /// Skip the baseline (JSON lines into typed serde structs and string-keyed hash maps).
     #[arg(long)]
     no_baseline: bool,
+    /// Measure only these (comma-separated), e.g. to profile one of them with many --rounds.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
+    only: Vec<What>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+}
+
+/// What `demarche bench` can measure.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum What {
+    Apply,
+    Replay,
+    Verify,
+    Baseline,
+    StateAt,
+}
+
+impl BenchArgs {
+    fn wants(&self, w: What) -> bool {
+        (self.only.is_empty() || self.only.contains(&w))
+            && !(w == What::Baseline && self.no_baseline)
+    }
 }
 
 pub const HELP: &str = "\
@@ -55,8 +75,10 @@ and the memory the decoded events and facts take per event, the log's bytes per 
 peak resident memory of the run and, on a log with snapshots (--log, --save), the median and
 p99 time to the state after a random number of events, through the same call as `demarche
 state` (newest snapshot at or before the point, then the trusted replay of the rest).
-Each rate is the best of --rounds runs. Criterion benchmarks with confidence intervals:
-cargo bench --bench replay (docs/benchmarks.md).
+Each rate is the best of --rounds runs; --only measures some of them (to profile one, e.g.
+`perf record -g -- demarche bench --log big.log --only replay --rounds 20`). The load average
+at the start and the end says how busy the machine was. Criterion benchmarks with confidence
+intervals: cargo bench --bench replay (docs/benchmarks.md).
 
 JSON output: apply_events_per_second, replay_events_per_second, verify_events_per_second,
 memory_bytes_per_event, bytes_per_event_on_disk, state_at.median_ms and .p99_ms,
@@ -68,6 +90,7 @@ Examples:
   demarche bench --events 100000 --format json
   demarche bench --events 10000000 --no-baseline --rounds 1 --save big.log
   demarche bench --log big.log --no-baseline
+  demarche bench --log big.log --only replay,state-at --rounds 10
   demarche bench --log crisis.log";
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
@@ -143,7 +166,7 @@ fn input(a: &BenchArgs, scratch: &Path) -> Result<Input, ExitCode> {
     };
     match &a.log {
         Some(p) if Log::is_log(p) => {
-            let scenario = if a.no_baseline {
+            let scenario = if !a.wants(What::Baseline) {
                 None
             } else {
                 let s = bench::open(p).and_then(|l| l.scenario());
@@ -209,8 +232,12 @@ fn input(a: &BenchArgs, scratch: &Path) -> Result<Input, ExitCode> {
 
 pub fn run(a: BenchArgs) -> ExitCode {
     let scratch = std::env::temp_dir().join(format!("demarche-bench-{}", std::process::id()));
+    let load = bench::load_average();
     let result = match input(&a, &scratch) {
-        Ok(input) => measure_all(&a, &input, &scratch).map(|m| report(&a, &input, &m)),
+        Ok(input) => measure_all(&a, &input, &scratch).map(|m| {
+            let load = (load, bench::load_average());
+            report(&a, &input, &m, load)
+        }),
         Err(code) => Err(code),
     };
     let _ = std::fs::remove_dir_all(&scratch);
@@ -247,29 +274,44 @@ fn measure_all(a: &BenchArgs, input: &Input, scratch: &Path) -> Result<Measured,
     };
     let initial = &log.genesis.initial;
     let err = |e: String| fail(&e);
-    let apply = measure("apply in memory", n, a.rounds, || {
-        let state = initial.clone();
-        let (s, t) = bench::timed(|| records.apply(state));
-        drop(std::hint::black_box(s));
-        Ok(t)
-    })
-    .map_err(err)?;
-    let replay = measure("replay from the log", n, a.rounds, || {
-        let (s, t) = bench::timed(|| bench::replay(&input.log));
-        s.map_err(|e| e.to_string())?;
-        Ok(t)
-    })
-    .map_err(err)?;
-    let verify = measure("verify the log", n, a.rounds, || {
-        let (checked, t) = bench::timed(|| bench::verify(&input.log));
-        match checked? {
-            c if c == n as u64 => Ok(t),
-            c => Err(format!("verified {c} events of {n}")),
-        }
-    })
-    .map_err(err)?;
+    let apply = a
+        .wants(What::Apply)
+        .then(|| {
+            measure("apply in memory", n, a.rounds, || {
+                let state = initial.clone();
+                let (s, t) = bench::timed(|| records.apply(state));
+                drop(std::hint::black_box(s));
+                Ok(t)
+            })
+        })
+        .transpose()
+        .map_err(err)?;
+    let replay = a
+        .wants(What::Replay)
+        .then(|| {
+            measure("replay from the log", n, a.rounds, || {
+                let (s, t) = bench::timed(|| bench::replay(&input.log));
+                s.map_err(|e| e.to_string())?;
+                Ok(t)
+            })
+        })
+        .transpose()
+        .map_err(err)?;
+    let verify = a
+        .wants(What::Verify)
+        .then(|| {
+            measure("verify the log", n, a.rounds, || {
+                let (checked, t) = bench::timed(|| bench::verify(&input.log));
+                match checked? {
+                    c if c == n as u64 => Ok(t),
+                    c => Err(format!("verified {c} events of {n}")),
+                }
+            })
+        })
+        .transpose()
+        .map_err(err)?;
     let baseline = match &input.scenario {
-        Some(s) if !a.no_baseline => {
+        Some(s) if a.wants(What::Baseline) => {
             let _ = std::fs::create_dir_all(scratch);
             let path = scratch.join("workload.jsonl");
             let lines = bench::jsonl(s);
@@ -284,7 +326,7 @@ fn measure_all(a: &BenchArgs, input: &Input, scratch: &Path) -> Result<Measured,
         }
         _ => None,
     };
-    let state_at = if log.snapshots.is_empty() {
+    let state_at = if log.snapshots.is_empty() || !a.wants(What::StateAt) {
         None
     } else {
         let samples = a.samples.max(1);
@@ -334,9 +376,9 @@ struct Measured {
     n: usize,
     facts: usize,
     cores: usize,
-    apply: f64,
-    replay: f64,
-    verify: f64,
+    apply: Option<f64>,
+    replay: Option<f64>,
+    verify: Option<f64>,
     /// Bytes the decoded facts take in memory, and the commands.
     facts_bytes: usize,
     commands_bytes: usize,
@@ -352,13 +394,21 @@ fn round(x: f64, places: i32) -> f64 {
     (x * k).round() / k
 }
 
-fn report(a: &BenchArgs, input: &Input, m: &Measured) -> ExitCode {
+/// `load`: the load average when the run started and when it ended.
+fn report(
+    a: &BenchArgs,
+    input: &Input,
+    m: &Measured,
+    load: (Option<f64>, Option<f64>),
+) -> ExitCode {
     let n = m.n as f64;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let on_disk = m.log_bytes as f64 / n;
     let facts_mem = m.facts_bytes as f64 / n;
     let commands_mem = m.commands_bytes as f64 / n;
     let memory = facts_mem + commands_mem;
+    let rounded = |r: Option<f64>| r.map(f64::round);
+    let ratio = |r: Option<f64>, base: f64| r.map(|r| round(r / base, 2));
     match a.format {
         Format::Json => {
             let v = serde_json::json!({
@@ -369,11 +419,12 @@ fn report(a: &BenchArgs, input: &Input, m: &Measured) -> ExitCode {
                 "facts_per_event": round(m.facts as f64 / n, 2),
                 "cores": m.cores,
                 "rounds": a.rounds,
-                "apply_events_per_second": m.apply.round(),
-                "replay_events_per_second": m.replay.round(),
-                "verify_events_per_second": m.verify.round(),
-                "fold_events_per_second": m.apply.round(),
-                "decode_fold_events_per_second": m.replay.round(),
+                "load_average": {"start": load.0, "end": load.1},
+                "apply_events_per_second": rounded(m.apply),
+                "replay_events_per_second": rounded(m.replay),
+                "verify_events_per_second": rounded(m.verify),
+                "fold_events_per_second": rounded(m.apply),
+                "decode_fold_events_per_second": rounded(m.replay),
                 "memory_bytes_per_event": round(memory, 1),
                 "memory": {
                     "facts_bytes_per_event": round(facts_mem, 1),
@@ -393,10 +444,10 @@ fn report(a: &BenchArgs, input: &Input, m: &Measured) -> ExitCode {
                     "what": "JSON lines into typed serde structs with string ids, HashMap<String, _> state, no rules",
                     "events_per_second": r.round(),
                     "bytes_per_event": round(bytes as f64 / n, 1),
-                    "apply_ratio": round(m.apply / r, 2),
-                    "replay_ratio": round(m.replay / r, 2),
-                    "verify_ratio": round(m.verify / r, 2),
-                    "fold_ratio": round(m.apply / r, 2),
+                    "apply_ratio": ratio(m.apply, r),
+                    "replay_ratio": ratio(m.replay, r),
+                    "verify_ratio": ratio(m.verify, r),
+                    "fold_ratio": ratio(m.apply, r),
                 })),
                 "peak_rss_bytes": m.peak_rss,
             });
@@ -404,26 +455,32 @@ fn report(a: &BenchArgs, input: &Input, m: &Measured) -> ExitCode {
         }
         Format::Text => {
             let mib = |b: f64| b / (1024.0 * 1024.0);
+            let shown = |l: Option<f64>| l.map_or("?".to_string(), |l| format!("{l:.1}"));
             println!(
                 "workload     {}: {} events, {} facts",
                 input.source, m.n, m.facts
             );
             println!(
-                "machine      {} core(s); best of {} run(s)",
-                m.cores, a.rounds
+                "machine      {} core(s); best of {} run(s); load average {} at the start, {} at the end",
+                m.cores,
+                a.rounds,
+                shown(load.0),
+                shown(load.1)
             );
-            println!(
-                "apply        {:>12.0} events/s   (stored facts in memory, no rule)",
-                m.apply
-            );
-            println!(
-                "replay       {:>12.0} events/s   (decode+fold of {}, no rule)",
-                m.replay, input.shown
-            );
-            println!(
-                "verify       {:>12.0} events/s   (every command decided again, facts compared)",
-                m.verify
-            );
+            if let Some(r) = m.apply {
+                println!("apply        {r:>12.0} events/s   (stored facts in memory, no rule)");
+            }
+            if let Some(r) = m.replay {
+                println!(
+                    "replay       {r:>12.0} events/s   (decode+fold of {}, no rule)",
+                    input.shown
+                );
+            }
+            if let Some(r) = m.verify {
+                println!(
+                    "verify       {r:>12.0} events/s   (every command decided again, facts compared)"
+                );
+            }
             println!(
                 "memory       {memory:>12.1} bytes/event  (facts {facts_mem:.1}, commands {commands_mem:.1})"
             );
@@ -446,12 +503,17 @@ fn report(a: &BenchArgs, input: &Input, m: &Measured) -> ExitCode {
                     "baseline     {r:>12.0} events/s   (JSON lines into typed serde structs, {:.1} bytes per event, HashMap<String, _> state; no rule)",
                     bytes as f64 / n
                 );
-                println!(
-                    "ratios       apply {:.1}x, replay {:.1}x, verify {:.1}x the baseline",
-                    m.apply / r,
-                    m.replay / r,
-                    m.verify / r
-                );
+                let ratios: Vec<String> = [
+                    ("apply", m.apply),
+                    ("replay", m.replay),
+                    ("verify", m.verify),
+                ]
+                .into_iter()
+                .filter_map(|(what, x)| x.map(|x| format!("{what} {:.1}x", x / r)))
+                .collect();
+                if !ratios.is_empty() {
+                    println!("ratios       {} the baseline", ratios.join(", "));
+                }
             }
             if let Some(b) = m.peak_rss {
                 println!("peak RSS     {:>12.1} MiB", mib(b as f64));
@@ -459,4 +521,41 @@ fn report(a: &BenchArgs, input: &Input, m: &Measured) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    fn args(line: &[&str]) -> BenchArgs {
+        Cli::try_parse_from([&["bench"], line].concat())
+            .unwrap()
+            .bench
+    }
+
+    #[test]
+    fn only_and_no_baseline_choose_what_is_measured() {
+        let all = [
+            What::Apply,
+            What::Replay,
+            What::Verify,
+            What::Baseline,
+            What::StateAt,
+        ];
+        let every = args(&[]);
+        assert!(all.iter().all(|&w| every.wants(w)));
+        let some = args(&["--only", "replay,state-at"]);
+        let chosen: Vec<bool> = all.iter().map(|&w| some.wants(w)).collect();
+        assert_eq!(chosen, [false, true, false, false, true]);
+        let quiet = args(&["--only", "baseline,apply", "--no-baseline"]);
+        assert!(quiet.wants(What::Apply) && !quiet.wants(What::Baseline));
+        assert!(Cli::try_parse_from(["bench", "--only", "fold"]).is_err());
+    }
 }

@@ -2,8 +2,8 @@
 
 use super::common::{Format, progress_bar};
 use clap::Args;
-use demarche::bench::{self, naive};
-use demarche::log::{Durability, Log, Writer, WriterOptions};
+use demarche::bench::{self, Records, typed};
+use demarche::log::Log;
 use demarche::scenario::Scenario;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ pub struct BenchArgs {
     /// Events to generate (ignored with --log).
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     events: usize,
-    /// Seed of the generated workload.
+    /// Seed of the generated workload (and of the random points of `state at`).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Measure this log (or scenario file) instead of a generated workload.
@@ -29,29 +29,68 @@ pub struct BenchArgs {
     /// Runs of each measurement; the best is reported.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// Skip the naive baseline (JSON lines into string-keyed hash maps).
+    /// Random points at which `state at` is timed (on a log with snapshots).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    samples: usize,
+    /// Skip the baseline (JSON lines into typed serde structs and string-keyed hash maps).
     #[arg(long)]
     no_baseline: bool,
+    /// Measure only these (comma-separated), e.g. to profile one of them with many --rounds.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
+    only: Vec<What>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
 
+/// What `demarche bench` can measure.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum What {
+    Apply,
+    Replay,
+    Verify,
+    Baseline,
+    StateAt,
+}
+
+impl BenchArgs {
+    fn wants(&self, w: What) -> bool {
+        (self.only.is_empty() || self.only.contains(&w))
+            && !(w == What::Baseline && self.no_baseline)
+    }
+}
+
 pub const HELP: &str = "\
 Generates a workload (200 actors, 1,000 missions, crises of expulsions, caps, suspensions and
-statements answering each other; valid under the state machine) or reads yours, then measures:
-  fold         events per second folded in memory (decide + apply each event)
-  decode+fold  events per second read from a log file (page cache warm), checked and folded
-  state at     with --log on a log with snapshots: median and p99 time to the state after a
-               random number of events (nearest snapshot, then replay)
-  baseline     the same events as JSON lines folded into HashMap<String, _> state, the design
-               most event-sourcing libraries use (it checks no rules), and our ratio to it
-Each measurement runs --rounds times; the best run is reported. Criterion benchmarks with
-confidence intervals: cargo bench --bench replay (docs/benchmarks.md).
+statements answering each other; valid under the state machine) or reads yours, writes it as a
+log of facts and measures, in events per second:
+  apply     the trusted fold in memory: stored facts already decoded, applied (no rule runs)
+  replay    the trusted replay of the log file (page cache warm): open, check every frame's
+            checksum, decode the facts and apply them, as `demarche state` does
+  verify    the verified replay, as `demarche log verify` does: every command decided again
+            with this build's rules and its facts compared with the log's
+  baseline  the same events as JSON lines, each parsed with serde into a typed event struct
+            with string ids and folded into HashMap<String, _> state (the design of most
+            event-sourcing libraries; it checks no rule either), and the ratios to it
+and the memory the decoded events and facts take per event, the log's bytes per event, the
+peak resident memory of the run and, on a log with snapshots (--log, --save), the median and
+p99 time to the state after a random number of events, through the same call as `demarche
+state` (newest snapshot at or before the point, then the trusted replay of the rest).
+Each rate is the best of --rounds runs; --only measures some of them (to profile one, e.g.
+`perf record -g -- demarche bench --log big.log --only replay --rounds 20`). The load average
+at the start and the end says how busy the machine was. Criterion benchmarks with confidence
+intervals: cargo bench --bench replay (docs/benchmarks.md).
+
+JSON output: apply_events_per_second, replay_events_per_second, verify_events_per_second,
+memory_bytes_per_event, bytes_per_event_on_disk, state_at.median_ms and .p99_ms,
+baseline.events_per_second and the ratios, peak_rss_bytes. fold_events_per_second and
+decode_fold_events_per_second are the earlier names of the apply and replay rates.
 
 Examples:
   demarche bench
   demarche bench --events 100000 --format json
-  demarche bench --events 10000000 --no-baseline --save big.log
+  demarche bench --events 10000000 --no-baseline --rounds 1 --save big.log
+  demarche bench --log big.log --no-baseline
+  demarche bench --log big.log --only replay,state-at --rounds 10
   demarche bench --log crisis.log";
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
@@ -59,222 +98,464 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Generates the workload with a progress bar on a terminal.
-fn generate(events: usize, seed: u64) -> Scenario {
+/// Runs `work` with a progress bar over `total` steps on a terminal (after printing `what`);
+/// `work` counts its steps in the counter it is given.
+fn with_bar<T>(what: &str, total: usize, work: impl FnOnce(&AtomicUsize) -> T) -> T {
     let done = AtomicUsize::new(0);
+    let shown = std::io::stderr().is_terminal();
+    if shown {
+        eprintln!("{what}");
+    }
     std::thread::scope(|s| {
-        let bar = std::io::stderr()
-            .is_terminal()
-            .then(|| s.spawn(|| progress_bar(&done, events)));
-        let w = bench::workload(events, seed, &mut |n| done.store(n, Ordering::Relaxed));
-        done.store(events, Ordering::Relaxed);
+        let bar = shown.then(|| s.spawn(|| progress_bar(&done, total)));
+        let v = work(&done);
+        done.store(total, Ordering::Relaxed);
         if let Some(h) = bar {
             let _ = h.join();
         }
-        w
+        v
     })
 }
 
-pub fn run(a: BenchArgs) -> ExitCode {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let scratch = std::env::temp_dir().join(format!("demarche-bench-{}", std::process::id()));
-    let (s, log_path, source) = match &a.log {
-        Some(p) => {
-            let s = if Log::is_log(p) {
-                match Log::open(p).and_then(|l| l.scenario()) {
-                    Ok(s) => s,
-                    Err(e) => return fail(&e),
-                }
-            } else {
-                match demarche::scenario::load(p) {
-                    Ok(s) => s,
-                    Err(_) => {
-                        return fail(&format!(
-                            "{} is neither a readable log nor a valid scenario (try `demarche validate`)",
-                            p.display()
-                        ));
-                    }
+/// The best rate of `rounds` runs of `f` over `n` events, with a bar over the rounds.
+fn measure(
+    what: &str,
+    n: usize,
+    rounds: usize,
+    mut f: impl FnMut() -> Result<Duration, String>,
+) -> Result<f64, String> {
+    let rounds = rounds.max(1);
+    with_bar(&format!("{what} ({rounds} runs)"), rounds, |done| {
+        let mut error = None;
+        let rate = bench::rate(n, rounds, || {
+            let t = match f() {
+                Ok(t) => t,
+                Err(e) => {
+                    error.get_or_insert(e);
+                    Duration::MAX
                 }
             };
-            (
-                s,
-                Log::is_log(p).then(|| p.clone()),
-                p.display().to_string(),
-            )
+            done.fetch_add(1, Ordering::Relaxed);
+            t
+        });
+        error.map_or(Ok(rate), Err)
+    })
+}
+
+/// Where the measured log comes from, and the scenario when one is needed.
+struct Input {
+    source: String,
+    log: PathBuf,
+    /// Shown in the report: the log given or saved, or a temporary one.
+    shown: String,
+    scenario: Option<Scenario>,
+}
+
+fn input(a: &BenchArgs, scratch: &Path) -> Result<Input, ExitCode> {
+    let temporary = || {
+        let _ = std::fs::create_dir_all(scratch);
+        scratch.join("workload.log")
+    };
+    let write = |path: &Path, s: &Scenario, every: u32| {
+        with_bar(
+            &format!("writing the log of facts {}", path.display()),
+            1,
+            |_| bench::write_log(path, s, every),
+        )
+        .map_err(|e| fail(&e))
+    };
+    match &a.log {
+        Some(p) if Log::is_log(p) => {
+            let scenario = if !a.wants(What::Baseline) {
+                None
+            } else {
+                let s = bench::open(p).and_then(|l| l.scenario());
+                Some(s.map_err(|e| fail(&e))?)
+            };
+            Ok(Input {
+                source: p.display().to_string(),
+                log: p.clone(),
+                shown: p.display().to_string(),
+                scenario,
+            })
+        }
+        Some(p) => {
+            let Ok(s) = demarche::scenario::load(p) else {
+                return Err(fail(&format!(
+                    "{} is neither a readable log nor a valid scenario (try `demarche validate`)",
+                    p.display()
+                )));
+            };
+            let log = temporary();
+            write(&log, &s, 0)?;
+            Ok(Input {
+                source: p.display().to_string(),
+                log,
+                shown: "temporary log".into(),
+                scenario: Some(s),
+            })
         }
         None => {
             if a.events == 0 {
-                return super::common::usage("--events must be at least 1");
+                return Err(super::common::usage("--events must be at least 1"));
             }
-            eprintln!(
-                "generating {} events over 200 actors and 1,000 missions (seed {})...",
-                a.events, a.seed
+            let events = a.events;
+            let s = with_bar(
+                &format!(
+                    "generating {events} events over 200 actors and 1,000 missions (seed {})",
+                    a.seed
+                ),
+                events,
+                |done| bench::workload(events, a.seed, &mut |n| done.store(n, Ordering::Relaxed)),
             );
-            (
-                generate(a.events, a.seed),
-                None,
-                format!("generated, seed {}", a.seed),
-            )
+            let (log, shown) = match &a.save {
+                Some(p) => {
+                    write(p, &s, 10_000)?;
+                    eprintln!("saved the workload as {}", p.display());
+                    (p.clone(), p.display().to_string())
+                }
+                None => {
+                    let p = temporary();
+                    write(&p, &s, 0)?;
+                    (p, "temporary log".into())
+                }
+            };
+            Ok(Input {
+                source: format!("generated, seed {}", a.seed),
+                log,
+                shown,
+                scenario: Some(s),
+            })
         }
+    }
+}
+
+pub fn run(a: BenchArgs) -> ExitCode {
+    let scratch = std::env::temp_dir().join(format!("demarche-bench-{}", std::process::id()));
+    let load = bench::load_average();
+    let result = match input(&a, &scratch) {
+        Ok(input) => measure_all(&a, &input, &scratch).map(|m| {
+            let load = (load, bench::load_average());
+            report(&a, &input, &m, load)
+        }),
+        Err(code) => Err(code),
     };
-    let n = s.events.len();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result.unwrap_or_else(|code| code)
+}
+
+fn measure_all(a: &BenchArgs, input: &Input, scratch: &Path) -> Result<Measured, ExitCode> {
+    let log = bench::open(&input.log).map_err(|e| fail(&e))?;
+    let n = log.count as usize;
     if n == 0 {
-        return fail(&"nothing to measure: no events");
+        return Err(fail(&"nothing to measure: no events"));
     }
-    // A log to decode: the one given, the one to save, or the workload in a temporary file.
-    let log_path = match (log_path, &a.save) {
-        (Some(p), _) => p,
-        (None, Some(p)) => {
-            let options = WriterOptions {
-                durability: Durability::Batch,
-                ..WriterOptions::default()
-            };
-            if let Err(e) = Writer::create(p, &s, 10_000, options) {
-                return fail(&e);
+    let log_bytes = std::fs::metadata(&input.log).map_or(0, |m| m.len());
+    let records = with_bar("decoding the facts into memory", 1, |_| {
+        Records::from_log(&log)
+    })
+    .map_err(|e| fail(&e))?;
+    let commands_bytes = match &input.scenario {
+        Some(s) => bench::commands_memory_bytes(&s.events),
+        None => {
+            let mut total = 0;
+            for i in 0..log.frames.len() {
+                let frame = log.frame(i).map_err(|e| fail(&e))?;
+                let events: Vec<_> = log
+                    .events(&frame)
+                    .map_err(|e| fail(&e))?
+                    .into_iter()
+                    .map(|(e, _)| e)
+                    .collect();
+                total += bench::commands_memory_bytes(&events);
             }
-            eprintln!("saved the workload as {}", p.display());
-            p.clone()
-        }
-        (None, None) => {
-            let _ = std::fs::create_dir_all(&scratch);
-            let p = scratch.join("workload.log");
-            let options = WriterOptions {
-                durability: Durability::Batch,
-                snapshots: false,
-                ..WriterOptions::default()
-            };
-            if let Err(e) = Writer::create(&p, &s, 0, options) {
-                return fail(&e);
-            }
-            p
+            total
         }
     };
-    let log_bytes = std::fs::metadata(&log_path).map_or(0, |m| m.len());
-    let fold = bench::rate(n, a.rounds, || {
-        std::hint::black_box(bench::fold(&s.world, &s.initial, &s.events));
-    });
-    let mut decode_error = None;
-    let decode = bench::rate(n, a.rounds, || {
-        if let Err(e) = bench::decode_fold(&log_path) {
-            decode_error = Some(e.to_string());
-        }
-    });
-    if let Some(e) = decode_error {
-        return fail(&e);
-    }
-    let baseline = (!a.no_baseline).then(|| {
-        let jsonl = naive::jsonl(&s);
-        let rate = bench::rate(n, a.rounds, || {
-            std::hint::black_box(naive::fold(&jsonl));
-        });
-        (rate, jsonl.len())
-    });
-    // Snapshots: the state at random points, if the log has any.
-    let state_at = match Log::open(&log_path) {
-        Ok(log) if !log.snapshots.is_empty() => {
-            match bench::state_at_latencies(&log, 200, a.seed) {
-                Ok(l) => Some((
-                    log.snapshots.len(),
-                    bench::quantile(&l, 0.5),
-                    bench::quantile(&l, 0.99),
-                )),
-                Err(e) => return fail(&e),
-            }
+    let initial = &log.genesis.initial;
+    let err = |e: String| fail(&e);
+    let apply = a
+        .wants(What::Apply)
+        .then(|| {
+            measure("apply in memory", n, a.rounds, || {
+                let state = initial.clone();
+                let (s, t) = bench::timed(|| records.apply(state));
+                drop(std::hint::black_box(s));
+                Ok(t)
+            })
+        })
+        .transpose()
+        .map_err(err)?;
+    let replay = a
+        .wants(What::Replay)
+        .then(|| {
+            measure("replay from the log", n, a.rounds, || {
+                let (s, t) = bench::timed(|| bench::replay(&input.log));
+                s.map_err(|e| e.to_string())?;
+                Ok(t)
+            })
+        })
+        .transpose()
+        .map_err(err)?;
+    let verify = a
+        .wants(What::Verify)
+        .then(|| {
+            measure("verify the log", n, a.rounds, || {
+                let (checked, t) = bench::timed(|| bench::verify(&input.log));
+                match checked? {
+                    c if c == n as u64 => Ok(t),
+                    c => Err(format!("verified {c} events of {n}")),
+                }
+            })
+        })
+        .transpose()
+        .map_err(err)?;
+    let baseline = match &input.scenario {
+        Some(s) if a.wants(What::Baseline) => {
+            let _ = std::fs::create_dir_all(scratch);
+            let path = scratch.join("workload.jsonl");
+            let lines = bench::jsonl(s);
+            std::fs::write(&path, &lines).map_err(|e| fail(&format!("{}: {e}", path.display())))?;
+            let rate = measure("baseline: typed JSON lines", n, a.rounds, || {
+                let (s, t) = bench::timed(|| typed::replay(&path));
+                s.map_err(|e| e.to_string())?;
+                Ok(t)
+            })
+            .map_err(err)?;
+            Some((rate, lines.len()))
         }
         _ => None,
     };
-    let _ = std::fs::remove_dir_all(&scratch);
-    let measured = Measured {
+    let state_at = if log.snapshots.is_empty() || !a.wants(What::StateAt) {
+        None
+    } else {
+        let samples = a.samples.max(1);
+        let l = with_bar(
+            &format!("state at {samples} random points"),
+            samples,
+            |done| {
+                bench::state_at_latencies(&log, samples, a.seed, &mut |k| {
+                    done.store(k, Ordering::Relaxed)
+                })
+            },
+        )
+        .map_err(|e| fail(&e))?;
+        Some(StateAt {
+            snapshots: log.snapshots.len(),
+            samples,
+            median: bench::quantile(&l, 0.5),
+            p99: bench::quantile(&l, 0.99),
+            max: l.last().copied().unwrap_or_default(),
+        })
+    };
+    Ok(Measured {
         n,
-        cores,
-        fold,
-        decode,
+        facts: records.facts(),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        apply,
+        replay,
+        verify,
+        facts_bytes: records.memory_bytes(),
+        commands_bytes,
         log_bytes,
         baseline,
         state_at,
-    };
-    report(&a, &source, &measured, &log_path)
+        peak_rss: bench::peak_rss(),
+    })
+}
+
+struct StateAt {
+    snapshots: usize,
+    samples: usize,
+    median: Duration,
+    p99: Duration,
+    max: Duration,
 }
 
 struct Measured {
     n: usize,
+    facts: usize,
     cores: usize,
-    fold: f64,
-    decode: f64,
+    apply: Option<f64>,
+    replay: Option<f64>,
+    verify: Option<f64>,
+    /// Bytes the decoded facts take in memory, and the commands.
+    facts_bytes: usize,
+    commands_bytes: usize,
     log_bytes: u64,
     /// Events per second and JSON bytes.
     baseline: Option<(f64, usize)>,
-    /// Snapshots, median and p99 latency of the state at a random point.
-    state_at: Option<(usize, Duration, Duration)>,
+    state_at: Option<StateAt>,
+    peak_rss: Option<u64>,
 }
 
-fn report(a: &BenchArgs, source: &str, m: &Measured, log_path: &Path) -> ExitCode {
-    let Measured {
-        n,
-        cores,
-        fold,
-        decode,
-        log_bytes,
-        baseline,
-        state_at,
-    } = *m;
+fn round(x: f64, places: i32) -> f64 {
+    let k = 10f64.powi(places);
+    (x * k).round() / k
+}
+
+/// `load`: the load average when the run started and when it ended.
+fn report(
+    a: &BenchArgs,
+    input: &Input,
+    m: &Measured,
+    load: (Option<f64>, Option<f64>),
+) -> ExitCode {
+    let n = m.n as f64;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let per_event = log_bytes as f64 / n as f64;
+    let on_disk = m.log_bytes as f64 / n;
+    let facts_mem = m.facts_bytes as f64 / n;
+    let commands_mem = m.commands_bytes as f64 / n;
+    let memory = facts_mem + commands_mem;
+    let rounded = |r: Option<f64>| r.map(f64::round);
+    let ratio = |r: Option<f64>, base: f64| r.map(|r| round(r / base, 2));
     match a.format {
         Format::Json => {
             let v = serde_json::json!({
-                "workload": source,
-                "events": n,
-                "cores": cores,
+                "workload": input.source,
+                "log": input.shown,
+                "events": m.n,
+                "facts": m.facts,
+                "facts_per_event": round(m.facts as f64 / n, 2),
+                "cores": m.cores,
                 "rounds": a.rounds,
-                "fold_events_per_second": fold.round(),
-                "decode_fold_events_per_second": decode.round(),
-                "log_bytes": log_bytes,
-                "log_bytes_per_event": (per_event * 10.0).round() / 10.0,
-                "state_at": state_at.map(|(snaps, p50, p99)| serde_json::json!({
-                    "snapshots": snaps,
-                    "samples": 200,
-                    "median_ms": (ms(p50) * 1000.0).round() / 1000.0,
-                    "p99_ms": (ms(p99) * 1000.0).round() / 1000.0,
+                "load_average": {"start": load.0, "end": load.1},
+                "apply_events_per_second": rounded(m.apply),
+                "replay_events_per_second": rounded(m.replay),
+                "verify_events_per_second": rounded(m.verify),
+                "fold_events_per_second": rounded(m.apply),
+                "decode_fold_events_per_second": rounded(m.replay),
+                "memory_bytes_per_event": round(memory, 1),
+                "memory": {
+                    "facts_bytes_per_event": round(facts_mem, 1),
+                    "commands_bytes_per_event": round(commands_mem, 1),
+                },
+                "log_bytes": m.log_bytes,
+                "bytes_per_event_on_disk": round(on_disk, 1),
+                "log_bytes_per_event": round(on_disk, 1),
+                "state_at": m.state_at.as_ref().map(|s| serde_json::json!({
+                    "snapshots": s.snapshots,
+                    "samples": s.samples,
+                    "median_ms": round(ms(s.median), 4),
+                    "p99_ms": round(ms(s.p99), 4),
+                    "max_ms": round(ms(s.max), 4),
                 })),
-                "baseline": baseline.map(|(r, bytes)| serde_json::json!({
-                    "what": "JSON lines, string ids, HashMap<String, _> state, no rules",
+                "baseline": m.baseline.map(|(r, bytes)| serde_json::json!({
+                    "what": "JSON lines into typed serde structs with string ids, HashMap<String, _> state, no rules",
                     "events_per_second": r.round(),
-                    "bytes_per_event": (bytes as f64 / n as f64 * 10.0).round() / 10.0,
-                    "fold_ratio": (fold / r * 10.0).round() / 10.0,
+                    "bytes_per_event": round(bytes as f64 / n, 1),
+                    "apply_ratio": ratio(m.apply, r),
+                    "replay_ratio": ratio(m.replay, r),
+                    "verify_ratio": ratio(m.verify, r),
+                    "fold_ratio": ratio(m.apply, r),
                 })),
+                "peak_rss_bytes": m.peak_rss,
             });
             println!("{v:#}");
         }
         Format::Text => {
-            println!("workload     {source}: {n} events");
-            println!("machine      {cores} core(s); best of {} run(s)", a.rounds);
-            println!("fold         {:>12.0} events/s", fold);
+            let mib = |b: f64| b / (1024.0 * 1024.0);
+            let shown = |l: Option<f64>| l.map_or("?".to_string(), |l| format!("{l:.1}"));
             println!(
-                "decode+fold  {:>12.0} events/s   ({}: {log_bytes} bytes, {per_event:.1} per event)",
-                decode,
-                if a.log.is_some() || a.save.is_some() {
-                    log_path.display().to_string()
-                } else {
-                    "temporary log".into()
-                }
+                "workload     {}: {} events, {} facts",
+                input.source, m.n, m.facts
             );
-            if let Some((snaps, p50, p99)) = state_at {
+            println!(
+                "machine      {} core(s); best of {} run(s); load average {} at the start, {} at the end",
+                m.cores,
+                a.rounds,
+                shown(load.0),
+                shown(load.1)
+            );
+            if let Some(r) = m.apply {
+                println!("apply        {r:>12.0} events/s   (stored facts in memory, no rule)");
+            }
+            if let Some(r) = m.replay {
                 println!(
-                    "state at     median {:.3} ms, p99 {:.3} ms   (200 random points, {snaps} snapshots)",
-                    ms(p50),
-                    ms(p99)
+                    "replay       {r:>12.0} events/s   (decode+fold of {}, no rule)",
+                    input.shown
                 );
             }
-            if let Some((r, bytes)) = baseline {
+            if let Some(r) = m.verify {
                 println!(
-                    "baseline     {:>12.0} events/s   (JSON lines, {:.1} bytes per event, into HashMap<String, _>; no rules checked)",
-                    r,
-                    bytes as f64 / n as f64
+                    "verify       {r:>12.0} events/s   (every command decided again, facts compared)"
                 );
-                println!("ratio        fold is {:.1}x the baseline", fold / r);
+            }
+            println!(
+                "memory       {memory:>12.1} bytes/event  (facts {facts_mem:.1}, commands {commands_mem:.1})"
+            );
+            println!(
+                "on disk      {on_disk:>12.1} bytes/event  ({} bytes)",
+                m.log_bytes
+            );
+            if let Some(s) = &m.state_at {
+                println!(
+                    "state at     median {:.3} ms, p99 {:.3} ms, max {:.3} ms   ({} random points, {} snapshots)",
+                    ms(s.median),
+                    ms(s.p99),
+                    ms(s.max),
+                    s.samples,
+                    s.snapshots
+                );
+            }
+            if let Some((r, bytes)) = m.baseline {
+                println!(
+                    "baseline     {r:>12.0} events/s   (JSON lines into typed serde structs, {:.1} bytes per event, HashMap<String, _> state; no rule)",
+                    bytes as f64 / n
+                );
+                let ratios: Vec<String> = [
+                    ("apply", m.apply),
+                    ("replay", m.replay),
+                    ("verify", m.verify),
+                ]
+                .into_iter()
+                .filter_map(|(what, x)| x.map(|x| format!("{what} {:.1}x", x / r)))
+                .collect();
+                if !ratios.is_empty() {
+                    println!("ratios       {} the baseline", ratios.join(", "));
+                }
+            }
+            if let Some(b) = m.peak_rss {
+                println!("peak RSS     {:>12.1} MiB", mib(b as f64));
             }
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    fn args(line: &[&str]) -> BenchArgs {
+        Cli::try_parse_from([&["bench"], line].concat())
+            .unwrap()
+            .bench
+    }
+
+    #[test]
+    fn only_and_no_baseline_choose_what_is_measured() {
+        let all = [
+            What::Apply,
+            What::Replay,
+            What::Verify,
+            What::Baseline,
+            What::StateAt,
+        ];
+        let every = args(&[]);
+        assert!(all.iter().all(|&w| every.wants(w)));
+        let some = args(&["--only", "replay,state-at"]);
+        let chosen: Vec<bool> = all.iter().map(|&w| some.wants(w)).collect();
+        assert_eq!(chosen, [false, true, false, false, true]);
+        let quiet = args(&["--only", "baseline,apply", "--no-baseline"]);
+        assert!(quiet.wants(What::Apply) && !quiet.wants(What::Baseline));
+        assert!(Cli::try_parse_from(["bench", "--only", "fold"]).is_err());
+    }
 }

@@ -26,8 +26,49 @@ impl State {
     }
 
     /// Applies one fact, on `day`, caused by the event `cause`. Infallible; chooses nothing.
+    ///
+    /// The facts most logs are made of (records, requests, answers, grants, reports) are
+    /// applied here, small enough to inline into a replay loop; the rest out of line.
+    #[inline(always)]
     pub fn apply(&mut self, day: Day, cause: Seq, fact: &Fact) {
         match *fact {
+            Fact::Cancelled { .. } | Fact::Superseded { .. } | Fact::Recorded => {}
+            Fact::Requested { mission, count } => self.mission_mut(mission).requested += count,
+            Fact::Denied { mission, count } => self.mission_mut(mission).requested -= count,
+            Fact::Granted {
+                mission,
+                staff,
+                filled,
+            } => {
+                let ms = self.mission_mut(mission);
+                add(&mut ms.in_post, &staff);
+                ms.requested -= staff.total();
+                ms.vacant -= filled;
+            }
+            Fact::StaffReported {
+                mission,
+                in_post,
+                vacant,
+            } => {
+                let ms = self.mission_mut(mission);
+                ms.in_post = in_post;
+                ms.vacant = vacant;
+            }
+            _ => self.apply_rest(day, cause, fact),
+        }
+    }
+
+    /// [`State::apply`] of every other fact.
+    #[inline(never)]
+    fn apply_rest(&mut self, day: Day, cause: Seq, fact: &Fact) {
+        match *fact {
+            Fact::Cancelled { .. }
+            | Fact::Superseded { .. }
+            | Fact::Recorded
+            | Fact::Requested { .. }
+            | Fact::Denied { .. }
+            | Fact::Granted { .. }
+            | Fact::StaffReported { .. } => unreachable!("applied inline"),
             Fact::Due {
                 day: due,
                 cause: c,
@@ -77,18 +118,6 @@ impl State {
                 if let Effect::Measure(planned) = &s.effect {
                     self.release(&planned.action, &planned.reserved);
                 }
-            }
-            Fact::Requested { mission, count } => self.mission_mut(mission).requested += count,
-            Fact::Denied { mission, count } => self.mission_mut(mission).requested -= count,
-            Fact::Granted {
-                mission,
-                staff,
-                filled,
-            } => {
-                let ms = self.mission_mut(mission);
-                add(&mut ms.in_post, &staff);
-                ms.requested -= staff.total();
-                ms.vacant -= filled;
             }
             Fact::MemberGranted {
                 mission,
@@ -269,15 +298,6 @@ impl State {
                 remove_person(&mut ms.members, person);
                 ms.reserved_members.retain(|p| *p != person);
             }
-            Fact::StaffReported {
-                mission,
-                in_post,
-                vacant,
-            } => {
-                let ms = self.mission_mut(mission);
-                ms.in_post = in_post;
-                ms.vacant = vacant;
-            }
             Fact::CapSet {
                 scope,
                 limit,
@@ -297,10 +317,15 @@ impl State {
                     Err(i) => self.caps.insert(i, cap),
                 }
             }
-            Fact::CapLifted { scope } => self.caps.retain(|c| c.scope != scope),
+            // Caps are sorted by scope, one each.
+            Fact::CapLifted { scope } => {
+                if let Ok(i) = self.caps.binary_search_by(|c| c.scope.cmp(&scope)) {
+                    self.caps.remove(i);
+                }
+            }
             Fact::CapComplied { scope } => {
-                if let Some(cap) = self.caps.iter_mut().find(|c| c.scope == scope) {
-                    cap.comply_by = None;
+                if let Ok(i) = self.caps.binary_search_by(|c| c.scope.cmp(&scope)) {
+                    self.caps[i].comply_by = None;
                 }
             }
             Fact::Opened { mission, .. } => {
@@ -324,7 +349,12 @@ impl State {
                 self.mission_mut(mission).premises = Premises::Seized
             }
             Fact::RelationsBroken { pair } => self.relation_mut(pair.0, pair.1).broken = true,
-            Fact::RelationsRestored { pair } => self.relations.retain(|r| r.pair != pair),
+            // Relations are sorted by pair, one each.
+            Fact::RelationsRestored { pair } => {
+                if let Ok(i) = self.relations.binary_search_by(|r| r.pair.cmp(&pair)) {
+                    self.relations.remove(i);
+                }
+            }
             Fact::ContactsFrozen { pair } => {
                 self.relation_mut(pair.0, pair.1).contacts_frozen = true
             }
@@ -342,11 +372,15 @@ impl State {
                 actor,
                 measures: measures.to_vec(),
             }),
-            Fact::ProposalDropped { seq } => self.proposals.retain(|p| p.seq != seq),
-            Fact::Cancelled { .. } | Fact::Superseded { .. } | Fact::Recorded => {}
+            Fact::ProposalDropped { seq } => {
+                if let Some(i) = self.proposals.iter().position(|p| p.seq == seq) {
+                    self.proposals.remove(i);
+                }
+            }
         }
     }
 
+    #[inline]
     fn mission_mut(&mut self, id: MissionId) -> &mut super::state::MissionState {
         &mut self.missions[id.index()]
     }

@@ -366,7 +366,324 @@ pub fn put(fact: &Fact, out: &mut Vec<u8>) {
 }
 
 /// Reads one fact from the front of `bytes`; returns it and the bytes it used.
+///
+/// A fact of fixed size with enough bytes after it (all but the last few of a frame) is read
+/// from a fixed-size window, with one length check; anything else, and any fact that does not
+/// check out, is read field by field, which also words the error.
+#[inline]
 pub fn get(bytes: &[u8], b: &Bounds) -> Result<(Fact, usize), String> {
+    if let Some(window) = bytes.first_chunk::<WINDOW>()
+        && let Some(read) = fast(window, b)
+    {
+        return Ok(read);
+    }
+    get_checked(bytes, b)
+}
+
+/// Bytes of the window [`fast`] reads: at least the tag and the largest fixed-size fact.
+const WINDOW: usize = 40;
+
+/// Reads a fact of fixed size from a window of bytes that holds it whole: each field at a
+/// constant offset, no length check. `None` for a fact of variable size (a deferred measure,
+/// a held proposal) or one that does not check out ([`get_checked`] says why).
+#[inline]
+fn fast(a: &[u8; WINDOW], b: &Bounds) -> Option<(Fact, usize)> {
+    let u = |i: usize| u32::from_le_bytes([a[i], a[i + 1], a[i + 2], a[i + 3]]);
+    let day = |i: usize| Day(u(i) as i32);
+    let below = |i: usize, bound: u32| {
+        let n = u(i);
+        (n < bound).then_some(n)
+    };
+    let mission = |i: usize| below(i, b.missions).map(MissionId);
+    let actor = |i: usize| below(i, b.actors).map(ActorId);
+    let person = |i: usize| below(i, b.persons).map(PersonId);
+    let seq = |i: usize| {
+        let n = u(i);
+        (n <= b.seq).then_some(Seq(n))
+    };
+    let staff = |i: usize| Staff([u(i), u(i + 4), u(i + 8), u(i + 12)]);
+    let flag = |i: usize| match a[i] {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    };
+    let opt_day = |i: usize| Some(flag(i)?.then_some(day(i + 1)));
+    let lifecycle = |i: usize| {
+        Some(match a[i] {
+            0 => Lifecycle::NotOpen,
+            1 => Lifecycle::Operating,
+            2 => Lifecycle::Suspended,
+            3 => Lifecycle::Closed,
+            _ => return None,
+        })
+    };
+    let scope = |i: usize| match a[i] {
+        0 => Some(CapScope::Mission(mission(i + 1)?)),
+        1 => Some(CapScope::Posts {
+            sender: actor(i + 1)?,
+            host: actor(i + 5)?,
+        }),
+        _ => None,
+    };
+    let pair = |i: usize| Some((actor(i)?, actor(i + 4)?));
+    // Offsets count the tag byte: the first field is at 1.
+    Some(match a[0] {
+        0 => (
+            Fact::Due {
+                day: day(1),
+                cause: seq(5)?,
+                index: u(9),
+            },
+            13,
+        ),
+        1 => {
+            let (at, index, actor) = (day(1), u(5), actor(9)?);
+            let (effect, used) = match a[13] {
+                0 => (
+                    Effect::Lapse {
+                        mission: mission(14)?,
+                    },
+                    18,
+                ),
+                1 => (Effect::Compliance { scope: scope(14)? }, 23),
+                _ => return None,
+            };
+            let f = Fact::Scheduled {
+                day: at,
+                index,
+                actor,
+                effect,
+            };
+            (f, used)
+        }
+        2 => (
+            Fact::Unscheduled {
+                day: day(1),
+                cause: seq(5)?,
+                index: u(9),
+            },
+            13,
+        ),
+        3 => (
+            Fact::Requested {
+                mission: mission(1)?,
+                count: u(5),
+            },
+            9,
+        ),
+        4 => (
+            Fact::Denied {
+                mission: mission(1)?,
+                count: u(5),
+            },
+            9,
+        ),
+        5 => (
+            Fact::Granted {
+                mission: mission(1)?,
+                staff: staff(5),
+                filled: u(21),
+            },
+            25,
+        ),
+        6 => (
+            Fact::MemberGranted {
+                mission: mission(1)?,
+                person: person(5)?,
+                filled: flag(9)?,
+            },
+            10,
+        ),
+        7 => (
+            Fact::ToLeave {
+                mission: mission(1)?,
+                staff: staff(5),
+                deadline: day(21),
+            },
+            25,
+        ),
+        8 => (
+            Fact::MemberToLeave {
+                mission: mission(1)?,
+                person: person(5)?,
+                deadline: day(9),
+            },
+            13,
+        ),
+        9 => (
+            Fact::Recalled {
+                mission: mission(1)?,
+                staff: staff(5),
+            },
+            21,
+        ),
+        10 => (
+            Fact::MemberRecalled {
+                mission: mission(1)?,
+                person: person(5)?,
+            },
+            9,
+        ),
+        11 => (
+            Fact::Departed {
+                mission: mission(1)?,
+                deadline: day(5),
+                batch: seq(9)?,
+                staff: staff(13),
+            },
+            29,
+        ),
+        12 => (
+            Fact::MemberDeparted {
+                mission: mission(1)?,
+                person: person(5)?,
+            },
+            9,
+        ),
+        13 => (
+            Fact::Lapsed {
+                mission: mission(1)?,
+                deadline: day(5),
+                batch: seq(9)?,
+                count: u(13),
+            },
+            17,
+        ),
+        14 => (
+            Fact::PostsAbolished {
+                mission: mission(1)?,
+                count: u(5),
+            },
+            9,
+        ),
+        15 => (
+            Fact::Shed {
+                mission: mission(1)?,
+                staff: staff(5),
+            },
+            21,
+        ),
+        16 => (
+            Fact::MemberShed {
+                mission: mission(1)?,
+                person: person(5)?,
+            },
+            9,
+        ),
+        17 => (
+            Fact::ReservedShed {
+                mission: mission(1)?,
+                day: day(5),
+                cause: seq(9)?,
+                index: u(13),
+                staff: staff(17),
+            },
+            33,
+        ),
+        18 => (
+            Fact::ReservedMemberShed {
+                mission: mission(1)?,
+                day: day(5),
+                cause: seq(9)?,
+                index: u(13),
+                person: person(17)?,
+            },
+            21,
+        ),
+        19 => (
+            Fact::StaffReported {
+                mission: mission(1)?,
+                in_post: staff(5),
+                vacant: u(21),
+            },
+            25,
+        ),
+        20 => (
+            Fact::CapSet {
+                scope: scope(1)?,
+                limit: u(10),
+                comply_by: opt_day(14)?,
+                set_by: actor(19)?,
+            },
+            23,
+        ),
+        21 => (Fact::CapLifted { scope: scope(1)? }, 10),
+        22 => (Fact::CapComplied { scope: scope(1)? }, 10),
+        23 => (
+            Fact::Opened {
+                mission: mission(1)?,
+                from: lifecycle(5)?,
+            },
+            6,
+        ),
+        24 => (
+            Fact::Ended {
+                mission: mission(1)?,
+                from: lifecycle(5)?,
+                to: lifecycle(6)?,
+                depart_by: opt_day(7)?,
+                in_post: u(12),
+                leaving: u(16),
+            },
+            20,
+        ),
+        25 => (
+            Fact::ConsentWithdrawn {
+                mission: mission(1)?,
+            },
+            5,
+        ),
+        26 => (
+            Fact::ConsentGranted {
+                mission: mission(1)?,
+            },
+            5,
+        ),
+        27 => (
+            Fact::PremisesSeized {
+                mission: mission(1)?,
+            },
+            5,
+        ),
+        28 => (Fact::RelationsBroken { pair: pair(1)? }, 9),
+        29 => (Fact::RelationsRestored { pair: pair(1)? }, 9),
+        30 => (Fact::ContactsFrozen { pair: pair(1)? }, 9),
+        31 => (
+            Fact::ChannelDesignated {
+                pair: pair(1)?,
+                via: mission(9)?,
+            },
+            13,
+        ),
+        33 => (Fact::ProposalDropped { seq: seq(1)? }, 5),
+        34 => (
+            Fact::Cancelled {
+                of: seq(1)?,
+                measures: u(5),
+                how: match a[9] {
+                    0 => Cancellation::Withdrawn,
+                    1 => Cancellation::Overruled,
+                    _ => return None,
+                },
+            },
+            10,
+        ),
+        35 => (
+            Fact::Superseded {
+                mission: mission(1)?,
+                measures: u(5),
+            },
+            9,
+        ),
+        36 => (Fact::Recorded, 1),
+        _ => return None,
+    })
+}
+
+/// Reads one fact field by field, checking the length of each: for facts near the end of the
+/// bytes, facts of variable size, and to word what is wrong with a fact.
+#[cold]
+fn get_checked(bytes: &[u8], b: &Bounds) -> Result<(Fact, usize), String> {
     let mut r = R { bytes, at: 0, b };
     let tag = r.u8()?;
     let fact = match tag {
@@ -739,5 +1056,103 @@ impl<'a> R<'a> {
     fn blob(&mut self) -> Result<&'a [u8], String> {
         let n = self.u32()? as usize;
         self.take(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Engine;
+
+    /// Every fact of a generated log, as stored.
+    fn stored_facts(seed: u64) -> (Bounds, Vec<Fact>) {
+        let g = crate::r#gen::generate(&crate::r#gen::GenConfig {
+            seed,
+            actors: 12,
+            missions: 40,
+            events: 3_000,
+        });
+        let mut engine = Engine::recording(&g.world, g.initial.clone());
+        let mut facts = Vec::new();
+        for e in &g.events {
+            engine
+                .step(e, &mut ())
+                .expect("generated events are accepted");
+            facts.extend(engine.take_passed());
+            facts.extend_from_slice(engine.facts());
+        }
+        (Bounds::of(&g.world, g.events.len() as u32), facts)
+    }
+
+    #[test]
+    fn the_window_and_the_field_by_field_reader_agree_on_every_fact() {
+        let (b, facts) = stored_facts(11);
+        let mut tags = std::collections::BTreeSet::new();
+        for f in &facts {
+            let mut bytes = Vec::new();
+            put(f, &mut bytes);
+            tags.insert(bytes[0]);
+            let len = bytes.len();
+            let checked = get_checked(&bytes, &b).unwrap();
+            assert_eq!(checked, (f.clone(), len));
+            // Followed by other bytes, as in a frame, the window reads it.
+            bytes.resize(len + WINDOW, 0xAB);
+            assert_eq!(get(&bytes, &b).unwrap(), (f.clone(), len));
+            let window = bytes.first_chunk::<WINDOW>().unwrap();
+            if let Some(read) = fast(window, &b) {
+                assert_eq!(read, (f.clone(), len));
+            } else {
+                assert!(
+                    matches!(
+                        f,
+                        Fact::Scheduled {
+                            effect: Effect::Measure(_),
+                            ..
+                        } | Fact::ProposalHeld { .. }
+                    ),
+                    "only facts of variable size leave the window: {f:?}"
+                );
+            }
+        }
+        assert!(tags.len() >= 25, "the log exercises most tags: {tags:?}");
+    }
+
+    #[test]
+    fn a_fact_that_does_not_check_out_is_refused_in_the_same_words_either_way() {
+        let (b, facts) = stored_facts(12);
+        let mut refused = 0;
+        let fixed = facts.iter().filter(|f| {
+            !matches!(
+                f,
+                Fact::Scheduled {
+                    effect: Effect::Measure(_),
+                    ..
+                } | Fact::ProposalHeld { .. }
+            )
+        });
+        for f in fixed.take(600) {
+            let mut bytes = Vec::new();
+            put(f, &mut bytes);
+            let len = bytes.len();
+            for at in 1..len {
+                for v in [0xFF, 2, 7] {
+                    let mut bad = bytes.clone();
+                    bad[at] = v;
+                    bad.resize(len + WINDOW, 0);
+                    let read = get(&bad, &b);
+                    assert_eq!(read, get_checked(&bad, &b), "{f:?} with byte {at} = {v}");
+                    refused += usize::from(read.is_err());
+                }
+            }
+            assert_eq!(
+                get(&bytes[..len - 1], &b).unwrap_err(),
+                "a fact is cut short"
+            );
+        }
+        assert!(
+            refused > 100,
+            "ids out of range and unknown tags are refused"
+        );
+        assert_eq!(get(&[99; WINDOW], &b).unwrap_err(), "unknown fact tag 99");
     }
 }

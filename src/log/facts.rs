@@ -676,6 +676,38 @@ fn fast(a: &[u8; WINDOW], b: &Bounds) -> Option<(Fact, usize)> {
             9,
         ),
         36 => (Fact::Recorded, 1),
+        37 => (
+            Fact::DepartedForCap {
+                mission: mission(1)?,
+                staff: staff(5),
+            },
+            21,
+        ),
+        38 => (
+            Fact::MemberDepartedForCap {
+                mission: mission(1)?,
+                person: person(5)?,
+            },
+            9,
+        ),
+        39 => (
+            Fact::Moved {
+                from: mission(1)?,
+                to: mission(5)?,
+                staff: staff(9),
+                filled: u(25),
+            },
+            29,
+        ),
+        40 => (
+            Fact::MemberMoved {
+                from: mission(1)?,
+                to: mission(5)?,
+                person: person(9)?,
+                filled: flag(13)?,
+            },
+            14,
+        ),
         _ => return None,
     })
 }
@@ -1082,6 +1114,47 @@ mod tests {
             facts.extend_from_slice(engine.facts());
         }
         (Bounds::of(&g.world, g.events.len() as u32), facts)
+    }
+
+    #[test]
+    fn departures_for_a_cap_and_moves_read_back_through_the_window() {
+        let b = Bounds {
+            actors: 3,
+            missions: 4,
+            persons: 5,
+            seq: 9,
+        };
+        let facts = [
+            Fact::DepartedForCap {
+                mission: MissionId(3),
+                staff: Staff([1, 2, 3, 4]),
+            },
+            Fact::MemberDepartedForCap {
+                mission: MissionId(2),
+                person: PersonId(4),
+            },
+            Fact::Moved {
+                from: MissionId(1),
+                to: MissionId(0),
+                staff: Staff([5, 0, 7, 0]),
+                filled: 3,
+            },
+            Fact::MemberMoved {
+                from: MissionId(0),
+                to: MissionId(3),
+                person: PersonId(1),
+                filled: true,
+            },
+        ];
+        for f in facts {
+            let mut bytes = Vec::new();
+            put(&f, &mut bytes);
+            let len = bytes.len();
+            assert_eq!(get_checked(&bytes, &b).unwrap(), (f.clone(), len));
+            bytes.resize(len + WINDOW, 0xAB);
+            let window = bytes.first_chunk::<WINDOW>().unwrap();
+            assert_eq!(fast(window, &b), Some((f.clone(), len)), "{f:?}");
+        }
     }
 
     #[test]

@@ -297,7 +297,8 @@ fn sorted_names(mut s: Scenario) -> Scenario {
                     | PersonaNonGrata { who, .. }
                     | DepartureRequired { who, .. }
                     | StaffRecalled { who, .. }
-                    | StaffDeparted { who, .. } => {
+                    | StaffDeparted { who, .. }
+                    | StaffMoved { who, .. } => {
                         if let Who::Named(ps) = who {
                             ps.sort();
                         }
@@ -311,7 +312,7 @@ fn sorted_names(mut s: Scenario) -> Scenario {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(crate::seeded::config(32))]
 
     #[test]
     fn generated_logs_round_trip_through_toml(

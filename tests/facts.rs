@@ -26,7 +26,7 @@ struct Record {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(crate::seeded::config(48))]
 
     /// Applying the stored facts gives, after every command, the state (and digest) deciding
     /// the commands gave, and the same timeline of changes.

@@ -391,7 +391,7 @@ fn a_rejected_append_writes_nothing_and_names_the_rule() {
 // ---- round trips ----
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(crate::seeded::config(24))]
 
     #[test]
     fn generated_logs_read_back_exactly(

@@ -541,7 +541,7 @@ mod props {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(24))]
+        #![proptest_config(crate::seeded::config(24))]
 
         #[test]
         fn an_unedited_branch_equals_the_base_at_every_step(cfg in config()) {

@@ -170,12 +170,12 @@ fn stream_text(log: &Log, upto: Upto) -> Result<u64, LogError> {
     let mut threats = report::Threats::default();
     let mut entry = |day, head: TimelineHead<'_>, changes: &[Change]| {
         let head = match head {
-            TimelineHead::Event { event, id } => report::Head::Event {
+            TimelineHead::Event { event, meta, .. } => report::Head::Event {
                 event,
-                id,
-                threat: threats.next(world, event, id),
+                id: &meta.id,
+                threat: threats.next(world, event, &meta.id),
             },
-            TimelineHead::Effect { of } => report::Head::Effect { of },
+            TimelineHead::Effect { of, .. } => report::Head::Effect { of },
         };
         let mut text = String::new();
         report::entry_text(&mut text, world, day, head, changes);

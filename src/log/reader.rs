@@ -855,86 +855,41 @@ impl Log {
     }
 
     /// A replay of the whole log (or up to `upto`) as a [`Run`] with its timeline, and the log
-    /// read as a scenario for reports: the trusted replay, from the genesis.
+    /// read as a scenario for reports: the trusted replay, from the genesis. What
+    /// [`Log::timeline`] streams, collected.
     pub fn run(&self, upto: Upto) -> Result<(Scenario, Run), LogError> {
         let mut scenario = self.empty_scenario();
-        let mut run = Run {
-            state: self.genesis.initial.clone(),
-            timeline: Vec::new(),
+        let mut timeline: Vec<Entry> = Vec::new();
+        let state = self.timeline(upto, &mut |day, head, changes| {
+            let origin = match head {
+                TimelineHead::Event { seq, event, meta } => {
+                    if scenario.events.len() as u64 == seq {
+                        scenario.events.push(event.clone());
+                        scenario.meta.push(meta.clone());
+                    }
+                    Origin::Event(seq as usize)
+                }
+                TimelineHead::Effect { cause, .. } => Origin::Effect(cause as usize),
+            };
+            match timeline.last_mut() {
+                Some(e) if e.day == day && e.origin == origin => {
+                    e.changes.extend_from_slice(changes)
+                }
+                _ => timeline.push(Entry {
+                    day,
+                    origin,
+                    changes: changes.to_vec(),
+                }),
+            }
+        })?;
+        let n = scenario.events.len();
+        let run = Run {
+            state,
+            timeline,
             problems: Vec::new(),
-            index_of: Vec::new(),
-            considered: 0,
+            index_of: (0..n).collect(),
+            considered: n,
         };
-        let limit = match upto {
-            Upto::Count(n) => n.min(self.count),
-            _ => self.count,
-        };
-        let mut state = self.genesis.initial.clone();
-        let mut changes: Vec<(Day, Seq, Change)> = Vec::new();
-        let world = &self.genesis.world;
-        'frames: for i in 0..self.frames.len() {
-            if run.index_of.len() as u64 >= limit {
-                break;
-            }
-            let frame = self.frame(i)?;
-            let f = &self.frames[i];
-            let events = self.events(&frame)?;
-            let mut reader = frame.stored(world);
-            for (event, meta) in events {
-                let e = reader
-                    .next_event()
-                    .map_err(|why| self.damaged(f, why))?
-                    .ok_or_else(|| self.damaged(f, "fewer facts than events".into()))?;
-                let seq = run.index_of.len();
-                if seq as u64 >= limit {
-                    break 'frames;
-                }
-                changes.clear();
-                if let Upto::Date(d) = upto
-                    && e.date > d
-                {
-                    apply_passed_checked(world, &mut state, seq as u64, &e.passed, d, &mut changes)
-                        .map_err(|why| self.damaged(f, why))?;
-                    crate::run::group(&changes, &run.index_of, usize::MAX, &mut run.timeline);
-                    break 'frames;
-                }
-                check_record(&state, f, seq as u64, e.date).map_err(|why| self.damaged(f, why))?;
-                apply_checked(world, &mut state, seq as u64, e, &mut changes)
-                    .map_err(|why| self.damaged(f, why))?;
-                crate::run::group(&changes, &run.index_of, seq, &mut run.timeline);
-                if !run
-                    .timeline
-                    .iter()
-                    .rev()
-                    .any(|x| x.origin == Origin::Event(seq))
-                {
-                    run.timeline.push(Entry {
-                        day: e.date,
-                        origin: Origin::Event(seq),
-                        changes: Vec::new(),
-                    });
-                }
-                run.index_of.push(seq);
-                run.considered += 1;
-                scenario.events.push(event);
-                scenario.meta.push(meta);
-            }
-        }
-        let end = match upto {
-            Upto::Date(d) => Some(d),
-            Upto::End => scenario.end,
-            Upto::Count(_) => None,
-        };
-        if let Some(d) = end
-            && d > state.clock
-        {
-            changes.clear();
-            let mut passed = Vec::new();
-            state.advance(world, d, &mut passed);
-            crate::core::replay::observe_passed(&passed, &mut changes);
-            crate::run::group(&changes, &run.index_of, usize::MAX, &mut run.timeline);
-        }
-        run.state = state;
         Ok((scenario, run))
     }
 
@@ -986,16 +941,9 @@ impl Log {
                 apply_checked(world, &mut state, seq, e, &mut changes)
                     .map_err(|why| self.damaged(f, why))?;
                 let had_own =
-                    self.flush(&mut changes, Some((seq, event, &meta.id)), &mut ids, entry)?;
+                    self.flush(&mut changes, Some((seq, event, meta)), &mut ids, entry)?;
                 if !had_own {
-                    entry(
-                        e.date,
-                        TimelineHead::Event {
-                            event,
-                            id: &meta.id,
-                        },
-                        &[],
-                    );
+                    entry(e.date, TimelineHead::Event { seq, event, meta }, &[]);
                 }
                 seq += 1;
             }
@@ -1024,7 +972,7 @@ impl Log {
     fn flush(
         &self,
         changes: &mut Vec<(Day, Seq, Change)>,
-        current: Option<(u64, &Event, &str)>,
+        current: Option<(u64, &Event, &EventMeta)>,
         ids: &mut IdCache,
         entry: &mut dyn FnMut(Day, TimelineHead<'_>, &[Change]),
     ) -> Result<bool, LogError> {
@@ -1039,13 +987,14 @@ impl Log {
                 i += 1;
             }
             match current {
-                Some((s, e, id)) if u64::from(cause.0) == s => {
+                Some((seq, event, meta)) if u64::from(cause.0) == seq => {
                     had_own = true;
-                    entry(day, TimelineHead::Event { event: e, id }, &group);
+                    entry(day, TimelineHead::Event { seq, event, meta }, &group);
                 }
                 _ => {
-                    let of = ids.get(self, u64::from(cause.0))?;
-                    entry(day, TimelineHead::Effect { of: &of }, &group);
+                    let cause = u64::from(cause.0);
+                    let of = ids.get(self, cause)?;
+                    entry(day, TimelineHead::Effect { cause, of: &of }, &group);
                 }
             }
         }
@@ -1231,14 +1180,14 @@ fn strings_of(h: &EventsHeader, bytes: &[u8]) -> Result<Vec<String>, codec::Deco
 
 /// What a streamed timeline entry is about.
 pub enum TimelineHead<'a> {
+    /// The event of sequence `seq` (core, from 0).
     Event {
+        seq: u64,
         event: &'a Event,
-        id: &'a str,
+        meta: &'a EventMeta,
     },
-    /// A scheduled effect of the earlier event with this id.
-    Effect {
-        of: &'a str,
-    },
+    /// A scheduled effect of the earlier event of sequence `cause`, whose id is `of`.
+    Effect { cause: u64, of: &'a str },
 }
 
 /// The ids of the frames read last, so that effects naming recent events cost no read.

@@ -324,3 +324,50 @@ fn the_fit_shown_in_the_docs_is_the_reviewed_one() {
     }
     assert!(n >= 10, "only {n} lines checked");
 }
+
+/// Each committed episode ends with what `demarche fit` measures of it: per recorded answer,
+/// the policies that reproduce it. The note must say what the command says today.
+#[test]
+fn every_episode_states_the_policies_that_reproduce_its_answers() {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6);
+    for path in files {
+        let rel = format!("scenarios/{}", path.file_name().unwrap().to_str().unwrap());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(&format!(
+                "# Policy fit, as measured by `demarche fit {rel}`"
+            )),
+            "{rel} does not state its policy fit"
+        );
+        let o = demarche(&["fit", &rel, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for answer in v["scenarios"][0]["answers"].as_array().unwrap() {
+            let ok: Vec<&str> = answer["policies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["match"] == true)
+                .map(|p| p["policy"].as_str().unwrap())
+                .collect();
+            let line = format!(
+                "#   {} ({}, answering {}): {}",
+                answer["id"].as_str().unwrap(),
+                answer["actor"].as_str().unwrap(),
+                answer["answers"]["id"].as_str().unwrap(),
+                if ok.is_empty() {
+                    "no policy".to_string()
+                } else {
+                    ok.join(", ")
+                }
+            );
+            assert!(text.contains(&line), "{rel} lacks the line: {line}");
+        }
+    }
+}

@@ -752,6 +752,9 @@ impl Drop for Writer {
         if self.unsynced && self.poisoned.is_none() {
             let _ = self.file.sync_data();
         }
+        // Released explicitly: closing the handle would not release it while a child process
+        // this one is starting still holds a copy of it (between its fork and its exec).
+        let _ = self.file.unlock();
     }
 }
 

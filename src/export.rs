@@ -48,11 +48,11 @@
 //!
 //! Keys within an object are in alphabetical order.
 
-use crate::core::event::{Action, Body, CapScope, Category, Kind, Limit, Staff, Tone, Who};
+use crate::core::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Staff, Tone, Who};
 use crate::core::state::{Lifecycle, MissionState, Premises};
 use crate::core::world::{ActorKind, MissionId, Seq, World};
 use crate::core::{Day, event::Cancellation};
-use crate::scenario::Scenario;
+use crate::scenario::{EventMeta, Scenario};
 use serde_json::{Map, Value, json};
 use std::fmt::{self, Write as _};
 
@@ -304,20 +304,24 @@ fn action_fields(w: &World, action: &Action, effective: Day, announced: Day) -> 
 
 /// An event's kind fields, or the measures of a `countermeasures` decision. Records what a
 /// scenario file cannot say in `check`.
-fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(Kind, Vec<Field>)>) {
-    let w = &s.world;
-    let e = &s.events[i];
-    let name = check.event_name(i);
-    let reference = |check: &mut Check, seq: Seq, what: &str| {
+fn body_fields(
+    w: &World,
+    e: &Event,
+    i: usize,
+    name: &str,
+    event_id: &dyn Fn(Seq) -> String,
+    check: &mut Vec<String>,
+) -> (Vec<Field>, Vec<(Kind, Vec<Field>)>) {
+    let reference = |check: &mut Vec<String>, seq: Seq, what: &str| {
         if seq.index() >= i {
-            check.no(format!(
+            check.push(format!(
                 "{name} refers in `{what}` to a later event ({}); a scenario file refers only to earlier ones",
-                event_id(s, seq)
+                event_id(seq)
             ));
         }
     };
     if e.proposed && !matches!(e.body, Body::Measures { .. }) {
-        check.no(format!(
+        check.push(format!(
             "{name} is proposed, but only measures can be proposed"
         ));
     }
@@ -342,7 +346,7 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
             measures,
         } => {
             if measures.len() != 1 {
-                check.no(format!(
+                check.push(format!(
                     "{name} holds {} measures outside a countermeasures decision; a single measure event holds one",
                     measures.len()
                 ));
@@ -362,7 +366,7 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
         } => {
             let mut f = Vec::new();
             if !kind.is_signal() {
-                check.no(format!(
+                check.push(format!(
                     "{name} is recorded as a signal of kind {}, which is not one",
                     kind.key()
                 ));
@@ -372,14 +376,14 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
                     Some(m) => {
                         f.push(field("mission", Val::Str(mission_key(w, *m))));
                         if w.mission(*m).sender != *target {
-                            check.no(format!(
+                            check.push(format!(
                                 "{name} summons the head of `{}` but targets `{}`, not the mission's sender",
                                 w.mission(*m).key,
                                 w.actor(*target).key
                             ));
                         }
                     }
-                    None => check.no(format!("{name} summons an ambassador of no mission")),
+                    None => check.push(format!("{name} summons an ambassador of no mission")),
                 }
                 // Implied by the mission in a scenario file; given in the JSON.
                 f.push(implied(
@@ -391,7 +395,7 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
                 f.push(field("target", Val::Str(w.actor(*target).key.clone())));
                 match mission {
                     Some(m) => {
-                        check.no(format!(
+                        check.push(format!(
                             "{name} ({}) is about mission `{}`; in a scenario file only ambassador-summoned names a mission",
                             kind.key(),
                             w.mission(*m).key
@@ -408,7 +412,7 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
                     *tone == Tone::Neutral,
                 ));
             } else if *tone != Tone::Neutral {
-                check.no(format!(
+                check.push(format!(
                     "{name} ({}) has the tone {}, which only statements have",
                     kind.key(),
                     tone.key()
@@ -416,7 +420,7 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
             }
             if let Some(t) = threat {
                 if !crate::core::event::THREAT_KINDS.contains(kind) {
-                    check.no(format!(
+                    check.push(format!(
                         "{name} ({}) says what it threatens, which only demands, threats and ultimatums do",
                         kind.key()
                     ));
@@ -445,7 +449,7 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
         Body::ProposalAdopted { proposal } => {
             reference(check, *proposal, "proposal");
             (
-                vec![field("proposal", Val::Str(event_id(s, *proposal)))],
+                vec![field("proposal", Val::Str(event_id(*proposal)))],
                 Vec::new(),
             )
         }
@@ -454,8 +458,8 @@ fn body_fields(s: &Scenario, i: usize, check: &mut Check) -> (Vec<Field>, Vec<(K
                 reference(check, *o, "of");
             }
             let of = match of.as_slice() {
-                [one] => Val::Str(event_id(s, *one)),
-                many => Val::Strs(many.iter().map(|o| event_id(s, *o)).collect()),
+                [one] => Val::Str(event_id(*one)),
+                many => Val::Strs(many.iter().map(|o| event_id(*o)).collect()),
             };
             let how_key = match how {
                 Cancellation::Withdrawn => "withdrawn",
@@ -906,7 +910,9 @@ pub fn to_toml(s: &Scenario) -> Result<String, ExportError> {
     }
 
     for (i, e) in s.events.iter().enumerate() {
-        let (fields, measures) = body_fields(s, i, &mut check);
+        let name = check.event_name(i);
+        let id_of = |seq: Seq| event_id(s, seq);
+        let (fields, measures) = body_fields(w, e, i, &name, &id_of, &mut check.problems);
         out.push_str("\n[[events]]\n");
         let meta = s.meta.get(i);
         line(&mut out, "id", &quoted(meta.map_or("", |m| m.id.as_str())));
@@ -983,23 +989,39 @@ fn json_fields(obj: &mut Map<String, Value>, fields: &[Field]) {
 ///
 /// If `index` is not the position of an event of `s`.
 pub fn event_json(s: &Scenario, index: usize) -> Value {
-    let w = &s.world;
-    let e = &s.events[index];
+    let id_of = |seq: Seq| event_id(s, seq);
+    event_record(
+        &s.world,
+        &s.events[index],
+        index as u64 + 1,
+        s.meta.get(index),
+        &id_of,
+    )
+}
+
+/// The event with sequence `seq` (from 1) as the same JSON object as [`event_json`], for
+/// readers that hold the event and its metadata but not the events before it (a log's tail):
+/// `id_of` names the earlier events it refers to.
+pub fn event_record(
+    w: &World,
+    e: &Event,
+    seq: u64,
+    meta: Option<&EventMeta>,
+    id_of: &dyn Fn(Seq) -> String,
+) -> Value {
     // What a scenario file cannot say does not matter here: the JSON says everything.
-    let mut check = Check {
-        s,
-        problems: Vec::new(),
-    };
-    let (fields, measures) = body_fields(s, index, &mut check);
-    let meta = s.meta.get(index);
+    let mut unsaid = Vec::new();
+    let index = seq.saturating_sub(1) as usize;
+    let name = format!("event {seq}");
+    let (fields, measures) = body_fields(w, e, index, &name, id_of, &mut unsaid);
     let mut obj = Map::new();
-    obj.insert("seq".into(), json!(index + 1));
+    obj.insert("seq".into(), json!(seq));
     obj.insert("id".into(), json!(meta.map(|m| &m.id)));
     obj.insert("date".into(), json!(e.date.to_string()));
     obj.insert("notified".into(), json!(e.notified.map(|d| d.to_string())));
     obj.insert("kind".into(), json!(e.kind().key()));
     obj.insert("actor".into(), json!(w.actor(e.actor).key));
-    let ids: Vec<String> = e.in_response_to.iter().map(|r| event_id(s, *r)).collect();
+    let ids: Vec<String> = e.in_response_to.iter().map(|r| id_of(*r)).collect();
     obj.insert("in_response_to".into(), json!(ids));
     obj.insert("source".into(), json!(meta.map(|m| &m.source)));
     obj.insert(

@@ -14,6 +14,7 @@ mod loader;
 mod log;
 mod log_crash;
 mod log_fits;
+mod log_json;
 mod log_recovery;
 mod model;
 mod policies;

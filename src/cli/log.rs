@@ -3,13 +3,18 @@
 use super::common::{Format, open_log, print_problems, report_log_error, usage};
 use clap::{Subcommand, ValueEnum};
 use demarche::core::RULES_VERSION;
+use demarche::core::event::Kind;
+use demarche::core::world::{Seq, World};
 use demarche::log::tail::{Follow, LogEvent};
 use demarche::log::{
     AppendError, Durability, Log, LogEnd, LogError, NewEvent, Writer, WriterOptions, ack_path,
     schema, snapshot, verify, writer,
 };
 use demarche::run::{Until, run};
-use demarche::scenario::{self, Problem};
+use demarche::scenario::{self, EventMeta, Problem};
+use serde_json::json;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -18,7 +23,7 @@ use std::time::Duration;
 pub enum LogCommand {
     /// Turn a scenario file into a new log (every event checked by the state machine first).
     #[command(
-        after_help = "Examples:\n  demarche log import scenarios/nato-russia-2021.toml crisis.log\n  demarche log import big.toml big.log --snapshot-every 10000"
+        after_help = "Examples:\n  demarche log import scenarios/nato-russia-2021.toml crisis.log\n  demarche log import scenarios/us-china-2020.toml houston.log --format json"
     )]
     Import {
         /// The scenario file (TOML).
@@ -28,6 +33,8 @@ pub enum LogCommand {
         /// Keep a snapshot of the state every this many events, beside the log (0: none).
         #[arg(long, default_value_t = 1000, value_name = "K")]
         snapshot_every: u32,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Append the events of a TOML file ([[events]] tables, as in a scenario) to a log, all or
     /// nothing, each checked by the state machine. Acknowledged once fsynced.
@@ -93,13 +100,15 @@ Exit codes: 0 appended, 1 rejected (rule, conflict, lock), 2 usage."
     /// log). The next append does the same on its own. A damaged last frame is only cut with
     /// --discard-damaged-tail.
     #[command(
-        after_help = "A torn tail (a write a crash left unfinished, never acknowledged) is cut and saved as LOG.torn-OFFSET. A last frame that is whole but damaged (its bytes changed since they were written) held events that may have been acknowledged: without --discard-damaged-tail, repair says what cutting it would lose and changes nothing; with it, the frame is saved as LOG.damaged-OFFSET, cut, and the events it held are gone from the log. Damage before the last frame is never cut: `demarche log salvage` copies what reads into a new log.\n\nExit codes: 0 repaired or nothing to repair, 1 damaged (nothing changed) or refused.\n\nExamples:\n  demarche log repair crisis.log\n  demarche log repair crisis.log --discard-damaged-tail"
+        after_help = "A torn tail (a write a crash left unfinished, never acknowledged) is cut and saved as LOG.torn-OFFSET. A last frame that is whole but damaged (its bytes changed since they were written) held events that may have been acknowledged: without --discard-damaged-tail, repair says what cutting it would lose and changes nothing; with it, the frame is saved as LOG.damaged-OFFSET, cut, and the events it held are gone from the log. Damage before the last frame is never cut: `demarche log salvage` copies what reads into a new log.\n\nExit codes: 0 repaired or nothing to repair, 1 damaged (nothing changed) or refused.\n\nExamples:\n  demarche log repair crisis.log\n  demarche log repair crisis.log --discard-damaged-tail\n  demarche log repair crisis.log --format json"
     )]
     Repair {
         log: PathBuf,
         /// Cut a damaged last frame too, losing the events it held (saved beside the log).
         #[arg(long)]
         discard_damaged_tail: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Copy the readable part of a damaged log (every whole frame before the damage) into a
     /// new log, and save the bytes that do not read beside it.
@@ -111,9 +120,18 @@ Exit codes: 0 appended, 1 rejected (rule, conflict, lock), 2 usage."
         log: PathBuf,
         /// The new log to write; an existing file is never overwritten.
         out: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Rebuild the snapshots beside a log (every K events, K set at import).
-    Snapshot { log: PathBuf },
+    #[command(
+        after_help = "A snapshot holds the state after every K events (K is set by `log import --snapshot-every`), so that `demarche state --at` starts from the nearest one instead of the first event. Snapshots that do not load are replaced.\n\nExamples:\n  demarche log snapshot crisis.log\n  demarche log snapshot crisis.log --format json"
+    )]
+    Snapshot {
+        log: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Rewrite a log written by an older build (commands only, or facts decided by older rules)
     /// as a log of this build's facts, every command decided once more.
     #[command(
@@ -124,6 +142,8 @@ Exit codes: 0 appended, 1 rejected (rule, conflict, lock), 2 usage."
         /// Write the upgraded log here (a new file) and leave the original alone.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
 }
 
@@ -139,7 +159,8 @@ pub fn run_cmd(cmd: LogCommand) -> ExitCode {
             scenario,
             log,
             snapshot_every,
-        } => import(&scenario, &log, snapshot_every),
+            format,
+        } => import(&scenario, &log, snapshot_every, format),
         LogCommand::Append {
             log,
             events,
@@ -158,15 +179,21 @@ pub fn run_cmd(cmd: LogCommand) -> ExitCode {
         LogCommand::Repair {
             log,
             discard_damaged_tail,
-        } => repair(&log, discard_damaged_tail),
-        LogCommand::Salvage { log, out } => salvage(&log, &out),
-        LogCommand::Upgrade { log, output } => upgrade(&log, output.as_deref()),
-        LogCommand::Snapshot { log } => match snapshot::rebuild(&log) {
-            Ok(n) => {
-                println!("{}: {n} snapshot(s) written", log.display());
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e),
+            format,
+        } => repair(&log, discard_damaged_tail, format),
+        LogCommand::Salvage { log, out, format } => salvage(&log, &out, format),
+        LogCommand::Upgrade {
+            log,
+            output,
+            format,
+        } => upgrade(&log, output.as_deref(), format),
+        LogCommand::Snapshot { log, format } => match snapshot::rebuild(&log) {
+            Ok(n) => say(
+                format,
+                &format!("{}: {n} snapshot(s) written", log.display()),
+                json!({"log": log.display().to_string(), "ok": true, "snapshots": n}),
+            ),
+            Err(e) => failed(format, &log, &e),
         },
     }
 }
@@ -176,32 +203,66 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn import(scenario_path: &Path, log: &Path, every: u32) -> ExitCode {
-    let s = match super::common::load(scenario_path, Format::Text) {
+/// A command's outcome: its text, or its JSON record (pretty-printed, one object).
+fn say(format: Format, text: &str, record: serde_json::Value) -> ExitCode {
+    match format {
+        Format::Text => println!("{text}"),
+        Format::Json => println!("{record:#}"),
+    }
+    ExitCode::SUCCESS
+}
+
+/// An error: said on stderr, and with `--format json` also as a record on stdout
+/// (`"ok": false`) so that a program reading stdout learns of it.
+fn failed(format: Format, log: &Path, e: &dyn std::fmt::Display) -> ExitCode {
+    if format == Format::Json {
+        println!(
+            "{:#}",
+            json!({"log": log.display().to_string(), "ok": false, "error": e.to_string()})
+        );
+    }
+    fail(e)
+}
+
+fn import(scenario_path: &Path, log: &Path, every: u32, format: Format) -> ExitCode {
+    let s = match super::common::load(scenario_path, format) {
         Ok(s) => s,
         Err(code) => return code,
     };
     // Every rule problem, with file and line, before anything is written.
     let r = run(&s, Until::End, true);
     if !r.problems.is_empty() {
-        print_problems(&s.name, &s.text, &r.problems, Format::Text);
+        print_problems(&s.name, &s.text, &r.problems, format);
         eprintln!("nothing was written: the log would not hold a rejected event");
         return ExitCode::from(1);
     }
     match Writer::create(log, &s, every, WriterOptions::default()) {
         Ok(w) => {
             let bytes = std::fs::metadata(log).map_or(0, |m| m.len());
-            println!(
-                "{}: {} events from {} ({} bytes), last sequence {}",
-                log.display(),
-                w.last_seq(),
-                scenario_path.display(),
-                bytes,
-                w.last_seq()
-            );
-            ExitCode::SUCCESS
+            say(
+                format,
+                &format!(
+                    "{}: {} events from {} ({} bytes), last sequence {}",
+                    log.display(),
+                    w.last_seq(),
+                    scenario_path.display(),
+                    bytes,
+                    w.last_seq()
+                ),
+                json!({
+                    "log": log.display().to_string(),
+                    "ok": true,
+                    "scenario": scenario_path.display().to_string(),
+                    "events": w.last_seq(),
+                    "last_seq": w.last_seq(),
+                    "bytes": bytes,
+                    "snapshot_every": every,
+                    "rules_version": RULES_VERSION,
+                    "record_schema": schema::RECORD_SCHEMA,
+                }),
+            )
         }
-        Err(e) => fail(&e),
+        Err(e) => failed(format, log, &e),
     }
 }
 
@@ -306,30 +367,83 @@ fn append(log: &Path, events: &Path, expect: Option<u64>, wait: f64, format: For
     }
 }
 
-fn event_line(log_world: &demarche::core::World, e: &LogEvent) -> String {
-    let actor = &log_world.actors[e.event.actor.index()].key;
-    format!(
-        "{:>6}  {}  {:<24} {:<12} {}",
-        e.seq,
-        e.event.date,
-        e.event.kind().key(),
-        actor,
-        e.id
-    )
+/// Names the earlier events a tailed event refers to: from the events printed lately, else
+/// by reading the frame that holds them.
+struct RefIds<'a> {
+    path: &'a Path,
+    seen: RefCell<HashMap<u64, String>>,
 }
 
-fn tail_line(world: &demarche::core::World, e: &LogEvent, format: Format) -> String {
+/// How many recent ids `RefIds` keeps before it starts over.
+const RECENT_IDS: usize = 65_536;
+
+impl<'a> RefIds<'a> {
+    fn new(path: &'a Path) -> Self {
+        RefIds {
+            path,
+            seen: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn saw(&self, e: &LogEvent) {
+        let mut seen = self.seen.borrow_mut();
+        if seen.len() >= RECENT_IDS {
+            seen.clear();
+        }
+        seen.insert(e.seq - 1, e.id.clone());
+    }
+
+    fn id(&self, seq: Seq) -> String {
+        let at = seq.0 as u64;
+        if let Some(id) = self.seen.borrow().get(&at) {
+            return id.clone();
+        }
+        let read = Log::open(self.path).and_then(|log| log.sparse_scenario(at + 1, &[at]));
+        match read {
+            Ok((s, _)) if !s.meta.is_empty() => {
+                let id = s.meta[0].id.clone();
+                self.seen.borrow_mut().insert(at, id.clone());
+                id
+            }
+            // Not readable (damage before it): named by its sequence, as an export does.
+            _ => format!("#{}", at + 1),
+        }
+    }
+}
+
+/// Column widths of `log tail`'s text lines: the longest kind there is, and the longest actor
+/// key of the log.
+fn tail_widths(world: &World) -> (usize, usize) {
+    let kind = Kind::ALL.iter().map(|k| k.key().len()).max().unwrap_or(0);
+    let actor = world.actors.iter().map(|a| a.key.len()).max().unwrap_or(0);
+    (kind, actor)
+}
+
+fn tail_line(world: &World, e: &LogEvent, format: Format, ids: &RefIds) -> String {
+    ids.saw(e);
     match format {
-        Format::Text => event_line(world, e),
-        Format::Json => serde_json::json!({
-            "seq": e.seq,
-            "id": e.id,
-            "date": e.event.date.to_string(),
-            "kind": e.event.kind().key(),
-            "actor": world.actors[e.event.actor.index()].key,
-            "source": e.source,
-        })
-        .to_string(),
+        Format::Text => {
+            let (kw, aw) = tail_widths(world);
+            format!(
+                "{:>6}  {}  {:<kw$}  {:<aw$}  {}",
+                e.seq,
+                e.event.date,
+                e.event.kind().key(),
+                world.actors[e.event.actor.index()].key,
+                e.id
+            )
+        }
+        Format::Json => {
+            let meta = EventMeta {
+                id: e.id.clone(),
+                span: 0..0,
+                source: e.source.clone(),
+                summary: e.summary.clone(),
+                note: e.note.clone(),
+            };
+            let id_of = |seq: Seq| ids.id(seq);
+            demarche::export::event_record(world, &e.event, e.seq, Some(&meta), &id_of).to_string()
+        }
     }
 }
 
@@ -347,6 +461,7 @@ fn tail(log: &Path, from: u64, follow: bool, format: Format) -> ExitCode {
     rt.block_on(async {
         use std::io::Write;
         let mut f = Follow::new(log, from);
+        let ids = RefIds::new(log);
         let mut out = std::io::stdout().lock();
         loop {
             let e = match f.next().await {
@@ -354,7 +469,7 @@ fn tail(log: &Path, from: u64, follow: bool, format: Format) -> ExitCode {
                 Err(e) => return fail(&e),
             };
             let world = &f.genesis().expect("read before events").world;
-            let line = tail_line(world, &e, format);
+            let line = tail_line(world, &e, format, &ids);
             if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
                 // The reader went away (a closed pipe): stop quietly.
                 return ExitCode::SUCCESS;
@@ -371,6 +486,7 @@ fn tail_once(path: &Path, from: u64, format: Format) -> ExitCode {
         Err(code) => return code,
     };
     let world = &log.genesis.world;
+    let ids = RefIds::new(path);
     let mut out = std::io::stdout().lock();
     let mut printed = 0u64;
     let start = log
@@ -388,9 +504,6 @@ fn tail_once(path: &Path, from: u64, format: Format) -> ExitCode {
         };
         for (k, (event, meta)) in events.into_iter().enumerate() {
             let seq = first + k as u64;
-            if seq < from {
-                continue;
-            }
             let e = LogEvent {
                 seq,
                 id: meta.id,
@@ -399,7 +512,12 @@ fn tail_once(path: &Path, from: u64, format: Format) -> ExitCode {
                 note: meta.note,
                 event,
             };
-            if writeln!(out, "{}", tail_line(world, &e, format)).is_err() {
+            if seq < from {
+                // Not printed, but later events may answer it.
+                ids.saw(&e);
+                continue;
+            }
+            if writeln!(out, "{}", tail_line(world, &e, format, &ids)).is_err() {
                 return ExitCode::SUCCESS;
             }
             printed += 1;
@@ -643,53 +761,61 @@ fn verify(path: &Path, format: Format) -> ExitCode {
 
 /// Rewrites a log written by an older build (commands only, or facts of an older rules
 /// version) as a log of this build's facts, deciding every command once more.
-fn upgrade(path: &Path, output: Option<&Path>) -> ExitCode {
+fn upgrade(path: &Path, output: Option<&Path>, format: Format) -> ExitCode {
     let log = match Log::open(path) {
         Ok(l) => l,
-        Err(e) => return fail(&e),
+        Err(e) => return failed(format, path, &e),
     };
     if let Some(e) = log.damage() {
-        return fail(&e);
+        return failed(format, path, &e);
     }
     let current = log.schema == schema::RECORD_SCHEMA && log.genesis.rules == RULES_VERSION;
+    let shown = path.display().to_string();
     if current && output.is_none() {
-        println!(
-            "{}: already a log of this build's facts (rules version {RULES_VERSION}); nothing to do",
-            path.display()
+        return say(
+            format,
+            &format!(
+                "{shown}: already a log of this build's facts (rules version {RULES_VERSION}); nothing to do"
+            ),
+            json!({
+                "log": shown,
+                "ok": true,
+                "upgraded": false,
+                "events": log.count,
+                "record_schema": log.schema,
+                "rules_version": log.genesis.rules,
+            }),
         );
-        return ExitCode::SUCCESS;
     }
     let s = match log.scenario() {
         Ok(s) => s,
-        Err(e) => return fail(&e),
+        Err(e) => return failed(format, path, &e),
     };
     let every = log.genesis.snapshot_every;
     let (old_schema, old_rules) = (log.schema, log.genesis.rules);
     drop(log);
     let created = |target: &Path| Writer::create(target, &s, every, WriterOptions::default());
+    let mut kept_as = None;
     let result = match output {
         Some(out) => created(out).map(|_| out.to_path_buf()),
         None => {
             // The original is kept under a new name that is never overwritten, and comes back
             // if the rewrite fails.
-            let kept = PathBuf::from(format!("{}.before-upgrade", path.display()));
+            let kept = PathBuf::from(format!("{shown}.before-upgrade"));
             if let Err(e) = std::fs::hard_link(path, &kept) {
-                return fail(&format!(
-                    "cannot keep the original as {}: {e}",
-                    kept.display()
-                ));
+                return failed(
+                    format,
+                    path,
+                    &format!("cannot keep the original as {}: {e}", kept.display()),
+                );
             }
             if let Err(e) = std::fs::remove_file(path) {
                 let _ = std::fs::remove_file(&kept);
-                return fail(&format!("cannot move {} aside: {e}", path.display()));
+                return failed(format, path, &format!("cannot move {shown} aside: {e}"));
             }
             match created(path) {
                 Ok(_) => {
-                    println!(
-                        "{}: the original is kept as {}",
-                        path.display(),
-                        kept.display()
-                    );
+                    kept_as = Some(kept);
                     Ok(path.to_path_buf())
                 }
                 Err(e) => {
@@ -702,21 +828,42 @@ fn upgrade(path: &Path, output: Option<&Path>) -> ExitCode {
     };
     match result {
         Ok(to) => {
-            println!(
+            let mut text = String::new();
+            if let Some(kept) = &kept_as {
+                text = format!("{shown}: the original is kept as {}\n", kept.display());
+            }
+            text.push_str(&format!(
                 "{}: {} events upgraded (from record schema {old_schema}, rules version {old_rules}) to record schema {}, rules version {RULES_VERSION}",
                 to.display(),
                 s.events.len(),
                 schema::RECORD_SCHEMA
-            );
-            ExitCode::SUCCESS
+            ));
+            say(
+                format,
+                &text,
+                json!({
+                    "log": shown,
+                    "ok": true,
+                    "upgraded": true,
+                    "output": to.display().to_string(),
+                    "kept_as": kept_as.as_ref().map(|k| k.display().to_string()),
+                    "events": s.events.len(),
+                    "from": {"record_schema": old_schema, "rules_version": old_rules},
+                    "to": {"record_schema": schema::RECORD_SCHEMA, "rules_version": RULES_VERSION},
+                }),
+            )
         }
-        Err(AppendError::Rejected { index, id, reason }) => fail(&format!(
-            "event {} `{id}` is rejected by this build's rules: E{:03} {}; the log was left as it was",
-            index + 1,
-            reason.code(),
-            reason.describe(&s.world)
-        )),
-        Err(e) => fail(&e),
+        Err(AppendError::Rejected { index, id, reason }) => failed(
+            format,
+            path,
+            &format!(
+                "event {} `{id}` is rejected by this build's rules: E{:03} {}; the log was left as it was",
+                index + 1,
+                reason.code(),
+                reason.describe(&s.world)
+            ),
+        ),
+        Err(e) => failed(format, path, &e),
     }
 }
 
@@ -781,17 +928,45 @@ fn export(path: &Path, format: ExportFormat) -> ExitCode {
     }
 }
 
-fn repair(path: &Path, discard: bool) -> ExitCode {
-    for p in writer::clean_partials(path) {
-        println!(
-            "{}: removed {}, left by an import that did not finish",
-            path.display(),
-            p.display()
-        );
+fn repair(path: &Path, discard: bool, format: Format) -> ExitCode {
+    let shown = path.display().to_string();
+    let removed: Vec<String> = writer::clean_partials(path)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if format == Format::Text {
+        for p in &removed {
+            println!("{shown}: removed {p}, left by an import that did not finish");
+        }
     }
+    // The record of a repair that changed nothing, or cut what it says.
+    let record = |outcome: &str, last_seq: u64, cut: serde_json::Value, lost: Option<String>| {
+        json!({
+            "log": shown,
+            "ok": true,
+            "outcome": outcome,
+            "last_seq": last_seq,
+            "cut": cut,
+            "lost": lost,
+            "removed": removed,
+        })
+    };
+    // A repair that changed nothing because cutting would lose events, or cannot help.
+    let refused = |error: String, hint: String| {
+        eprintln!("error: {error}");
+        eprintln!("{hint}");
+        eprintln!("nothing was changed");
+        if format == Format::Json {
+            println!(
+                "{:#}",
+                json!({"log": shown, "ok": false, "outcome": "refused", "error": error, "hint": hint, "removed": removed})
+            );
+        }
+        ExitCode::from(1)
+    };
     let log = match Log::open(path) {
         Ok(l) => l,
-        Err(e) => return fail(&e),
+        Err(e) => return failed(format, path, &e),
     };
     if let Some(e) = log.damage() {
         let cut = match (&e, log.damaged_end) {
@@ -804,19 +979,14 @@ fn repair(path: &Path, discard: bool) -> ExitCode {
             _ => None,
         };
         let Some((offset, end, last_good)) = cut else {
-            eprintln!("error: {e}");
-            match &e {
-                LogError::Damaged { last_good, .. } => {
-                    eprintln!("{}", log.affected(*last_good));
-                    eprintln!(
-                        "the damage is not a last frame that can be cut; `demarche log salvage {} NEW.log` copies the events before it into a new log",
-                        path.display()
-                    );
-                }
-                _ => eprintln!("repair cannot bring back events that are not in the log"),
-            }
-            eprintln!("nothing was changed");
-            return ExitCode::from(1);
+            let hint = match &e {
+                LogError::Damaged { last_good, .. } => format!(
+                    "{}; the damage is not a last frame that can be cut; `demarche log salvage {shown} NEW.log` copies the events before it into a new log",
+                    log.affected(*last_good)
+                ),
+                _ => "repair cannot bring back events that are not in the log".into(),
+            };
+            return refused(e.to_string(), hint);
         };
         if !discard {
             let claims = log
@@ -828,34 +998,40 @@ fn repair(path: &Path, discard: bool) -> ExitCode {
                     )
                 })
                 .unwrap_or_default();
-            eprintln!("error: {e}");
-            eprintln!(
-                "the damaged frame is the last one: `demarche log repair --discard-damaged-tail {}` would save bytes {offset}..{end} ({} bytes{claims}) beside the log and cut them, keeping sequences 1..={last_good}; {}",
-                path.display(),
-                end - offset,
-                log.affected(last_good)
+            return refused(
+                e.to_string(),
+                format!(
+                    "the damaged frame is the last one: `demarche log repair --discard-damaged-tail {shown}` would save bytes {offset}..{end} ({} bytes{claims}) beside the log and cut them, keeping sequences 1..={last_good}; {}",
+                    end - offset,
+                    log.affected(last_good)
+                ),
             );
-            eprintln!("nothing was changed");
-            return ExitCode::from(1);
         }
         drop(log);
         match writer::discard_damaged_tail(path, Some(Duration::from_secs(10))) {
             Ok(Some(d)) => {
-                println!(
-                    "{}: cut a damaged last frame at byte {} ({} bytes: {}); the log ends after sequence {}; lost: {}; the cut bytes are saved in {}",
-                    path.display(),
-                    d.offset,
-                    d.bytes,
-                    d.why,
-                    d.last_seq,
-                    demarche::log::affected(d.last_seq, d.acknowledged),
-                    d.saved_to.display()
+                let lost = demarche::log::affected(d.last_seq, d.acknowledged);
+                return say(
+                    format,
+                    &format!(
+                        "{shown}: cut a damaged last frame at byte {} ({} bytes: {}); the log ends after sequence {}; lost: {lost}; the cut bytes are saved in {}",
+                        d.offset,
+                        d.bytes,
+                        d.why,
+                        d.last_seq,
+                        d.saved_to.display()
+                    ),
+                    record(
+                        "cut-damaged-tail",
+                        d.last_seq,
+                        json!({"offset": d.offset, "bytes": d.bytes, "why": d.why, "saved_to": d.saved_to.display().to_string()}),
+                        Some(lost),
+                    ),
                 );
-                return ExitCode::SUCCESS;
             }
             // Repaired by someone else meanwhile: carry on as for any log.
             Ok(None) => {}
-            Err(e) => return fail(&e),
+            Err(e) => return failed(format, path, &e),
         }
     } else {
         drop(log);
@@ -865,36 +1041,64 @@ fn repair(path: &Path, discard: bool) -> ExitCode {
         ..WriterOptions::default()
     };
     match Writer::open(path, options) {
-        Ok((w, Some(r))) => {
-            println!(
-                "{}: cut an unfinished frame at byte {} ({} bytes: {}); the log ends after sequence {}; the cut bytes are saved in {}",
-                path.display(),
+        Ok((w, Some(r))) => say(
+            format,
+            &format!(
+                "{shown}: cut an unfinished frame at byte {} ({} bytes: {}); the log ends after sequence {}; the cut bytes are saved in {}",
                 r.offset,
                 r.bytes,
                 r.why,
                 w.last_seq(),
                 r.saved_to.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Ok((w, None)) => {
-            println!(
-                "{}: nothing to repair; {} events, last sequence {}",
-                path.display(),
+            ),
+            record(
+                "cut-torn-tail",
+                w.last_seq(),
+                json!({"offset": r.offset, "bytes": r.bytes, "why": r.why, "saved_to": r.saved_to.display().to_string()}),
+                None,
+            ),
+        ),
+        Ok((w, None)) => say(
+            format,
+            &format!(
+                "{shown}: nothing to repair; {} events, last sequence {}",
                 w.last_seq(),
                 w.last_seq()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(&e),
+            ),
+            record(
+                "nothing-to-repair",
+                w.last_seq(),
+                serde_json::Value::Null,
+                None,
+            ),
+        ),
+        Err(e) => failed(format, path, &e),
     }
 }
 
-fn salvage(path: &Path, out: &Path) -> ExitCode {
+fn salvage(path: &Path, out: &Path, format: Format) -> ExitCode {
     let r = match writer::salvage(path, out) {
         Ok(r) => r,
-        Err(e) => return fail(&e),
+        Err(e) => return failed(format, path, &e),
     };
+    let lost = demarche::log::affected(r.events, r.acknowledged);
+    if format == Format::Json {
+        return say(
+            format,
+            "",
+            json!({
+                "log": path.display().to_string(),
+                "ok": true,
+                "out": out.display().to_string(),
+                "events": r.events,
+                "bytes": r.bytes,
+                "stopped": r.stopped.as_ref().map(|(offset, why)| json!({"offset": offset, "why": why})),
+                "saved_to": r.saved_to.as_ref().map(|p| p.display().to_string()),
+                "acknowledged": r.acknowledged,
+                "lost": lost,
+            }),
+        );
+    }
     println!(
         "{}: {} events copied from {} (sequences 1..={}), {} bytes",
         out.display(),
@@ -917,6 +1121,6 @@ fn salvage(path: &Path, out: &Path) -> ExitCode {
             saved.display()
         );
     }
-    println!("{}", demarche::log::affected(r.events, r.acknowledged));
+    println!("{lost}");
     ExitCode::SUCCESS
 }

@@ -48,7 +48,9 @@
 //!
 //! Keys within an object are in alphabetical order.
 
-use crate::core::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Staff, Tone, Who};
+use crate::core::event::{
+    Action, Body, CapScope, Category, Counts, Event, Kind, Limit, Staff, Tone, Who,
+};
 use crate::core::state::{Lifecycle, MissionState, Premises};
 use crate::core::world::{ActorKind, MissionId, Seq, World};
 use crate::core::{Day, event::Cancellation};
@@ -148,6 +150,11 @@ fn event_id(s: &Scenario, seq: Seq) -> String {
         .map_or_else(|| format!("#{}", seq.0 + 1), |m| m.id.clone())
 }
 
+/// What a cap counts; implied (left out of a scenario file) for staff sent.
+fn counts_field(c: Counts) -> Field {
+    implied("counts", Val::Str(c.key().into()), c == Counts::Sent)
+}
+
 /// The fields of who a staff measure concerns.
 fn who_fields(w: &World, who: &Who) -> Vec<Field> {
     match who {
@@ -224,18 +231,28 @@ fn action_fields(w: &World, action: &Action, effective: Day, announced: Day) -> 
             scope,
             limit,
             comply_by,
+            counts,
         } => {
             f.extend(scope_fields(w, scope));
             f.push(match limit {
                 Limit::Absolute(n) => field("limit", Val::Int(*n)),
                 Limit::ReduceBy(n) => field("reduce_by", Val::Int(*n)),
             });
+            f.push(counts_field(*counts));
             deadlines.push(match comply_by {
                 Some(d) => field("comply_by", Val::Date(*d)),
                 None => implied("comply_by", Val::Null, true),
             });
         }
-        Action::CapLifted { scope } => f.extend(scope_fields(w, scope)),
+        Action::CapLifted { scope, counts } => {
+            f.extend(scope_fields(w, scope));
+            f.push(counts_field(*counts));
+        }
+        Action::LocalStaffHired { mission: m, count }
+        | Action::LocalStaffDismissed { mission: m, count } => {
+            f.push(mission(*m));
+            f.push(field("count", Val::Int(*count)));
+        }
         Action::MissionOpened { mission: m }
         | Action::MissionSuspended { mission: m }
         | Action::MissionClosed { mission: m }
@@ -593,7 +610,7 @@ fn check_mission_state(check: &mut Check, key: &str, ms: &MissionState) {
         no(&format!("premises {}", ms.premises.key()));
     }
     if ms.lifecycle != Lifecycle::Operating
-        && (ms.headcount() > 0 || ms.vacant > 0 || ms.requested > 0)
+        && (ms.headcount() > 0 || ms.vacant > 0 || ms.requested > 0 || ms.local > 0)
     {
         no("staff, vacant posts or requests while not operating");
     }
@@ -656,7 +673,7 @@ fn check_state(check: &mut Check, s: &Scenario) {
         if c.cause.is_some() {
             check.no(format!("{what} was set by an event before the start"));
         }
-        if st.covered_headcount(w, &c.scope) > c.limit {
+        if st.covered_headcount(w, &c.scope, c.counts) > c.limit {
             check.no(format!("{what} is exceeded at the start"));
         }
     }
@@ -873,6 +890,9 @@ pub fn to_toml(s: &Scenario) -> Result<String, ExportError> {
         if ms.requested > 0 {
             line(&mut out, "requested", &ms.requested.to_string());
         }
+        if ms.local > 0 {
+            line(&mut out, "locally_employed", &ms.local.to_string());
+        }
     }
 
     for c in &st.caps {
@@ -881,6 +901,9 @@ pub fn to_toml(s: &Scenario) -> Result<String, ExportError> {
             line(&mut out, f.name, &toml_val(&f.val));
         }
         line(&mut out, "limit", &c.limit.to_string());
+        if c.counts != Counts::Sent {
+            line(&mut out, "counts", &quoted(c.counts.key()));
+        }
         line(&mut out, "set_by", &quoted(&w.actor(c.set_by).key));
         if c.since != s.start {
             line(&mut out, "since", &quoted(&c.since.to_string()));

@@ -66,13 +66,17 @@
 //!
 //! [`Engine::step`]: crate::core::Engine::step
 
-use crate::core::event::Cancellation;
+use crate::core::event::{Cancellation, Counts};
 use crate::core::state::{Cap, Effect, Lifecycle, MissionState, Premises, free_staff};
 use crate::core::world::{Actor, ActorKind, MissionDef, MissionKind, Person};
 use crate::core::{
     Action, ActorId, Body, CapScope, Category, Day, Event, Kind, Limit, Measure, MissionId,
     PersonId, Seq, Staff, State, Tone, Who, World,
 };
+
+/// Salt of the stream that draws locally employed staff and the events about them, kept apart
+/// from the main stream so that the rest of a generated log is the same with or without them.
+const LOCAL_STREAM: u64 = 0x10CA_11E1_B10E_D5A1;
 
 /// A small, fast, seeded pseudo-random generator (splitmix64).
 ///
@@ -459,6 +463,7 @@ pub fn cast(cfg: &GenConfig) -> (World, State) {
             ms.vacant = ms.vacant.min(limit - total);
             caps.push(Cap {
                 scope: CapScope::Mission(m),
+                counts: Counts::Sent,
                 limit,
                 since: start_day(),
                 comply_by: None,
@@ -468,6 +473,16 @@ pub fn cast(cfg: &GenConfig) -> (World, State) {
         }
     }
     state.caps = caps;
+    // About half the operating embassies and consulates employ staff locally.
+    let mut local = Rng::new(cfg.seed ^ LOCAL_STREAM);
+    for (def, ms) in world.missions.iter().zip(&mut state.missions) {
+        if ms.operating()
+            && matches!(def.kind, MissionKind::Embassy | MissionKind::Consulate)
+            && local.chance(500)
+        {
+            ms.local = local.between(1, ms.headcount().max(1) * 2);
+        }
+    }
     // Persons not posted anywhere yet, for accreditations by name.
     let pool = (cfg.missions * 2).max(4);
     for _ in 0..pool {
@@ -564,6 +579,8 @@ const FOCUS: (u32, u32) = (10, 80);
 pub struct Generator<'w> {
     world: &'w World,
     rng: Rng,
+    /// Draws events about locally employed staff (see [`LOCAL_STREAM`]).
+    local: Rng,
     dyads: Vec<Dyad>,
     /// The dyad of each mission.
     dyad_of: Vec<u32>,
@@ -616,6 +633,7 @@ impl<'w> Generator<'w> {
         let mut g = Generator {
             world,
             rng: Rng::new(seed),
+            local: Rng::new(seed ^ LOCAL_STREAM),
             dyads,
             dyad_of,
             focus: 0,
@@ -646,6 +664,19 @@ impl<'w> Generator<'w> {
         self.facts.clear();
         state.advance(self.world, date, &mut self.facts);
         let seq = state.next_seq();
+        if self.local.chance(30)
+            && let Some(e) = self.local_event(state, date)
+        {
+            self.stats.drafts += 1;
+            self.facts.clear();
+            match state.decide_apply(self.world, &e, &mut self.facts) {
+                Ok(_) => {
+                    self.note(&e, seq);
+                    return e;
+                }
+                Err(r) => self.stats.rejected[usize::from(r.code()).min(63)] += 1,
+            }
+        }
         for _ in 0..ATTEMPTS {
             self.current = None;
             let Some(e) = self.draft(state, date) else {
@@ -692,6 +723,90 @@ impl<'w> Generator<'w> {
         debug_assert_eq!(accepted, Ok(seq), "a statement is always accepted");
         self.note(&e, seq);
         e
+    }
+
+    /// An event about locally employed staff, drawn from their own stream: the sender hires or
+    /// lets go, the host caps or bans them (or caps sent and local staff together), or lifts
+    /// such a cap.
+    fn local_event(&mut self, s: &State, date: Day) -> Option<Event> {
+        let w = self.world;
+        let n = w.missions.len();
+        if n == 0 {
+            return None;
+        }
+        let m = (0..8)
+            .map(|_| MissionId(self.local.index(n) as u32))
+            .find(|&m| {
+                s.mission(m).operating()
+                    && matches!(
+                        w.mission(m).kind,
+                        MissionKind::Embassy | MissionKind::Consulate
+                    )
+            })?;
+        let def = w.mission(m);
+        let local = s.mission(m).local;
+        let scope = CapScope::Mission(m);
+        let (actor, action) = match self.local.below(10) {
+            0..=3 => (
+                def.sender,
+                Action::LocalStaffHired {
+                    mission: m,
+                    count: self.local.between(1, 6),
+                },
+            ),
+            4..=6 if local > 0 => (
+                def.sender,
+                Action::LocalStaffDismissed {
+                    mission: m,
+                    count: self.local.between(1, local),
+                },
+            ),
+            7..=8 => {
+                let counts = if self.local.chance(700) {
+                    Counts::Local
+                } else {
+                    Counts::All
+                };
+                let h = s.covered_headcount(w, &scope, counts);
+                let limit = h.saturating_sub(self.local.below(h / 2 + 2));
+                let comply_by = date.plus(self.local.between(14, 60) as i32);
+                (
+                    def.receiver,
+                    Action::StaffCapSet {
+                        scope,
+                        limit: Limit::Absolute(limit),
+                        comply_by: Some(comply_by),
+                        counts,
+                    },
+                )
+            }
+            _ => {
+                let c = s
+                    .caps_on(w, m)
+                    .find(|c| c.counts != Counts::Sent && c.comply_by.is_none())?;
+                (
+                    def.receiver,
+                    Action::CapLifted {
+                        scope: c.scope,
+                        counts: c.counts,
+                    },
+                )
+            }
+        };
+        Some(Event {
+            date,
+            notified: None,
+            actor,
+            in_response_to: Vec::new(),
+            proposed: false,
+            body: Body::Measures {
+                bundle: false,
+                measures: vec![Measure {
+                    effective: date,
+                    action,
+                }],
+            },
+        })
     }
 
     /// Days between two events: 0 half the time, rarely up to a week.
@@ -1148,6 +1263,7 @@ impl<'w> Generator<'w> {
             scope,
             limit,
             comply_by,
+            counts: Counts::Sent,
         };
         Measure {
             effective: eff,
@@ -1165,7 +1281,7 @@ impl<'w> Generator<'w> {
     /// The host `x` caps all posts of `y` accredited to it (the 2017 US cap on Russia's posts).
     fn posts_cap(&mut self, s: &State, x: ActorId, y: ActorId, date: Day) -> Option<Measure> {
         let scope = CapScope::Posts { sender: y, host: x };
-        let h = s.covered_headcount(self.world, &scope);
+        let h = s.covered_headcount(self.world, &scope, Counts::Sent);
         if h == 0 {
             return None;
         }
@@ -1314,11 +1430,14 @@ impl<'w> Generator<'w> {
         };
         let def = w.mission(m);
         let ms = s.mission(m);
-        let tightest = s.caps_on(w, m).min_by_key(|c| c.limit);
+        let tightest = s
+            .caps_on(w, m)
+            .filter(|c| c.counts == Counts::Sent)
+            .min_by_key(|c| c.limit);
         let (actor, action) = if ms.operating() {
             // A cap that leaves no room to grow is raised.
             let c = tightest.filter(|c| c.comply_by.is_none())?;
-            let h = s.covered_headcount(w, &c.scope);
+            let h = s.covered_headcount(w, &c.scope, c.counts);
             if c.limit > h + 2 {
                 return None;
             }
@@ -1329,6 +1448,7 @@ impl<'w> Generator<'w> {
                     scope: c.scope,
                     limit,
                     comply_by: None,
+                    counts: c.counts,
                 },
             )
         } else if s.relations_broken(def.sender, def.receiver) {
@@ -1419,9 +1539,10 @@ impl<'w> Generator<'w> {
         // Room left under the caps in force.
         let room = s
             .caps_on(self.world, m)
+            .filter(|c| c.counts.sent())
             .map(|c| {
                 c.limit
-                    .saturating_sub(s.covered_headcount(self.world, &c.scope))
+                    .saturating_sub(s.covered_headcount(self.world, &c.scope, c.counts))
             })
             .min()
             .unwrap_or(u32::MAX);
@@ -1655,7 +1776,7 @@ mod tests {
                 }
             }
             for c in &state.caps {
-                assert!(state.covered_headcount(&world, &c.scope) <= c.limit);
+                assert!(state.covered_headcount(&world, &c.scope, c.counts) <= c.limit);
             }
         }
     }

@@ -4,7 +4,7 @@
 //! docs/scenario-format.md. Nothing here changes a state.
 
 use crate::core::Change;
-use crate::core::event::{Action, Body, CapScope, Category, Event, Kind};
+use crate::core::event::{Action, Body, CapScope, Category, Counts, Event, Kind};
 use crate::core::state::{Effect, Lifecycle, State};
 use crate::core::world::{ActorId, MissionId, World};
 use crate::run::{Entry, Origin, Run};
@@ -101,6 +101,15 @@ fn m(w: &World, id: MissionId) -> &str {
     &w.mission(id).key
 }
 
+/// What a cap counts, as said after its limit (nothing for staff sent, the usual cap).
+fn counting(c: Counts) -> &'static str {
+    match c {
+        Counts::Sent => "",
+        Counts::All => " counting staff sent and employed locally",
+        Counts::Local => " on locally employed staff",
+    }
+}
+
 fn scope(w: &World, s: &CapScope) -> String {
     match *s {
         CapScope::Mission(id) => m(w, id).to_string(),
@@ -132,6 +141,7 @@ pub fn targets(w: &World, e: &Event) -> Vec<ActorId> {
                     }
                     | Action::CapLifted {
                         scope: CapScope::Posts { sender, .. },
+                        ..
                     } => push(*sender),
                     other => {
                         if let Some(mid) = other.mission() {
@@ -228,13 +238,30 @@ pub fn describe(w: &World, c: &Change) -> String {
         }
         Change::CapSet {
             scope: s,
+            counts,
             limit,
             comply_by,
         } => match comply_by {
-            Some(by) => format!("{}: cap {limit}, over cap until {by}", scope(w, s)),
-            None => format!("{}: cap {limit}", scope(w, s)),
+            Some(by) => format!(
+                "{}: cap {limit}{}, over cap until {by}",
+                scope(w, s),
+                counting(*counts)
+            ),
+            None => format!("{}: cap {limit}{}", scope(w, s), counting(*counts)),
         },
-        Change::CapLifted { scope: s } => format!("{}: cap lifted", scope(w, s)),
+        Change::CapLifted { scope: s, counts } => {
+            format!("{}: cap{} lifted", scope(w, s), counting(*counts))
+        }
+        Change::LocalHired { mission, count } => {
+            format!("{}: {count} staff employed locally", m(w, *mission))
+        }
+        Change::LocalDismissed { mission, count } => {
+            format!("{}: {count} locally employed staff let go", m(w, *mission))
+        }
+        Change::LocalShed { mission, count } => format!(
+            "{}: compliance date passed, {count} locally employed staff above the cap let go",
+            m(w, *mission)
+        ),
         Change::Lifecycle { mission, from, to } => {
             format!(
                 "{}: {} -> {}",
@@ -436,7 +463,10 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
     let w = &s.world;
     let mut out = String::new();
     let _ = writeln!(out, "State on {}", st.clock);
-    let mut t = Table::new(&[
+    // Locally employed staff get a column when a mission employs any, or a cap counts them.
+    let local = w.mission_ids().any(|id| st.mission(id).local > 0)
+        || st.caps.iter().any(|c| c.counts.local());
+    let mut align = vec![
         Align::Left,
         Align::Left,
         Align::Left,
@@ -445,8 +475,8 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
         Align::Right,
         Align::Right,
         Align::Right,
-    ]);
-    t.row([
+    ];
+    let mut head = vec![
         "mission",
         "kind",
         "sender -> receiver",
@@ -455,12 +485,18 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
         "cap",
         "vacant",
         "leaving",
-    ]);
+    ];
+    if local {
+        align.push(Align::Right);
+        head.push("local");
+    }
+    let mut t = Table::new(&align);
+    t.row(head);
     for id in w.mission_ids() {
         let d = w.mission(id);
         let ms = st.mission(id);
         let cap = st.cap_of(w, id).map_or("-".to_string(), |c| c.to_string());
-        t.row([
+        let mut row = vec![
             d.key.clone(),
             d.kind.key().to_string(),
             format!("{} -> {}", a(w, d.sender), a(w, d.receiver)),
@@ -469,7 +505,11 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
             cap,
             ms.vacant.to_string(),
             ms.leaving_count().to_string(),
-        ]);
+        ];
+        if local {
+            row.push(ms.local.to_string());
+        }
+        t.row(row);
     }
     out.push_str(&t.render("  "));
     let open: Vec<String> = channels(w, st)
@@ -494,10 +534,16 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {}: {} (in post {}, since {}, set by {}{comply})",
+                "  {}: {}{} ({} {}, since {}, set by {}{comply})",
                 scope(w, &c.scope),
                 c.limit,
-                st.covered_headcount(w, &c.scope),
+                counting(c.counts),
+                match c.counts {
+                    Counts::Sent => "in post",
+                    Counts::All => "in post and employed locally",
+                    Counts::Local => "employed locally",
+                },
+                st.covered_headcount(w, &c.scope, c.counts),
                 c.since,
                 a(w, c.set_by)
             );
@@ -578,9 +624,11 @@ fn pending(s: &Scenario, run: &Run) -> Vec<Value> {
                 format!("{}{target}", action.kind().key())
             }
             Effect::Lapse { mission } => format!("departure deadline passes at {}", m(w, *mission)),
-            Effect::Compliance { scope: sc } => {
-                format!("cap compliance date passes for {}", scope(w, sc))
-            }
+            Effect::Compliance { scope: sc, counts } => format!(
+                "cap compliance date passes for {}{}",
+                scope(w, sc),
+                counting(*counts)
+            ),
         };
         let notified = event_index(run, p.cause).map(|i| s.events[i].notified.is_some());
         out.push(json!({
@@ -640,11 +688,12 @@ pub fn state_json(s: &Scenario, run: &Run) -> Value {
                 "members": ms.members.iter().map(|p| w.person(*p).key.clone()).collect::<Vec<_>>(),
                 "vacant": ms.vacant,
                 "requested": ms.requested,
+                "locally_employed": ms.local,
                 "leaving": ms.leaving.iter().map(|l| json!({
                     "count": l.total(), "deadline": l.deadline.to_string(), "event": event_index(run, l.cause).map(|i| s.meta[i].id.clone()),
                 })).collect::<Vec<_>>(),
                 "cap": st.cap_of(w, id),
-                "cap_scope": st.caps_on(w, id).min_by_key(|c| c.limit).map(|c| scope(w, &c.scope)),
+                "cap_scope": st.caps_on(w, id).filter(|c| c.counts.sent()).min_by_key(|c| c.limit).map(|c| scope(w, &c.scope)),
                 "premises": ms.premises.key(),
                 "consent_withdrawn": ms.consent_withdrawn,
             })
@@ -660,7 +709,8 @@ pub fn state_json(s: &Scenario, run: &Run) -> Value {
                 "since": c.since.to_string(),
                 "comply_by": c.comply_by.map(|d| d.to_string()),
                 "set_by": a(w, c.set_by),
-                "covered_headcount": st.covered_headcount(w, &c.scope),
+                "counts": c.counts.key(),
+                "covered_headcount": st.covered_headcount(w, &c.scope, c.counts),
             })
         })
         .collect();
@@ -755,7 +805,7 @@ pub fn change_json(s: &Scenario, run: &Run, c: &Change) -> Value {
                     json!(event_index(run, seq).map(|i| s.meta[i].id.clone()))
                 }
                 ("scope", _) => match c {
-                    Change::CapSet { scope: sc, .. } | Change::CapLifted { scope: sc } => {
+                    Change::CapSet { scope: sc, .. } | Change::CapLifted { scope: sc, .. } => {
                         json!(scope(w, sc))
                     }
                     _ => v,

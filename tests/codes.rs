@@ -6,7 +6,7 @@
 //! the events a case steps first, each of which must be accepted. When: one more event. Then:
 //! it is rejected with the case's code, and the state is as the clock advance left it.
 
-use demarche::core::event::Cancellation;
+use demarche::core::event::{Cancellation, Counts};
 use demarche::core::{
     Action, ActorId, Body, CapScope, Category, Engine, Event, Kind, Limit, Measure, MissionId,
     PersonId, Reason, Removal, Seq, Staff, State, Tone, Who, World,
@@ -219,6 +219,7 @@ fn cap(mission: MissionId, limit: Limit, comply_by: Option<&str>) -> Action {
         scope: CapScope::Mission(mission),
         limit,
         comply_by: comply_by.map(day),
+        counts: demarche::core::event::Counts::Sent,
     }
 }
 
@@ -568,6 +569,7 @@ fn cases() -> Vec<Case> {
                     },
                     limit: Limit::Absolute(5),
                     comply_by: None,
+                    counts: demarche::core::event::Counts::Sent,
                 },
             ),
         ),
@@ -628,6 +630,7 @@ fn cases() -> Vec<Case> {
                 RUSSIA,
                 Action::CapLifted {
                     scope: CapScope::Mission(UK_MOSCOW),
+                    counts: demarche::core::event::Counts::Sent,
                 },
             ),
         ),
@@ -668,6 +671,49 @@ fn cases() -> Vec<Case> {
                     from: UK_MOSCOW,
                     to: BE_MOSCOW,
                     who: dipl(1),
+                },
+            ),
+        ),
+        // Given Russia bans the UK embassy from employing local staff (a cap at 0 that counts
+        // them), when the UK hires 3 locally, then E047.
+        case(
+            47,
+            vec![now(
+                "2021-10-05",
+                RUSSIA,
+                Action::StaffCapSet {
+                    scope: CapScope::Mission(UK_MOSCOW),
+                    limit: Limit::Absolute(0),
+                    comply_by: None,
+                    counts: Counts::Local,
+                },
+            )],
+            now(
+                "2021-10-06",
+                UK,
+                Action::LocalStaffHired {
+                    mission: UK_MOSCOW,
+                    count: 3,
+                },
+            ),
+        ),
+        // Given the UK embassy employs 2 staff locally, when the UK lets 3 go, then E048.
+        case(
+            48,
+            vec![now(
+                "2021-10-05",
+                UK,
+                Action::LocalStaffHired {
+                    mission: UK_MOSCOW,
+                    count: 2,
+                },
+            )],
+            now(
+                "2021-10-06",
+                UK,
+                Action::LocalStaffDismissed {
+                    mission: UK_MOSCOW,
+                    count: 3,
                 },
             ),
         ),

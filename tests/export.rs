@@ -108,6 +108,7 @@ fn a_starting_state_a_scenario_file_cannot_express_is_an_error_not_a_loss() {
         comply_by: Some(s.start.plus(30)),
         set_by: demarche::core::ActorId(0),
         cause: None,
+        counts: demarche::core::event::Counts::Sent,
     });
     let err: ExportError = export::to_toml(&s).unwrap_err();
     assert_eq!(err.problems.len(), 2, "{err}");
@@ -199,6 +200,7 @@ fn a_jsonl_line_carries_the_fields_of_its_kind() {
             "proposed": false,
             "mission": "ru-mission-nato",
             "limit": 30,
+            "counts": "sent",
             "effective": "2015-04-10",
             "comply_by": "2016-01-10",
         })

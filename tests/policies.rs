@@ -445,6 +445,7 @@ fn cap_of(g: &Generated) -> (CapScope, u32, Option<Day>) {
                     scope,
                     limit: Limit::Absolute(l),
                     comply_by,
+                    ..
                 },
             ),
         ] => (*scope, *l, *comply_by),

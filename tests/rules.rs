@@ -330,6 +330,7 @@ fn cap(mission: MissionId, limit: u32, comply_by: Option<&str>) -> Action {
         scope: CapScope::Mission(mission),
         limit: Limit::Absolute(limit),
         comply_by: comply_by.map(day),
+        counts: demarche::core::event::Counts::Sent,
     }
 }
 
@@ -1524,6 +1525,7 @@ fn a_cap_reducing_staff_by_zero_is_rejected() {
         scope: CapScope::Mission(RU_LONDON),
         limit: Limit::ReduceBy(0),
         comply_by: None,
+        counts: demarche::core::event::Counts::Sent,
     };
     then_rejected(&mut e, &ev("2021-10-06", UK, cut), Reason::ZeroCount, 17);
 }
@@ -1558,6 +1560,7 @@ fn a_cut_without_a_compliance_date_is_rejected_with_the_limit_it_resolves_to() {
         scope,
         limit: Limit::ReduceBy(3),
         comply_by: None,
+        counts: demarche::core::event::Counts::Sent,
     };
     then_rejected(
         &mut e,
@@ -2236,6 +2239,7 @@ fn suspending_a_mission_keeps_a_scheduled_cap_on_it() {
         scope: CapScope::Mission(UK_MOSCOW),
         limit: Limit::Absolute(5),
         comply_by: None,
+        counts: demarche::core::event::Counts::Sent,
     };
     then_accepted(&mut e, &deferred("2021-10-06", RUSSIA, "2021-10-20", cap));
     then_accepted(
@@ -2891,6 +2895,7 @@ fn capping_posts_accredited_to_another_host_is_rejected() {
             scope,
             limit: Limit::Absolute(455),
             comply_by: None,
+            counts: demarche::core::event::Counts::Sent,
         },
     );
     then_rejected(
@@ -2969,6 +2974,7 @@ fn a_cut_larger_than_the_staff_in_post_is_rejected() {
             scope,
             limit: Limit::ReduceBy(11),
             comply_by: Some(day("2021-10-20")),
+            counts: demarche::core::event::Counts::Sent,
         },
     );
     then_rejected(
@@ -2998,6 +3004,7 @@ fn a_cut_resolves_to_a_limit_against_the_staff_in_post_when_announced() {
                 scope,
                 limit: Limit::ReduceBy(3),
                 comply_by: Some(day("2021-10-20")),
+                counts: demarche::core::event::Counts::Sent,
             },
         ),
     );
@@ -3184,6 +3191,7 @@ fn a_cap_over_all_posts_of_a_sender_in_a_host_takes_the_excess_from_the_largest_
         scope,
         limit: Limit::Absolute(35),
         comply_by: Some(day("2021-10-20")),
+        counts: demarche::core::event::Counts::Sent,
     };
     then_accepted(&mut e, &ev("2021-10-06", USA, posts_cap));
     assert_eq!(status(&e, RU_WASHINGTON), Status::OverCap);
@@ -3205,7 +3213,11 @@ fn a_cap_over_all_posts_of_a_sender_in_a_host_takes_the_excess_from_the_largest_
         (status(&e, RU_WASHINGTON), status(&e, RU_SAN_FRANCISCO)),
         (Status::Active, Status::Active)
     );
-    assert_eq!(e.state.covered_headcount(&w, &scope), 35);
+    assert_eq!(
+        e.state
+            .covered_headcount(&w, &scope, demarche::core::event::Counts::Sent),
+        35
+    );
     given_requests(&mut e, RU_SAN_FRANCISCO, 1);
     let grant = ev("2021-10-22", USA, granted(RU_SAN_FRANCISCO, dipl(1)));
     then_rejected(
@@ -3537,7 +3549,14 @@ fn lifting_a_cap_ends_over_cap_and_lifting_none_is_rejected() {
     let scope = CapScope::Mission(RU_NATO);
     then_rejected(
         &mut e,
-        &ev("2021-10-06", NATO, Action::CapLifted { scope }),
+        &ev(
+            "2021-10-06",
+            NATO,
+            Action::CapLifted {
+                scope,
+                counts: demarche::core::event::Counts::Sent,
+            },
+        ),
         Reason::NoCapInForce { scope },
         40,
     );
@@ -3545,10 +3564,21 @@ fn lifting_a_cap_ends_over_cap_and_lifting_none_is_rejected() {
         scope,
         limit: Limit::Absolute(5),
         comply_by: Some(day("2021-10-31")),
+        counts: demarche::core::event::Counts::Sent,
     };
     then_accepted(&mut e, &ev("2021-10-06", NATO, cap));
     assert_eq!(status(&e, RU_NATO), Status::OverCap);
-    then_accepted(&mut e, &ev("2021-10-07", NATO, Action::CapLifted { scope }));
+    then_accepted(
+        &mut e,
+        &ev(
+            "2021-10-07",
+            NATO,
+            Action::CapLifted {
+                scope,
+                counts: demarche::core::event::Counts::Sent,
+            },
+        ),
+    );
     assert_eq!(status(&e, RU_NATO), Status::Active);
     assert_eq!(e.state.cap_of(&w, RU_NATO), None);
     // The old compliance date passes without effect.

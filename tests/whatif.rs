@@ -434,7 +434,7 @@ fn cli_whatif_and_sweep_print_reports_and_json() {
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["no_longer_happen"].as_array().unwrap().len(), 7);
-    assert_eq!(v["digest"]["base"], "6475ba546449647fcc8be1f65d8e8855");
+    assert_eq!(v["digest"]["base"], "b3823370ef01832d18cb3cd37c4b3226");
     let o = std::process::Command::new(bin)
         .current_dir(root())
         .args([

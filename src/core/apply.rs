@@ -300,33 +300,43 @@ impl State {
             }
             Fact::CapSet {
                 scope,
+                counts,
                 limit,
                 comply_by,
                 set_by,
             } => {
                 let cap = Cap {
                     scope,
+                    counts,
                     limit,
                     since: day,
                     comply_by,
                     set_by,
                     cause: Some(cause),
                 };
-                match self.caps.binary_search_by(|c| c.scope.cmp(&scope)) {
+                match self.cap_index(scope, counts) {
                     Ok(i) => self.caps[i] = cap,
                     Err(i) => self.caps.insert(i, cap),
                 }
             }
-            // Caps are sorted by scope, one each.
-            Fact::CapLifted { scope } => {
-                if let Ok(i) = self.caps.binary_search_by(|c| c.scope.cmp(&scope)) {
+            // Caps are sorted by scope and counting, one each.
+            Fact::CapLifted { scope, counts } => {
+                if let Ok(i) = self.cap_index(scope, counts) {
                     self.caps.remove(i);
                 }
             }
-            Fact::CapComplied { scope } => {
-                if let Ok(i) = self.caps.binary_search_by(|c| c.scope.cmp(&scope)) {
+            Fact::CapComplied { scope, counts } => {
+                if let Ok(i) = self.cap_index(scope, counts) {
                     self.caps[i].comply_by = None;
                 }
+            }
+            Fact::LocalHired { mission, count } => {
+                let ms = self.mission_mut(mission);
+                ms.local = ms.local.saturating_add(count);
+            }
+            Fact::LocalDismissed { mission, count } | Fact::LocalShed { mission, count } => {
+                let ms = self.mission_mut(mission);
+                ms.local = ms.local.saturating_sub(count);
             }
             Fact::Opened { mission, .. } => {
                 let ms = self.mission_mut(mission);

@@ -2,7 +2,7 @@
 //! the fact alone; observers (timelines, reports, tests) receive them with their day and cause.
 
 use super::day::Day;
-use super::event::{CapScope, Kind};
+use super::event::{CapScope, Counts, Kind};
 use super::fact::Fact;
 use super::state::{Effect, Lifecycle};
 use super::world::{ActorId, MissionId, Seq};
@@ -69,8 +69,24 @@ pub enum Change {
     },
     CapSet {
         scope: CapScope,
+        counts: Counts,
         limit: u32,
         comply_by: Option<Day>,
+    },
+    /// The mission employed staff locally.
+    LocalHired {
+        mission: MissionId,
+        count: u32,
+    },
+    /// Locally employed staff were let go (by the sender, or as the mission stopped working).
+    LocalDismissed {
+        mission: MissionId,
+        count: u32,
+    },
+    /// A compliance date of a cap counting locally employed staff passed: the excess went.
+    LocalShed {
+        mission: MissionId,
+        count: u32,
     },
     Lifecycle {
         mission: MissionId,
@@ -111,6 +127,7 @@ pub enum Change {
     },
     CapLifted {
         scope: CapScope,
+        counts: Counts,
     },
     /// Measures scheduled on a mission that stopped operating first will not happen.
     Superseded {
@@ -326,15 +343,22 @@ impl Fact {
             }),
             Fact::CapSet {
                 scope,
+                counts,
                 limit,
                 comply_by,
                 ..
             } => out(Change::CapSet {
                 scope,
+                counts,
                 limit,
                 comply_by,
             }),
-            Fact::CapLifted { scope } => out(Change::CapLifted { scope }),
+            Fact::CapLifted { scope, counts } => out(Change::CapLifted { scope, counts }),
+            Fact::LocalHired { mission, count } => out(Change::LocalHired { mission, count }),
+            Fact::LocalDismissed { mission, count } => {
+                out(Change::LocalDismissed { mission, count })
+            }
+            Fact::LocalShed { mission, count } => out(Change::LocalShed { mission, count }),
             Fact::Opened { mission, from } => out(Change::Lifecycle {
                 mission,
                 from,

@@ -10,7 +10,7 @@
 
 use super::day::Day;
 use super::decide::At;
-use super::event::{Action, CapScope, Category, Staff, Who};
+use super::event::{Action, CapScope, Category, Counts, Staff, Who};
 use super::fact::Fact;
 use super::state::{Effect, State, free_staff};
 use super::world::{MissionId, World};
@@ -32,7 +32,7 @@ impl State {
             let effect = match &s.effect {
                 Effect::Measure(p) => Due::Measure(p.action.clone()),
                 Effect::Lapse { mission } => Due::Lapse(*mission),
-                Effect::Compliance { scope } => Due::Compliance(*scope),
+                Effect::Compliance { scope, counts } => Due::Compliance(*scope, *counts),
             };
             let due = Fact::Due {
                 day: at.day,
@@ -43,7 +43,7 @@ impl State {
             match effect {
                 Due::Measure(action) => self.act(world, &at, &action, out),
                 Due::Lapse(mission) => self.lapse(&at, mission, out),
-                Due::Compliance(scope) => self.comply(world, &at, scope, out),
+                Due::Compliance(scope, counts) => self.comply(world, &at, scope, counts, out),
             }
         }
         self.clock = self.clock.max(day);
@@ -69,17 +69,41 @@ impl State {
     }
 
     /// A cap's compliance date has passed: the excess leaves, from the largest operating post
-    /// first (ties by declaration order).
-    fn comply(&mut self, world: &World, at: &At, scope: CapScope, out: &mut Vec<Fact>) {
+    /// first (ties by declaration order). A cap that counts locally employed staff lets them
+    /// go first (R13), then, if it counts staff sent, staff in post.
+    fn comply(
+        &mut self,
+        world: &World,
+        at: &At,
+        scope: CapScope,
+        counts: Counts,
+        out: &mut Vec<Fact>,
+    ) {
         let Some(cap) = self
-            .caps
-            .iter()
-            .find(|c| c.scope == scope && c.cause == Some(at.cause))
+            .cap(scope, counts)
+            .filter(|c| c.cause == Some(at.cause))
         else {
             return; // replaced by a later cap on the same scope, which has its own date
         };
         let limit = cap.limit;
-        let mut excess = self.covered_headcount(world, &scope).saturating_sub(limit);
+        let mut excess = self
+            .covered_headcount(world, &scope, counts)
+            .saturating_sub(limit);
+        if counts.local() {
+            while excess > 0 {
+                let Some(m) = world
+                    .mission_ids()
+                    .filter(|&m| Self::covers(world, &scope, m) && self.mission(m).operating())
+                    .filter(|&m| self.mission(m).local > 0)
+                    .max_by_key(|&m| (self.mission(m).local, std::cmp::Reverse(m)))
+                else {
+                    break;
+                };
+                let count = excess.min(self.mission(m).local);
+                self.emit(at, Fact::LocalShed { mission: m, count }, out);
+                excess -= count;
+            }
+        }
         while excess > 0 {
             let m = world
                 .mission_ids()
@@ -91,7 +115,7 @@ impl State {
             self.shed(at, m, n, out);
             excess -= n;
         }
-        self.emit(at, Fact::CapComplied { scope }, out);
+        self.emit(at, Fact::CapComplied { scope, counts }, out);
     }
 
     /// Chooses `n` staff in post at mission `m` to leave at a compliance date: staff no pending
@@ -182,7 +206,7 @@ impl State {
 enum Due {
     Measure(Action),
     Lapse(MissionId),
-    Compliance(CapScope),
+    Compliance(CapScope, Counts),
 }
 
 /// Takes `count` staff for a compliance date: unspecified, then service, then

@@ -41,7 +41,7 @@ fn touched(world: &World, actor: ActorId, action: &Action, out: &mut Vec<Mission
         }
     };
     match *action {
-        Action::StaffCapSet { scope, .. } | Action::CapLifted { scope } => {
+        Action::StaffCapSet { scope, .. } | Action::CapLifted { scope, .. } => {
             for m in world.mission_ids() {
                 if State::covers(world, &scope, m) {
                     out.push(m);
@@ -354,10 +354,15 @@ impl State {
                 scope,
                 limit: Limit::ReduceBy(n),
                 comply_by,
+                counts,
             } => Action::StaffCapSet {
                 scope,
-                limit: Limit::Absolute(self.covered_headcount(world, &scope).saturating_sub(n)),
+                limit: Limit::Absolute(
+                    self.covered_headcount(world, &scope, counts)
+                        .saturating_sub(n),
+                ),
                 comply_by,
+                counts,
             },
             _ => action.clone(),
         }
@@ -593,11 +598,13 @@ impl State {
                 scope,
                 limit,
                 comply_by,
+                counts,
             } => {
                 let Limit::Absolute(limit) = *limit else {
                     unreachable!("resolved when announced")
                 };
-                let headcount = self.covered_headcount(world, scope);
+                let counts = *counts;
+                let headcount = self.covered_headcount(world, scope, counts);
                 // A cap announced without a compliance date was checked to fit when announced,
                 // and grants since were checked against it; the fallback gives the excess one
                 // day.
@@ -606,10 +613,14 @@ impl State {
                     "deferred cap outrun"
                 );
                 let comply_by = (headcount > limit).then(|| comply_by.unwrap_or(at.day));
-                if let CapScope::Mission(m) = scope {
+                if let CapScope::Mission(m) = scope
+                    && counts.sent()
+                {
                     // A vacant post above the cap cannot exist.
                     let ms = self.mission(*m);
-                    let room = limit.saturating_sub(ms.headcount()).max(ms.reserved_vacant);
+                    let room = limit
+                        .saturating_sub(ms.counted(counts))
+                        .max(ms.reserved_vacant);
                     if ms.vacant > room {
                         let f = Fact::PostsAbolished {
                             mission: *m,
@@ -620,6 +631,7 @@ impl State {
                 }
                 let set = Fact::CapSet {
                     scope: *scope,
+                    counts,
                     limit,
                     comply_by,
                     set_by: at.actor,
@@ -630,12 +642,35 @@ impl State {
                         day: by.next(),
                         index: at.index,
                         actor: at.actor,
-                        effect: Effect::Compliance { scope: *scope },
+                        effect: Effect::Compliance {
+                            scope: *scope,
+                            counts,
+                        },
                     };
                     self.emit(at, f, out);
                 }
             }
-            Action::CapLifted { scope } => self.emit(at, Fact::CapLifted { scope: *scope }, out),
+            Action::CapLifted { scope, counts } => {
+                let f = Fact::CapLifted {
+                    scope: *scope,
+                    counts: *counts,
+                };
+                self.emit(at, f, out)
+            }
+            Action::LocalStaffHired { mission, count } => {
+                let f = Fact::LocalHired {
+                    mission: *mission,
+                    count: *count,
+                };
+                self.emit(at, f, out)
+            }
+            Action::LocalStaffDismissed { mission, count } => {
+                let f = Fact::LocalDismissed {
+                    mission: *mission,
+                    count: *count,
+                };
+                self.emit(at, f, out)
+            }
             Action::MissionOpened { mission } | Action::MissionReopened { mission } => {
                 let from = self.mission(*mission).lifecycle;
                 let f = Fact::Opened {
@@ -860,6 +895,18 @@ impl State {
             let ms = self.mission(mission);
             let (staff, members) = (ms.in_post, ms.members.clone());
             self.move_staff(at, (mission, dest), staff, &members, out);
+        }
+        // A post that stops working employs no one locally any more.
+        let local = self.mission(mission).local;
+        if local > 0 {
+            self.emit(
+                at,
+                Fact::LocalDismissed {
+                    mission,
+                    count: local,
+                },
+                out,
+            );
         }
         let ms = self.mission(mission);
         let in_post = ms.headcount();

@@ -65,6 +65,48 @@ impl Staff {
     }
 }
 
+/// Which staff a cap counts. Locally employed staff (nationals or residents of the host, or
+/// third-country nationals, hired by the mission where it stands) are not members the sender
+/// sends: a cap counts them only where the source says it does.
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, PartialOrd, Ord, Hash,
+)]
+pub enum Counts {
+    /// Staff the sender sends (every [`Category`]); the default.
+    #[default]
+    Sent,
+    /// Staff sent and staff employed locally together.
+    All,
+    /// Locally employed staff only: a cap on hiring locally, or a ban at 0.
+    Local,
+}
+
+impl Counts {
+    pub const ALL: [Counts; 3] = [Counts::Sent, Counts::All, Counts::Local];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Counts::Sent => "sent",
+            Counts::All => "all",
+            Counts::Local => "locally-employed",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Counts> {
+        Counts::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    /// True when the cap counts staff sent by the sender.
+    pub fn sent(self) -> bool {
+        self != Counts::Local
+    }
+
+    /// True when the cap counts locally employed staff.
+    pub fn local(self) -> bool {
+        self != Counts::Sent
+    }
+}
+
 /// Who a staff measure concerns.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Who {
@@ -154,10 +196,22 @@ pub enum Action {
         scope: CapScope,
         limit: Limit,
         comply_by: Option<Day>,
+        counts: Counts,
     },
-    /// A cap in force on this scope is removed.
+    /// The cap in force on this scope that counts `counts` is removed.
     CapLifted {
         scope: CapScope,
+        counts: Counts,
+    },
+    /// The sender hires staff locally at one of its missions.
+    LocalStaffHired {
+        mission: MissionId,
+        count: u32,
+    },
+    /// The sender lets locally employed staff go.
+    LocalStaffDismissed {
+        mission: MissionId,
+        count: u32,
     },
     MissionOpened {
         mission: MissionId,
@@ -277,6 +331,8 @@ impl Action {
             Action::RemovalFromPosts { removal, .. } => removal.kind(),
             Action::StaffMoved { .. } => Kind::StaffMoved,
             Action::MissionClosedMovingStaff { .. } => Kind::MissionClosed,
+            Action::LocalStaffHired { .. } => Kind::LocalStaffHired,
+            Action::LocalStaffDismissed { .. } => Kind::LocalStaffDismissed,
         }
     }
 
@@ -300,6 +356,8 @@ impl Action {
             | Action::ConsentGranted { mission }
             | Action::PremisesSeized { mission }
             | Action::MissionClosedMovingStaff { mission, .. }
+            | Action::LocalStaffHired { mission, .. }
+            | Action::LocalStaffDismissed { mission, .. }
             | Action::StaffMoved { from: mission, .. } => Some(mission),
             Action::StaffCapSet {
                 scope: CapScope::Mission(mission),
@@ -307,6 +365,7 @@ impl Action {
             }
             | Action::CapLifted {
                 scope: CapScope::Mission(mission),
+                ..
             } => Some(mission),
             Action::ChannelDesignated { via, .. } => Some(via),
             _ => None,
@@ -616,11 +675,11 @@ kinds! {
         "mission, count",
         "removes vacant posts";
     StaffCapSet => "staff-cap-set", Some("161"), Some(-4.0), Some("SANCTION: discontinue"), false, Receiver,
-        "mission | (sender, host), limit | reduce_by, comply_by",
-        "sets the maximum staff in post; below the headcount the mission is over cap until comply_by, after which the excess must have left (R5)";
+        "mission | (sender, host), limit | reduce_by, comply_by, counts = sent | all | locally-employed (optional)",
+        "sets the maximum staff in post; below the headcount the mission is over cap until comply_by, after which the excess must have left (R5); `counts` says which staff the cap counts: those sent (the default), those sent and those employed locally, or locally employed staff only (`limit = 0`: a ban on employing local staff)";
     CapLifted => "cap-lifted", Some("081"), Some(5.0), Some("CONCEDE"), true, Receiver,
-        "mission | (sender, host)",
-        "removes the cap in force on that scope (a mission over it is no longer over cap)";
+        "mission | (sender, host), counts (optional)",
+        "removes the cap in force on that scope that counts those staff (a mission over it is no longer over cap)";
     MissionOpened => "mission-opened", Some("054"), Some(6.0), Some("SUPPORT"), true, Sender,
         "mission",
         "a declared mission that was not open starts operating (R1: not while relations are broken)";
@@ -657,6 +716,12 @@ kinds! {
     StaffMoved => "staff-moved", None, None, None, true, Sender,
         "from, to, count + category | persons",
         "the sender moves staff in post between two of its operating posts in the same host; they take their posts with them, filling vacant posts at `to` first; never above a cap on `to` (R5)";
+    LocalStaffHired => "local-staff-hired", None, None, None, true, Sender,
+        "mission, count",
+        "the sender employs count more staff locally at an operating mission; never above a cap that counts locally employed staff (R13)";
+    LocalStaffDismissed => "local-staff-dismissed", None, None, None, true, Sender,
+        "mission, count",
+        "the sender lets count of the mission's locally employed staff go (R13)";
     Countermeasures => "countermeasures", None, None, None, false, Anyone,
         "measures = [...] (each a measure kind above, with its own effective date)",
         "several measures announced as one decision; codes are those of its measures";
@@ -712,7 +777,7 @@ impl Kind {
 
     /// True for kinds that are measures (may appear inside a `countermeasures` decision).
     pub fn is_measure(self) -> bool {
-        self <= Kind::StaffMoved
+        self <= Kind::LocalStaffDismissed
     }
 
     /// True for kinds recorded as a [`Body::Signal`].

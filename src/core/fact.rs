@@ -15,7 +15,7 @@
 //! forward: a deferred measure ([`Effect::Measure`]) and a held proposal.
 
 use super::day::Day;
-use super::event::{Cancellation, CapScope, Measure, Staff};
+use super::event::{Cancellation, CapScope, Counts, Measure, Staff};
 use super::state::{Effect, Lifecycle};
 use super::world::{ActorId, MissionId, PersonId, Seq};
 use serde::{Deserialize, Serialize};
@@ -163,6 +163,22 @@ pub enum Fact {
         person: PersonId,
         filled: bool,
     },
+    /// The mission employs `count` more staff locally.
+    LocalHired {
+        mission: MissionId,
+        count: u32,
+    },
+    /// The mission lets `count` locally employed staff go: by the sender's measure, or because
+    /// the mission stops operating.
+    LocalDismissed {
+        mission: MissionId,
+        count: u32,
+    },
+    /// A compliance date of a cap counting locally employed staff passed: `count` of them go.
+    LocalShed {
+        mission: MissionId,
+        count: u32,
+    },
     /// What a source reports a mission's staff to be.
     StaffReported {
         mission: MissionId,
@@ -174,16 +190,19 @@ pub enum Fact {
     /// A cap in force from the context's day; `comply_by` is set when staff in post exceed it.
     CapSet {
         scope: CapScope,
+        counts: Counts,
         limit: u32,
         comply_by: Option<Day>,
         set_by: ActorId,
     },
     CapLifted {
         scope: CapScope,
+        counts: Counts,
     },
-    /// The cap on `scope` no longer has a compliance date pending.
+    /// The cap on `scope` counting `counts` no longer has a compliance date pending.
     CapComplied {
         scope: CapScope,
+        counts: Counts,
     },
 
     // Missions.

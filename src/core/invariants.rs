@@ -74,7 +74,7 @@ impl State {
         for c in &self.caps {
             let late = c.comply_by.is_none_or(|by| by < self.clock);
             if late {
-                let h = self.covered_headcount(world, &c.scope);
+                let h = self.covered_headcount(world, &c.scope, c.counts);
                 assert!(h <= c.limit || c.comply_by.is_some_and(|by| by.next() >= self.clock && self.pending_compliance(c)),
                     "cap of {} exceeded after its compliance date: {h} in post", c.limit);
             }
@@ -118,8 +118,13 @@ impl State {
     }
 
     fn pending_compliance(&self, c: &Cap) -> bool {
-        self.pending
-            .iter()
-            .any(|s| Some(s.cause) == c.cause && s.effect == Effect::Compliance { scope: c.scope })
+        self.pending.iter().any(|s| {
+            Some(s.cause) == c.cause
+                && s.effect
+                    == Effect::Compliance {
+                        scope: c.scope,
+                        counts: c.counts,
+                    }
+        })
     }
 }

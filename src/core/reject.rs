@@ -4,7 +4,7 @@
 //! (generated from [`Reason::CODES`]); a code is never reused for another meaning.
 
 use super::day::Day;
-use super::event::CapScope;
+use super::event::{CapScope, Counts};
 use super::world::{ActorId, MissionId, PersonId, Seq, World};
 use serde::Serialize;
 
@@ -195,6 +195,17 @@ pub enum Reason {
         from: MissionId,
         to: MissionId,
     },
+    LocalCapExceeded {
+        scope: CapScope,
+        counts: Counts,
+        limit: u32,
+        would_be: u32,
+    },
+    LocalStaffExceeded {
+        mission: MissionId,
+        count: u32,
+        employed: u32,
+    },
 }
 
 /// One row of the code table.
@@ -278,6 +289,8 @@ code_table! {
     CountExceedsStaffOfPosts = 44, "counts", "more staff named than the operating posts of the sender in the host have in post (and not already set aside)";
     PostsRemovalDeferred = 45, "time", "a removal over all posts of a sender is allocated to posts when it takes effect, on the day announced and notified; to schedule one, name each post";
     NotSamePosts = 46, "sender", "staff move between two different posts of one sender in one host (staff-moved, mission-closed with move_to)";
+    LocalCapExceeded = 47, "R13", "hiring locally would exceed a cap in force that counts locally employed staff (a ban on employing local staff is such a cap at 0)";
+    LocalStaffExceeded = 48, "R13", "more locally employed staff let go than the mission employs";
 }
 
 impl Reason {
@@ -530,6 +543,32 @@ impl Reason {
                 "names {count} staff of the posts of `{}` in `{}`, but only {available} are in post and not already due to leave",
                 a(*sender),
                 a(*host)
+            ),
+            Reason::LocalCapExceeded {
+                scope: s,
+                counts,
+                limit,
+                would_be,
+            } => format!(
+                "{} would count {would_be} staff{}, above the cap of {limit} in force on {}",
+                scope(s),
+                match counts {
+                    Counts::Local => " employed locally",
+                    _ => " sent and employed locally",
+                },
+                if *limit == 0 && *counts == Counts::Local {
+                    "locally employed staff (a ban on employing them)"
+                } else {
+                    "them"
+                }
+            ),
+            Reason::LocalStaffExceeded {
+                mission,
+                count,
+                employed,
+            } => format!(
+                "lets {count} locally employed staff of `{}` go, but it employs {employed}",
+                m(*mission)
             ),
             Reason::NotSamePosts { from, to } => format!(
                 "staff of `{}` cannot move to `{}`: a move is between two different posts of one sender in one host",

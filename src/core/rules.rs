@@ -8,7 +8,7 @@
 //! facts.
 
 use super::day::Day;
-use super::event::{Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Who};
+use super::event::{Action, Body, CapScope, Category, Counts, Event, Kind, Limit, Measure, Who};
 use super::reject::Reason;
 use super::state::{Effect, Lifecycle, State, free_staff, pair, take_staff};
 use super::world::{ActorId, MissionId, MissionKind, Seq, World};
@@ -107,6 +107,8 @@ fn needs_staff(kind: Kind) -> bool {
             | Kind::StaffReported
             | Kind::AmbassadorSummoned
             | Kind::StaffMoved
+            | Kind::LocalStaffHired
+            | Kind::LocalStaffDismissed
     )
 }
 
@@ -200,9 +202,10 @@ impl State {
                 let now = ms.headcount();
                 if in_post.total() > now {
                     // Caps still within their compliance period will remove any excess.
-                    for (scope, limit) in self.binding_limits(world, *mission, false) {
+                    for (scope, counts, limit) in self.binding_limits(world, *mission, false, false)
+                    {
                         let would_be =
-                            self.covered_headcount(world, &scope) - now + in_post.total();
+                            self.covered_headcount(world, &scope, counts) - now + in_post.total();
                         if would_be > limit {
                             return Err(Reason::CapExceeded {
                                 scope,
@@ -312,6 +315,7 @@ impl State {
         }
         | Action::CapLifted {
             scope: CapScope::Posts { host, .. },
+            ..
         } = *action
         {
             return if actor == host {
@@ -507,8 +511,8 @@ impl State {
                         pending: ms.requested,
                     });
                 }
-                for (scope, limit) in self.binding_limits(world, *mission, true) {
-                    let would_be = self.covered_headcount(world, &scope) + n;
+                for (scope, counts, limit) in self.binding_limits(world, *mission, true, false) {
+                    let would_be = self.covered_headcount(world, &scope, counts) + n;
                     if would_be > limit {
                         return Err(Reason::CapExceeded {
                             scope,
@@ -635,6 +639,7 @@ impl State {
                 scope,
                 limit,
                 comply_by,
+                counts,
             } => {
                 if let Some(by) = comply_by
                     && *by < eff
@@ -644,7 +649,7 @@ impl State {
                         effective: eff,
                     });
                 }
-                let headcount = self.covered_headcount(world, scope);
+                let headcount = self.covered_headcount(world, scope, *counts);
                 let limit = match *limit {
                     Limit::Absolute(n) => n,
                     Limit::ReduceBy(n) => {
@@ -668,12 +673,40 @@ impl State {
                 }
                 Ok(())
             }
-            Action::CapLifted { scope } => {
-                if self.caps.iter().any(|c| c.scope == *scope) {
+            Action::CapLifted { scope, counts } => {
+                if self.cap(*scope, *counts).is_some() {
                     Ok(())
                 } else {
                     Err(Reason::NoCapInForce { scope: *scope })
                 }
+            }
+            Action::LocalStaffHired { mission, count } => {
+                let n = *count;
+                nonzero(n)?;
+                for (scope, counts, limit) in self.binding_limits(world, *mission, true, true) {
+                    let would_be = self.covered_headcount(world, &scope, counts) + n;
+                    if would_be > limit {
+                        return Err(Reason::LocalCapExceeded {
+                            scope,
+                            counts,
+                            limit,
+                            would_be,
+                        });
+                    }
+                }
+                Ok(())
+            }
+            Action::LocalStaffDismissed { mission, count } => {
+                nonzero(*count)?;
+                let employed = self.mission(*mission).local;
+                if *count > employed {
+                    return Err(Reason::LocalStaffExceeded {
+                        mission: *mission,
+                        count: *count,
+                        employed,
+                    });
+                }
+                Ok(())
             }
             Action::MissionOpened { mission } => {
                 let ms = self.mission(*mission);
@@ -854,19 +887,22 @@ impl State {
         }
     }
 
-    /// The limits staff in post at mission `m` must stay within: caps in force (with
-    /// `in_compliance`, also those still within their compliance period), and caps announced
-    /// for later without a compliance date, which will give no time to shed an excess.
+    /// The limits staff at mission `m` must stay within: caps in force (with `in_compliance`,
+    /// also those still within their compliance period), and caps announced for later without
+    /// a compliance date, which will give no time to shed an excess. Those that count staff
+    /// sent, or with `local` those that count locally employed staff.
     fn binding_limits(
         &self,
         world: &World,
         m: MissionId,
         in_compliance: bool,
-    ) -> Vec<(CapScope, u32)> {
-        let mut out: Vec<(CapScope, u32)> = self
+        local: bool,
+    ) -> Vec<(CapScope, Counts, u32)> {
+        let counted = |c: Counts| if local { c.local() } else { c.sent() };
+        let mut out: Vec<(CapScope, Counts, u32)> = self
             .caps_on(world, m)
-            .filter(|c| in_compliance || c.comply_by.is_none())
-            .map(|c| (c.scope, c.limit))
+            .filter(|c| counted(c.counts) && (in_compliance || c.comply_by.is_none()))
+            .map(|c| (c.scope, c.counts, c.limit))
             .collect();
         for s in &self.pending {
             if let Effect::Measure(planned) = &s.effect
@@ -874,10 +910,12 @@ impl State {
                     scope,
                     limit: Limit::Absolute(limit),
                     comply_by: None,
+                    counts,
                 } = &planned.action
+                && counted(*counts)
                 && State::covers(world, scope, m)
             {
-                out.push((*scope, *limit));
+                out.push((*scope, *counts, *limit));
             }
         }
         out
@@ -924,11 +962,11 @@ impl State {
         }
         check_mission_kind(world, to, Kind::StaffMoved)?;
         self.check_lifecycle(to, Kind::StaffMoved)?;
-        for (scope, limit) in self.binding_limits(world, to, true) {
+        for (scope, counts, limit) in self.binding_limits(world, to, true, false) {
             if State::covers(world, &scope, from) {
                 continue;
             }
-            let would_be = self.covered_headcount(world, &scope) + n;
+            let would_be = self.covered_headcount(world, &scope, counts) + n;
             if would_be > limit {
                 return Err(Reason::CapExceeded {
                     scope,
@@ -947,8 +985,9 @@ impl State {
             return 0;
         }
         self.caps_on(world, m)
+            .filter(|c| c.counts.sent())
             .map(|c| {
-                self.covered_headcount(world, &c.scope)
+                self.covered_headcount(world, &c.scope, c.counts)
                     .saturating_sub(c.limit)
             })
             .max()
@@ -959,13 +998,14 @@ impl State {
     /// a cap in force covering it.
     pub(crate) fn posts_above_cap(&self, world: &World, m: MissionId) -> u32 {
         self.caps_on(world, m)
+            .filter(|c| c.counts.sent())
             .map(|c| {
                 let vacant: u32 = world
                     .mission_ids()
                     .filter(|&x| State::covers(world, &c.scope, x) && self.mission(x).operating())
                     .map(|x| self.mission(x).vacant)
                     .sum();
-                (self.covered_headcount(world, &c.scope) + vacant).saturating_sub(c.limit)
+                (self.covered_headcount(world, &c.scope, c.counts) + vacant).saturating_sub(c.limit)
             })
             .max()
             .unwrap_or(0)

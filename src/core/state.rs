@@ -8,7 +8,7 @@
 //! encoding behind [`State::digest`] is the same on every machine.
 
 use super::day::Day;
-use super::event::{Action, CapScope, Category, Measure, Staff, Who};
+use super::event::{Action, CapScope, Category, Counts, Measure, Staff, Who};
 use super::world::{ActorId, MissionId, PersonId, Seq, World};
 use serde::{Deserialize, Serialize};
 /// Where a mission stands in its lifecycle.
@@ -100,6 +100,10 @@ pub struct MissionState {
     pub reserved_members: Vec<PersonId>,
     pub reserved_vacant: u32,
     pub premises: Premises,
+    /// Staff the mission employs locally (host or third-country nationals hired where it
+    /// stands): not members sent by the sender, not in `in_post`, counted only by caps that
+    /// count them.
+    pub local: u32,
 }
 
 impl MissionState {
@@ -119,12 +123,20 @@ impl MissionState {
                 Lifecycle::Suspended | Lifecycle::Closed => Premises::Protected,
                 _ => Premises::InUse,
             },
+            local: 0,
         }
     }
 
     /// Accredited staff in post (named and anonymous); excludes staff due to leave.
     pub fn headcount(&self) -> u32 {
         self.in_post.total() + self.members.len() as u32
+    }
+
+    /// The staff a cap counting `counts` counts at this mission.
+    pub fn counted(&self, counts: Counts) -> u32 {
+        let sent = if counts.sent() { self.headcount() } else { 0 };
+        let local = if counts.local() { self.local } else { 0 };
+        sent + local
     }
 
     /// Staff due to leave after losing accreditation.
@@ -141,6 +153,8 @@ impl MissionState {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Cap {
     pub scope: CapScope,
+    /// Which staff it counts; one cap per scope and counting.
+    pub counts: Counts,
     pub limit: u32,
     pub since: Day,
     /// When the cap took effect above the headcount: the last day the excess may stay.
@@ -178,7 +192,7 @@ pub enum Effect {
     /// The departure deadline of a leaving batch has passed (R4).
     Lapse { mission: MissionId },
     /// The compliance date of a cap has passed: the excess leaves.
-    Compliance { scope: CapScope },
+    Compliance { scope: CapScope, counts: Counts },
 }
 
 /// A deferred measure, resolved when announced: a cap given as a cut is a number, and
@@ -308,38 +322,50 @@ impl State {
         }
     }
 
-    /// Staff in post under `scope`, over operating missions.
-    pub fn covered_headcount(&self, world: &World, scope: &CapScope) -> u32 {
+    /// Staff in post under `scope` that a cap counting `counts` counts, over operating
+    /// missions.
+    pub fn covered_headcount(&self, world: &World, scope: &CapScope, counts: Counts) -> u32 {
         match *scope {
-            CapScope::Mission(id) => self.mission(id).headcount(),
+            CapScope::Mission(id) => self.mission(id).counted(counts),
             CapScope::Posts { .. } => world
                 .mission_ids()
                 .filter(|&m| Self::covers(world, scope, m) && self.mission(m).operating())
-                .map(|m| self.mission(m).headcount())
+                .map(|m| self.mission(m).counted(counts))
                 .sum(),
         }
     }
 
-    /// Caps in force covering mission `m`: at most one on the mission and one on all posts of
-    /// its sender in its receiver, found by binary search (caps are sorted by scope, one each).
+    /// The position of the cap on `scope` counting `counts` (caps are sorted by both, one each).
+    pub fn cap_index(&self, scope: CapScope, counts: Counts) -> Result<usize, usize> {
+        self.caps
+            .binary_search_by(|c| (c.scope, c.counts).cmp(&(scope, counts)))
+    }
+
+    /// The cap in force on `scope` counting `counts`.
+    pub fn cap(&self, scope: CapScope, counts: Counts) -> Option<&Cap> {
+        self.cap_index(scope, counts).ok().map(|i| &self.caps[i])
+    }
+
+    /// Caps in force covering mission `m`: at most one per counting on the mission, and one per
+    /// counting on all posts of its sender in its receiver, found by binary search.
     pub fn caps_on<'a>(&'a self, world: &'a World, m: MissionId) -> impl Iterator<Item = &'a Cap> {
         let d = world.mission(m);
-        let find = move |scope: CapScope| {
-            self.caps
-                .binary_search_by(|c| c.scope.cmp(&scope))
-                .ok()
-                .map(|i| &self.caps[i])
-        };
         let posts = CapScope::Posts {
             sender: d.sender,
             host: d.receiver,
         };
-        find(CapScope::Mission(m)).into_iter().chain(find(posts))
+        [CapScope::Mission(m), posts]
+            .into_iter()
+            .flat_map(|scope| Counts::ALL.into_iter().map(move |c| (scope, c)))
+            .filter_map(move |(scope, counts)| self.cap(scope, counts))
     }
 
-    /// The tightest cap in force covering mission `m`, as its limit.
+    /// The tightest cap in force covering mission `m` that counts staff sent, as its limit.
     pub fn cap_of(&self, world: &World, m: MissionId) -> Option<u32> {
-        self.caps_on(world, m).map(|c| c.limit).min()
+        self.caps_on(world, m)
+            .filter(|c| c.counts.sent())
+            .map(|c| c.limit)
+            .min()
     }
 
     /// The status users see.
@@ -352,7 +378,7 @@ impl State {
             Lifecycle::Operating => {
                 let over = self
                     .caps_on(world, m)
-                    .any(|c| self.covered_headcount(world, &c.scope) > c.limit);
+                    .any(|c| self.covered_headcount(world, &c.scope, c.counts) > c.limit);
                 if over {
                     Status::OverCap
                 } else {

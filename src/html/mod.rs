@@ -45,9 +45,8 @@ pub fn family(k: Kind) -> &'static str {
         | Demand
         | CountermeasuresThreatened
         | Ultimatum => "words",
-        StaffReported | StaffDeparted | StaffMoved | ProposalAdopted | MeasuresCancelled => {
-            "record"
-        }
+        StaffReported | StaffDeparted | StaffMoved | ProposalAdopted | MeasuresCancelled
+        | LocalStaffHired | LocalStaffDismissed => "record",
     }
 }
 
@@ -274,7 +273,10 @@ fn change_mission(c: &Change) -> Option<MissionId> {
         | Change::ConsentRestored { mission }
         | Change::Superseded { mission, .. }
         | Change::LeftWithMission { mission, .. } => Some(*mission),
-        Change::CapSet { scope, .. } | Change::CapLifted { scope } => match scope {
+        Change::LocalHired { mission, .. }
+        | Change::LocalDismissed { mission, .. }
+        | Change::LocalShed { mission, .. } => Some(*mission),
+        Change::CapSet { scope, .. } | Change::CapLifted { scope, .. } => match scope {
             crate::core::event::CapScope::Mission(m) => Some(*m),
             crate::core::event::CapScope::Posts { .. } => None,
         },

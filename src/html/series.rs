@@ -186,7 +186,7 @@ fn touched(
             v.extend(pair(*to));
             v
         }
-        Change::CapSet { scope, .. } | Change::CapLifted { scope } => match *scope {
+        Change::CapSet { scope, .. } | Change::CapLifted { scope, .. } => match *scope {
             CapScope::Mission(m) => pair(m),
             CapScope::Posts { sender, host } => {
                 by_pair.get(&(sender, host)).cloned().unwrap_or_default()
@@ -201,7 +201,10 @@ fn touched(
         | Change::Denied { mission, .. }
         | Change::PremisesSeized { mission }
         | Change::ConsentRestored { mission }
-        | Change::Superseded { mission, .. } => vec![*mission],
+        | Change::Superseded { mission, .. }
+        | Change::LocalHired { mission, .. }
+        | Change::LocalDismissed { mission, .. }
+        | Change::LocalShed { mission, .. } => vec![*mission],
         Change::ContactsFrozen { .. }
         | Change::ChannelDesignated { .. }
         | Change::Scheduled { .. }

@@ -3,7 +3,7 @@
 //! are what was written, not that a writer wrote sense; a crafted log with valid checksums
 //! must give a damage report here, never an index out of bounds later.
 
-use crate::core::event::{Action, Body, CapScope, Limit, Staff, Who};
+use crate::core::event::{Action, Body, CapScope, Counts, Limit, Staff, Who};
 use crate::core::fact::Fact;
 use crate::core::state::{
     Effect, Lifecycle, MissionState, Planned, State, free_staff, removal, take_staff,
@@ -146,7 +146,10 @@ pub fn action(b: &Bounds, a: &Action) -> Result<(), String> {
                 }
             }
         }
-        Action::StaffCapSet { scope: s, .. } | Action::CapLifted { scope: s } => scope(b, s)?,
+        Action::StaffCapSet { scope: s, .. } | Action::CapLifted { scope: s, .. } => scope(b, s)?,
+        Action::LocalStaffHired { mission, .. } | Action::LocalStaffDismissed { mission, .. } => {
+            b.mission(mission.0)?
+        }
         Action::RelationsBroken { with, .. }
         | Action::RelationsEstablished { with }
         | Action::ContactsFrozen { with } => b.actor(with.0)?,
@@ -305,7 +308,7 @@ pub fn state(s: &State, world: &World) -> Result<(), String> {
         match &p.effect {
             Effect::Measure(planned) => action(&b, &planned.action)?,
             Effect::Lapse { mission } => b.mission(mission.0)?,
-            Effect::Compliance { scope: sc } => scope(&b, sc)?,
+            Effect::Compliance { scope: sc, .. } => scope(&b, sc)?,
         }
     }
     for p in &s.proposals {
@@ -405,10 +408,13 @@ fn consistent(s: &State) -> Result<(), String> {
         let total = staff_total(&ms.in_post)?
             .checked_add(ms.members.len() as u32)
             .and_then(|t| t.checked_add(leaving_total(ms)?));
-        if total.is_none_or(|t| t > limit) || ms.vacant > limit || ms.requested > limit {
+        let with_local = total.and_then(|t| t.checked_add(ms.local));
+        if with_local.is_none_or(|t| t > limit) || ms.vacant > limit || ms.requested > limit {
             return Err(key("more staff than a log of this cast counts"));
         }
-        if !ms.operating() && (total != Some(leaving_total(ms).unwrap_or(0)) || ms.vacant > 0) {
+        if !ms.operating()
+            && (total != Some(leaving_total(ms).unwrap_or(0)) || ms.vacant > 0 || ms.local > 0)
+        {
             return Err(key("staff in post at a mission that is not operating"));
         }
         if !ms.members.windows(2).all(|w| w[0] < w[1])
@@ -457,7 +463,11 @@ fn consistent(s: &State) -> Result<(), String> {
             }
         }
     }
-    if !s.caps.windows(2).all(|w| w[0].scope < w[1].scope) {
+    if !s
+        .caps
+        .windows(2)
+        .all(|w| (w[0].scope, w[0].counts) < (w[1].scope, w[1].counts))
+    {
         return Err("its caps are out of order".into());
     }
     if !s.relations.iter().all(|r| r.pair.0 <= r.pair.1)
@@ -515,6 +525,7 @@ fn room_for(state: &State, ms: &MissionState, extra: u32) -> Result<(), String> 
         .ok()
         .and_then(|n| n.checked_add(ms.members.len() as u32))
         .and_then(|n| n.checked_add(leaving_total(ms)?))
+        .and_then(|n| n.checked_add(ms.local))
         .and_then(|n| n.checked_add(extra));
     match count {
         Some(n) if n <= limit => Ok(()),
@@ -949,9 +960,26 @@ pub fn fits(state: &State, fact: &Fact) -> Result<(), String> {
             }
             Ok(())
         }
-        Fact::CapLifted { scope } => {
-            if !state.caps.iter().any(|c| c.scope == *scope) {
+        Fact::CapLifted { scope, counts } => {
+            if state.cap(*scope, *counts).is_none() {
                 return fail("lifts a cap that is not in force".into());
+            }
+            Ok(())
+        }
+        Fact::LocalHired { mission, count } => {
+            let ms = mission_of(state, *mission)?;
+            if !ms.operating() {
+                return fail("hires staff locally at a mission that is not operating".into());
+            }
+            room_for(state, ms, *count)
+        }
+        Fact::LocalDismissed { mission, count } | Fact::LocalShed { mission, count } => {
+            let ms = mission_of(state, *mission)?;
+            if *count > ms.local {
+                return fail(format!(
+                    "lets {count} locally employed staff go, more than the {} employed",
+                    ms.local
+                ));
             }
             Ok(())
         }
@@ -1011,16 +1039,21 @@ pub fn fits_in(world: &World, state: &State, fact: &Fact) -> Result<(), String> 
     fits(state, fact)?;
     match fact {
         Fact::Granted { mission, staff, .. } => {
-            within_deferred_caps(world, state, *mission, staff_total(staff)?)
+            within_deferred_caps(world, state, *mission, staff_total(staff)?, false)
         }
-        Fact::MemberGranted { mission, .. } => within_deferred_caps(world, state, *mission, 1),
+        Fact::MemberGranted { mission, .. } => {
+            within_deferred_caps(world, state, *mission, 1, false)
+        }
+        Fact::LocalHired { mission, count } => {
+            within_deferred_caps(world, state, *mission, *count, true)
+        }
         Fact::StaffReported {
             mission, in_post, ..
         } => {
             let ms = mission_of(state, *mission)?;
             let now = staff_total(&ms.in_post)? + ms.members.len() as u32;
             let then = staff_total(in_post)? + ms.members.len() as u32;
-            within_deferred_caps(world, state, *mission, then.saturating_sub(now))
+            within_deferred_caps(world, state, *mission, then.saturating_sub(now), false)
         }
         Fact::Scheduled {
             effect: Effect::Measure(p),
@@ -1030,7 +1063,8 @@ pub fn fits_in(world: &World, state: &State, fact: &Fact) -> Result<(), String> 
                 scope,
                 limit: Limit::Absolute(limit),
                 comply_by: None,
-            } if state.covered_headcount(world, &scope) > limit => Err(format!(
+                counts,
+            } if state.covered_headcount(world, &scope, counts) > limit => Err(format!(
                 "queues a cap of {limit} without a compliance date over more staff than that"
             )),
             _ => Ok(()),
@@ -1039,16 +1073,23 @@ pub fn fits_in(world: &World, state: &State, fact: &Fact) -> Result<(), String> 
     }
 }
 
-/// Staff added at mission `m` stay within every cap queued without a compliance date.
+/// Staff added at mission `m` (sent, or with `local` employed locally) stay within every cap
+/// queued without a compliance date that counts them.
 fn within_deferred_caps(
     world: &World,
     state: &State,
     m: MissionId,
     added: u32,
+    local: bool,
 ) -> Result<(), String> {
-    for (scope, limit) in deferred_caps(state) {
-        if State::covers(world, &scope, m)
-            && state.covered_headcount(world, &scope).saturating_add(added) > limit
+    for (scope, counts, limit) in deferred_caps(state) {
+        let counted = if local { counts.local() } else { counts.sent() };
+        if counted
+            && State::covers(world, &scope, m)
+            && state
+                .covered_headcount(world, &scope, counts)
+                .saturating_add(added)
+                > limit
         {
             return Err(format!(
                 "adds staff beyond the cap of {limit} queued without a compliance date"
@@ -1059,14 +1100,15 @@ fn within_deferred_caps(
 }
 
 /// The caps queued without a compliance date: they bind from their announcement.
-fn deferred_caps(state: &State) -> impl Iterator<Item = (CapScope, u32)> + '_ {
+fn deferred_caps(state: &State) -> impl Iterator<Item = (CapScope, Counts, u32)> + '_ {
     state.pending.iter().filter_map(|s| match &s.effect {
         Effect::Measure(p) => match p.action {
             Action::StaffCapSet {
                 scope,
                 limit: Limit::Absolute(limit),
                 comply_by: None,
-            } => Some((scope, limit)),
+                counts,
+            } => Some((scope, counts, limit)),
             _ => None,
         },
         _ => None,
@@ -1075,8 +1117,8 @@ fn deferred_caps(state: &State) -> impl Iterator<Item = (CapScope, u32)> + '_ {
 
 /// In a state read from a log, every cap queued without a compliance date holds already.
 fn deferred_caps_hold(s: &State, world: &World) -> Result<(), String> {
-    for (scope, limit) in deferred_caps(s) {
-        if s.covered_headcount(world, &scope) > limit {
+    for (scope, counts, limit) in deferred_caps(s) {
+        if s.covered_headcount(world, &scope, counts) > limit {
             return Err(format!(
                 "a cap of {limit} queued without a compliance date is exceeded already"
             ));

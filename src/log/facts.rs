@@ -13,7 +13,7 @@
 
 use super::wire;
 use crate::codec;
-use crate::core::event::{Cancellation, CapScope, Staff};
+use crate::core::event::{Cancellation, CapScope, Counts, Staff};
 use crate::core::fact::Fact;
 use crate::core::state::{Effect, Lifecycle, Planned};
 use crate::core::{ActorId, Day, MissionId, PersonId, Seq};
@@ -74,9 +74,9 @@ pub fn put(fact: &Fact, out: &mut Vec<u8>) {
                     w.u8(0);
                     w.u32(mission.0);
                 }
-                Effect::Compliance { scope } => {
+                Effect::Compliance { scope, counts } => {
                     w.u8(1);
-                    w.scope(scope);
+                    w.scope(scope, *counts);
                 }
                 Effect::Measure(planned) => {
                     w.u8(2);
@@ -235,23 +235,39 @@ pub fn put(fact: &Fact, out: &mut Vec<u8>) {
         }
         Fact::CapSet {
             scope,
+            counts,
             limit,
             comply_by,
             set_by,
         } => {
             w.tag(20);
-            w.scope(scope);
+            w.scope(scope, *counts);
             w.u32(*limit);
             w.opt_day(*comply_by);
             w.u32(set_by.0);
         }
-        Fact::CapLifted { scope } => {
+        Fact::CapLifted { scope, counts } => {
             w.tag(21);
-            w.scope(scope);
+            w.scope(scope, *counts);
         }
-        Fact::CapComplied { scope } => {
+        Fact::CapComplied { scope, counts } => {
             w.tag(22);
-            w.scope(scope);
+            w.scope(scope, *counts);
+        }
+        Fact::LocalHired { mission, count } => {
+            w.tag(41);
+            w.u32(mission.0);
+            w.u32(*count);
+        }
+        Fact::LocalDismissed { mission, count } => {
+            w.tag(42);
+            w.u32(mission.0);
+            w.u32(*count);
+        }
+        Fact::LocalShed { mission, count } => {
+            w.tag(43);
+            w.u32(mission.0);
+            w.u32(*count);
         }
         Fact::Opened { mission, from } => {
             w.tag(23);
@@ -417,13 +433,17 @@ fn fast(a: &[u8; WINDOW], b: &Bounds) -> Option<(Fact, usize)> {
             _ => return None,
         })
     };
-    let scope = |i: usize| match a[i] {
-        0 => Some(CapScope::Mission(mission(i + 1)?)),
-        1 => Some(CapScope::Posts {
-            sender: actor(i + 1)?,
-            host: actor(i + 5)?,
-        }),
-        _ => None,
+    let scope = |i: usize| {
+        let counts = counts_of(a[i] >> 4)?;
+        let scope = match a[i] & 0x0f {
+            0 => CapScope::Mission(mission(i + 1)?),
+            1 => CapScope::Posts {
+                sender: actor(i + 1)?,
+                host: actor(i + 5)?,
+            },
+            _ => return None,
+        };
+        Some((scope, counts))
     };
     let pair = |i: usize| Some((actor(i)?, actor(i + 4)?));
     // Offsets count the tag byte: the first field is at 1.
@@ -445,7 +465,10 @@ fn fast(a: &[u8; WINDOW], b: &Bounds) -> Option<(Fact, usize)> {
                     },
                     18,
                 ),
-                1 => (Effect::Compliance { scope: scope(14)? }, 23),
+                1 => {
+                    let (scope, counts) = scope(14)?;
+                    (Effect::Compliance { scope, counts }, 23)
+                }
                 _ => return None,
             };
             let f = Fact::Scheduled {
@@ -598,17 +621,25 @@ fn fast(a: &[u8; WINDOW], b: &Bounds) -> Option<(Fact, usize)> {
             },
             25,
         ),
-        20 => (
-            Fact::CapSet {
-                scope: scope(1)?,
+        20 => {
+            let (scope, counts) = scope(1)?;
+            let f = Fact::CapSet {
+                scope,
+                counts,
                 limit: u(10),
                 comply_by: opt_day(14)?,
                 set_by: actor(19)?,
-            },
-            23,
-        ),
-        21 => (Fact::CapLifted { scope: scope(1)? }, 10),
-        22 => (Fact::CapComplied { scope: scope(1)? }, 10),
+            };
+            (f, 23)
+        }
+        21 => {
+            let (scope, counts) = scope(1)?;
+            (Fact::CapLifted { scope, counts }, 10)
+        }
+        22 => {
+            let (scope, counts) = scope(1)?;
+            (Fact::CapComplied { scope, counts }, 10)
+        }
         23 => (
             Fact::Opened {
                 mission: mission(1)?,
@@ -708,6 +739,27 @@ fn fast(a: &[u8; WINDOW], b: &Bounds) -> Option<(Fact, usize)> {
             },
             14,
         ),
+        41 => (
+            Fact::LocalHired {
+                mission: mission(1)?,
+                count: u(5),
+            },
+            9,
+        ),
+        42 => (
+            Fact::LocalDismissed {
+                mission: mission(1)?,
+                count: u(5),
+            },
+            9,
+        ),
+        43 => (
+            Fact::LocalShed {
+                mission: mission(1)?,
+                count: u(5),
+            },
+            9,
+        ),
         _ => return None,
     })
 }
@@ -730,7 +782,10 @@ fn get_checked(bytes: &[u8], b: &Bounds) -> Result<(Fact, usize), String> {
                 0 => Effect::Lapse {
                     mission: r.mission()?,
                 },
-                1 => Effect::Compliance { scope: r.scope()? },
+                1 => {
+                    let (scope, counts) = r.scope()?;
+                    Effect::Compliance { scope, counts }
+                }
                 2 => {
                     let reserved = r.staff()?;
                     let w: wire::Action = codec::decode(r.blob()?)
@@ -836,14 +891,24 @@ fn get_checked(bytes: &[u8], b: &Bounds) -> Result<(Fact, usize), String> {
             in_post: r.staff()?,
             vacant: r.u32()?,
         },
-        20 => Fact::CapSet {
-            scope: r.scope()?,
-            limit: r.u32()?,
-            comply_by: r.opt_day()?,
-            set_by: r.actor()?,
-        },
-        21 => Fact::CapLifted { scope: r.scope()? },
-        22 => Fact::CapComplied { scope: r.scope()? },
+        20 => {
+            let (scope, counts) = r.scope()?;
+            Fact::CapSet {
+                scope,
+                counts,
+                limit: r.u32()?,
+                comply_by: r.opt_day()?,
+                set_by: r.actor()?,
+            }
+        }
+        21 => {
+            let (scope, counts) = r.scope()?;
+            Fact::CapLifted { scope, counts }
+        }
+        22 => {
+            let (scope, counts) = r.scope()?;
+            Fact::CapComplied { scope, counts }
+        }
         23 => Fact::Opened {
             mission: r.mission()?,
             from: r.lifecycle()?,
@@ -922,9 +987,38 @@ fn get_checked(bytes: &[u8], b: &Bounds) -> Result<(Fact, usize), String> {
             person: r.person()?,
             filled: r.flag()?,
         },
+        41 => Fact::LocalHired {
+            mission: r.mission()?,
+            count: r.u32()?,
+        },
+        42 => Fact::LocalDismissed {
+            mission: r.mission()?,
+            count: r.u32()?,
+        },
+        43 => Fact::LocalShed {
+            mission: r.mission()?,
+            count: r.u32()?,
+        },
         n => return Err(format!("unknown fact tag {n}")),
     };
     Ok((fact, r.at))
+}
+
+fn counts_byte(c: Counts) -> u8 {
+    match c {
+        Counts::Sent => 0,
+        Counts::All => 1,
+        Counts::Local => 2,
+    }
+}
+
+fn counts_of(b: u8) -> Option<Counts> {
+    match b {
+        0 => Some(Counts::Sent),
+        1 => Some(Counts::All),
+        2 => Some(Counts::Local),
+        _ => None,
+    }
 }
 
 fn lifecycle_byte(l: Lifecycle) -> u8 {
@@ -963,15 +1057,19 @@ impl W<'_> {
             self.u32(n);
         }
     }
-    fn scope(&mut self, s: &CapScope) {
+    /// A cap's scope and what it counts: the kind of scope in the low four bits of the first
+    /// byte, the counting in the high four (0 for staff sent, so caps of logs written before
+    /// caps counted anything else read the same).
+    fn scope(&mut self, s: &CapScope, counts: Counts) {
+        let high = counts_byte(counts) << 4;
         match *s {
             CapScope::Mission(m) => {
-                self.u8(0);
+                self.u8(high);
                 self.u32(m.0);
                 self.u32(0);
             }
             CapScope::Posts { sender, host } => {
-                self.u8(1);
+                self.u8(high | 1);
                 self.u32(sender.0);
                 self.u32(host.0);
             }
@@ -1068,19 +1166,23 @@ impl<'a> R<'a> {
             n => return Err(format!("unknown lifecycle {n}")),
         })
     }
-    fn scope(&mut self) -> Result<CapScope, String> {
-        match self.u8()? {
+    fn scope(&mut self) -> Result<(CapScope, Counts), String> {
+        let byte = self.u8()?;
+        let counts =
+            counts_of(byte >> 4).ok_or_else(|| format!("unknown cap counting {}", byte >> 4))?;
+        let scope = match byte & 0x0f {
             0 => {
                 let m = self.mission()?;
                 self.u32()?;
-                Ok(CapScope::Mission(m))
+                CapScope::Mission(m)
             }
-            1 => Ok(CapScope::Posts {
+            1 => CapScope::Posts {
                 sender: self.actor()?,
                 host: self.actor()?,
-            }),
-            n => Err(format!("unknown cap scope {n}")),
-        }
+            },
+            n => return Err(format!("unknown cap scope {n}")),
+        };
+        Ok((scope, counts))
     }
     fn pair(&mut self) -> Result<(ActorId, ActorId), String> {
         Ok((self.actor()?, self.actor()?))

@@ -9,6 +9,9 @@
 //! History:
 //! - genesis 1: title, summary, sources, start, end, snapshot interval, cast, starting state.
 //! - genesis 2: adds the rules version the log's facts were decided with.
+//! - genesis 3: adds what the starting state holds beyond genesis 2's ([`wire::StateExtra`]:
+//!   locally employed staff, caps counting other staff than those sent). Written only when
+//!   that is not empty; otherwise genesis 2, byte for byte as before.
 //! - records 1: id, source and the command (announced event); readers decided every command.
 //! - records 2: adds the one-line summary and the note of an event.
 //! - records 3: each frame holds its own strings, the commands, and the facts each command
@@ -19,8 +22,9 @@ use crate::codec::{self, DecodeError};
 use crate::core::{Day, Event, State, World};
 use serde::{Deserialize, Serialize};
 
-/// The schema of the genesis payload this build writes.
-pub const GENESIS_SCHEMA: u16 = 2;
+/// The newest schema of the genesis payload this build writes (it writes 2 when the starting
+/// state has nothing only 3 can hold).
+pub const GENESIS_SCHEMA: u16 = 3;
 /// The schema of event records this build writes.
 pub const RECORD_SCHEMA: u16 = 3;
 
@@ -70,6 +74,13 @@ struct GenesisV2 {
     initial: wire::State,
 }
 
+/// The genesis payload of schema 3, frozen.
+#[derive(Serialize, Deserialize)]
+struct GenesisV3 {
+    v2: GenesisV2,
+    extra: wire::StateExtra,
+}
+
 /// An index into a string table: the frame's own (schema 3), or the log's (schemas 1 and 2,
 /// where strings are introduced by frames in order).
 pub type StrId = u32;
@@ -104,7 +115,9 @@ pub struct RecordV1 {
 
 /// Encodes the genesis payload: schema, then the value.
 pub fn encode_genesis(g: &Genesis) -> Vec<u8> {
-    let mut out = GENESIS_SCHEMA.to_le_bytes().to_vec();
+    let extra = wire::StateExtra::of(&g.initial);
+    let schema: u16 = if extra.is_empty() { 2 } else { 3 };
+    let mut out = schema.to_le_bytes().to_vec();
     let v = GenesisV2 {
         title: g.title.clone(),
         summary: g.summary.clone(),
@@ -116,12 +129,17 @@ pub fn encode_genesis(g: &Genesis) -> Vec<u8> {
         world: wire::World::from(&g.world),
         initial: wire::State::from(&g.initial),
     };
-    codec::encode_into(&v, &mut out);
+    if extra.is_empty() {
+        codec::encode_into(&v, &mut out);
+    } else {
+        codec::encode_into(&GenesisV3 { v2: v, extra }, &mut out);
+    }
     out
 }
 
 pub fn decode_genesis(payload: &[u8]) -> Result<Genesis, DecodeError> {
     let (schema, body) = split_schema(payload)?;
+    let mut extra = wire::StateExtra::default();
     let v: GenesisV2 = match schema {
         1 => {
             let v: GenesisV1 = codec::decode(body)?;
@@ -138,11 +156,17 @@ pub fn decode_genesis(payload: &[u8]) -> Result<Genesis, DecodeError> {
             }
         }
         2 => codec::decode(body)?,
+        3 => {
+            let v: GenesisV3 = codec::decode(body)?;
+            extra = v.extra;
+            v.v2
+        }
         n => return Err(unknown_schema("genesis", n, GENESIS_SCHEMA)),
     };
     let world = World::from(v.world);
     super::check::world(&world).map_err(DecodeError)?;
-    let initial = State::from(v.initial);
+    let mut initial = State::from(v.initial);
+    extra.restore(&mut initial).map_err(DecodeError)?;
     super::check::state(&initial, &world).map_err(DecodeError)?;
     Ok(Genesis {
         title: v.title,

@@ -63,7 +63,12 @@ pub struct Taken {
 pub fn write(log: &Path, t: &Taken) -> Result<PathBuf, LogError> {
     let d = dir(log);
     std::fs::create_dir_all(&d).map_err(io(&d, "cannot create the snapshot folder"))?;
-    let body = codec::encode(&wire::State::from(&t.state));
+    // The state, then what it holds beyond it when there is any (see `wire::StateExtra`).
+    let mut body = codec::encode(&wire::State::from(&t.state));
+    let extra = wire::StateExtra::of(&t.state);
+    if !extra.is_empty() {
+        codec::encode_into(&extra, &mut body);
+    }
     let header = SnapshotHeader {
         count: t.count,
         offset: t.offset,
@@ -125,8 +130,17 @@ fn load(log: &Log, path: &Path, h: &SnapshotHeader) -> Result<State, String> {
     if body.len() as u64 != h.state_len || format::crc(body) != h.state_crc {
         return Err("damaged (checksum mismatch)".into());
     }
-    let w: wire::State = codec::decode(body).map_err(|e| format!("does not decode: {e}"))?;
-    let state = State::from(w);
+    let (w, used): (wire::State, usize) =
+        codec::decode_prefix(body).map_err(|e| format!("does not decode: {e}"))?;
+    let mut state = State::from(w);
+    if used < body.len() {
+        let extra: wire::StateExtra =
+            codec::decode(&body[used..]).map_err(|e| format!("does not decode: {e}"))?;
+        if extra.is_empty() {
+            return Err("does not decode: an empty addition to the state".into());
+        }
+        extra.restore(&mut state)?;
+    }
     super::check::state(&state, &log.genesis.world)?;
     if state.clock.0 != h.clock || state.events != h.count {
         return Err("its header does not describe the state it holds".into());

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::core::Day;
 use crate::core::event::{
-    Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who,
+    Action, Body, CapScope, Category, Counts, Event, Kind, Limit, Measure, Staff, Tone, Who,
 };
 use crate::core::state::{Cap, Designated, Lifecycle, Relation, State};
 use crate::core::world::{
@@ -248,6 +248,15 @@ impl Builder {
         c
     }
 
+    pub(super) fn counts(&mut self, s: &Spanned<String>) -> Option<Counts> {
+        let c = Counts::from_key(s.get_ref());
+        if c.is_none() {
+            let keys: Vec<&str> = Counts::ALL.iter().map(|c| c.key()).collect();
+            self.unknown_word("counting", s, &keys);
+        }
+        c
+    }
+
     pub(super) fn staff(&mut self, s: &Spanned<RawStaff>) -> Staff {
         match s.get_ref() {
             RawStaff::Total(n) => Staff::of(Category::Unspecified, *n),
@@ -434,18 +443,19 @@ impl Builder {
             let operating = lifecycles[i] == Lifecycle::Operating;
             let property =
                 self.world.missions.get(i).map(|d| d.kind) == Some(MissionKind::Property);
-            if property
-                && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0)
-            {
+            let any = staff.total() > 0
+                || !members.is_empty()
+                || m.vacant > 0
+                || m.requested > 0
+                || m.locally_employed > 0;
+            if property && any {
                 let msg = format!(
                     "mission `{}` is a property: it has no staff, vacant posts or requests of its own",
                     m.id.get_ref()
                 );
                 self.err("setup", at.clone(), msg);
             }
-            if !operating
-                && (staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0)
-            {
+            if !operating && any {
                 let msg = format!(
                     "mission `{}` is not operating, so it has no staff, vacant posts or requests",
                     m.id.get_ref()
@@ -471,6 +481,7 @@ impl Builder {
             ms.members.dedup();
             ms.vacant = m.vacant;
             ms.requested = m.requested;
+            ms.local = m.locally_employed;
         }
         for c in &raw.caps {
             let at = span(c);
@@ -496,7 +507,11 @@ impl Builder {
                     None
                 }
             };
-            let (Some(scope), Some(set_by)) = (scope, set_by) else {
+            let counts = match &c.counts {
+                Some(k) => self.counts(k),
+                None => Some(Counts::Sent),
+            };
+            let (Some(scope), Some(set_by), Some(counts)) = (scope, set_by, counts) else {
                 continue;
             };
             let who_may = match scope {
@@ -510,7 +525,7 @@ impl Builder {
                 );
                 self.err("setup", at.clone(), msg);
             }
-            let h = state.covered_headcount(&self.world, &scope);
+            let h = state.covered_headcount(&self.world, &scope, counts);
             if h > c.limit {
                 let msg = format!(
                     "{h} staff in post exceed the starting cap of {}; start the scenario earlier and set the cap with a staff-cap-set event",
@@ -518,7 +533,11 @@ impl Builder {
                 );
                 self.err("setup", at.clone(), msg);
             }
-            if state.caps.iter().any(|x| x.scope == scope) {
+            if state
+                .caps
+                .iter()
+                .any(|x| (x.scope, x.counts) == (scope, counts))
+            {
                 self.err(
                     "setup",
                     at.clone(),
@@ -528,6 +547,7 @@ impl Builder {
             }
             state.caps.push(Cap {
                 scope,
+                counts,
                 limit: c.limit,
                 since,
                 comply_by: None,
@@ -535,7 +555,7 @@ impl Builder {
                 cause: None,
             });
         }
-        state.caps.sort_by_key(|c| c.scope);
+        state.caps.sort_by_key(|c| (c.scope, c.counts));
         for r in &raw.relations {
             let at = span(r);
             let r = r.get_ref();
@@ -868,8 +888,24 @@ impl Builder {
                 mission: self.need_mission(&mut f, key, &at)?,
                 count: self.need(f.count.take(), "count", key, &at)?,
             },
-            Kind::CapLifted => Action::CapLifted {
-                scope: self.cap_scope(&mut f, key, &at)?,
+            Kind::CapLifted => {
+                let scope = self.cap_scope(&mut f, key, &at);
+                let counts = match f.counts.take() {
+                    Some(k) => self.counts(&k),
+                    None => Some(Counts::Sent),
+                };
+                Action::CapLifted {
+                    scope: scope?,
+                    counts: counts?,
+                }
+            }
+            Kind::LocalStaffHired => Action::LocalStaffHired {
+                mission: self.need_mission(&mut f, key, &at)?,
+                count: self.need(f.count.take(), "count", key, &at)?,
+            },
+            Kind::LocalStaffDismissed => Action::LocalStaffDismissed {
+                mission: self.need_mission(&mut f, key, &at)?,
+                count: self.need(f.count.take(), "count", key, &at)?,
             },
             Kind::StaffCapSet => {
                 let scope = self.cap_scope(&mut f, key, &at)?;
@@ -889,10 +925,15 @@ impl Builder {
                     Some(d) => Some(self.date(&d, "comply_by")?),
                     None => None,
                 };
+                let counts = match f.counts.take() {
+                    Some(k) => self.counts(&k)?,
+                    None => Counts::Sent,
+                };
                 Action::StaffCapSet {
                     scope,
                     limit,
                     comply_by,
+                    counts,
                 }
             }
             Kind::MissionOpened => Action::MissionOpened {

@@ -124,6 +124,8 @@ pub(super) struct RawMission {
     pub(super) vacant: u32,
     #[serde(default)]
     pub(super) requested: u32,
+    #[serde(default)]
+    pub(super) locally_employed: u32,
 }
 
 #[derive(Deserialize)]
@@ -139,6 +141,8 @@ pub(super) struct RawCap {
     pub(super) set_by: Spanned<String>,
     #[serde(default)]
     pub(super) since: Option<Spanned<DateText>>,
+    #[serde(default)]
+    pub(super) counts: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +198,7 @@ macro_rules! with_measure_fields {
             #[serde(default)] pub(super) from: Option<Spanned<String>>,
             #[serde(default)] pub(super) to: Option<Spanned<String>>,
             #[serde(default)] pub(super) move_to: Option<Spanned<String>>,
+            #[serde(default)] pub(super) counts: Option<Spanned<String>>,
         }
 
         impl $name {
@@ -225,6 +230,7 @@ macro_rules! with_measure_fields {
                     from: self.from.clone(),
                     to: self.to.clone(),
                     move_to: self.move_to.clone(),
+                    counts: self.counts.clone(),
                 }
             }
         }
@@ -291,7 +297,7 @@ impl RawFields {
         check!(
             mission, count, category, persons, all, depart_by, limit, reduce_by, comply_by, sender,
             host, with, via, target, tone, in_post, vacant, proposal, of, how, cap, measure, from,
-            to, move_to
+            to, move_to, counts
         );
         v
     }
@@ -331,8 +337,11 @@ pub(super) const MISSION_FIELDS: &[&str] = &[
     "members",
     "vacant",
     "requested",
+    "locally_employed",
 ];
-pub(super) const CAP_FIELDS: &[&str] = &["mission", "sender", "host", "limit", "set_by", "since"];
+pub(super) const CAP_FIELDS: &[&str] = &[
+    "mission", "sender", "host", "limit", "set_by", "since", "counts",
+];
 pub(super) const RELATION_FIELDS: &[&str] = &["between", "broken", "contacts_frozen"];
 pub(super) const CHANNEL_FIELDS: &[&str] = &["between", "via", "since"];
 /// The fields a measure may carry (which apply depends on its kind).
@@ -362,6 +371,7 @@ pub(super) const MEASURE_FIELDS: &[&str] = &[
     "from",
     "to",
     "move_to",
+    "counts",
 ];
 /// The fields of an event besides those of its measure.
 pub(super) const EVENT_OWN_FIELDS: &[&str] = &[
@@ -827,6 +837,6 @@ mod tests {
         check(serde_fields::<RawFields>(), MEASURE_FIELDS);
         check(serde_fields::<RawMeasure>(), &fields(MEASURE_OWN_FIELDS));
         check(serde_fields::<RawEvent>(), &fields(EVENT_OWN_FIELDS));
-        assert_eq!(fields(EVENT_OWN_FIELDS).len(), 37);
+        assert_eq!(fields(EVENT_OWN_FIELDS).len(), 38);
     }
 }

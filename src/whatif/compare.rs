@@ -148,6 +148,7 @@ pub fn measure_json(w: &World, m: &Measure) -> Value {
             scope: s,
             limit,
             comply_by,
+            counts,
         } => {
             scope(&mut v, s);
             match limit {
@@ -155,8 +156,15 @@ pub fn measure_json(w: &World, m: &Measure) -> Value {
                 Limit::ReduceBy(r) => v["reduce_by"] = json!(r),
             }
             v["comply_by"] = comply_by.map_or(Value::Null, day);
+            v["counts"] = json!(counts.key());
         }
-        Action::CapLifted { scope: s } => scope(&mut v, s),
+        Action::CapLifted { scope: s, counts } => {
+            scope(&mut v, s);
+            v["counts"] = json!(counts.key());
+        }
+        Action::LocalStaffHired { count, .. } | Action::LocalStaffDismissed { count, .. } => {
+            v["count"] = json!(count)
+        }
         Action::ConsentWithdrawn { depart_by, .. } => v["depart_by"] = day(*depart_by),
         Action::RelationsBroken { with, depart_by } => {
             v["with"] = actor(*with);

@@ -409,11 +409,12 @@ fn parts(w: &World, state: Option<&State>, e: &Event) -> Vec<Part> {
                     scope,
                     limit,
                     comply_by,
+                    counts,
                 } => {
                     let n = match (*limit, state) {
                         (Limit::Absolute(l), _) => l,
                         (Limit::ReduceBy(r), Some(s)) => {
-                            s.covered_headcount(w, scope).saturating_sub(r)
+                            s.covered_headcount(w, scope, *counts).saturating_sub(r)
                         }
                         (Limit::ReduceBy(r), None) => r,
                     };

@@ -12,7 +12,7 @@
 //! measures of one draft never count the same staff, posts or requests twice.
 
 use crate::core::event::{
-    Action, Body, CapScope, Category, Event, Kind, Limit, Measure, Staff, Tone, Who,
+    Action, Body, CapScope, Category, Counts, Event, Kind, Limit, Measure, Staff, Tone, Who,
 };
 use crate::core::state::{Effect, Premises, State, free_staff, pair, take_staff};
 use crate::core::world::{ActorId, ActorKind, MissionId, MissionKind, World};
@@ -650,7 +650,7 @@ impl Ctx<'_> {
         let Some(scope) = scope else {
             return self.statement();
         };
-        if b.covered(&scope, self.date).is_none() {
+        if b.covered(&scope, Counts::Sent, self.date).is_none() {
             return self.statement();
         }
         let operating = |m: MissionId| self.state.mission(m).operating();
@@ -698,6 +698,7 @@ impl Ctx<'_> {
                     scope,
                     limit: Limit::Absolute(own),
                     comply_by: Some(self.depart_by(self.date)),
+                    counts: Counts::Sent,
                 },
             }],
         }
@@ -874,13 +875,14 @@ impl<'c, 'a> Bundle<'c, 'a> {
         Some(t)
     }
 
-    /// Staff in post under `scope`, if it covers a post that still operates after `eff`.
-    fn covered(&self, scope: &CapScope, eff: Day) -> Option<u32> {
+    /// Staff under `scope` a cap counting `counts` counts, if it covers a post that still
+    /// operates after `eff`.
+    fn covered(&self, scope: &CapScope, counts: Counts, eff: Day) -> Option<u32> {
         let (w, s) = (self.ctx.world, self.ctx.state);
         let any = w
             .mission_ids()
             .any(|m| State::covers(w, scope, m) && self.usable(m, eff));
-        any.then(|| s.covered_headcount(w, scope))
+        any.then(|| s.covered_headcount(w, scope, counts))
     }
 
     fn push(&mut self, effective: Day, action: Action) {
@@ -1000,7 +1002,8 @@ impl<'c, 'a> Bundle<'c, 'a> {
                 scope,
                 limit,
                 comply_by,
-            } => self.cap_like(scope, *limit, *comply_by, m.effective, eff),
+                counts,
+            } => self.cap_like(scope, *counts, *limit, *comply_by, m.effective, eff),
             Action::ConsentWithdrawn { mission, depart_by } => self
                 .like(*mission, true, eff, None)
                 .map(|t| Action::ConsentWithdrawn {
@@ -1043,9 +1046,12 @@ impl<'c, 'a> Bundle<'c, 'a> {
     /// A cap of the same size over the same scope, on the other side: all of its posts for a
     /// cap on all of this actor's posts, its post of the same kind for a cap on one mission.
     /// A cut by N is taken at the size it leaves; the compliance period is the same.
+    /// A cap like the one received, counting the same staff (a ban on local staff answers a
+    /// ban on local staff).
     fn cap_like(
         &mut self,
         scope: &CapScope,
+        counts: Counts,
         limit: Limit,
         comply_by: Option<Day>,
         from: Day,
@@ -1055,7 +1061,10 @@ impl<'c, 'a> Bundle<'c, 'a> {
         // A cut is taken at the size it leaves the posts it cuts.
         let limit = match limit {
             Limit::Absolute(l) => l,
-            Limit::ReduceBy(r) => c.state.covered_headcount(c.world, scope).saturating_sub(r),
+            Limit::ReduceBy(r) => c
+                .state
+                .covered_headcount(c.world, scope, counts)
+                .saturating_sub(r),
         };
         let scope = match *scope {
             CapScope::Posts { sender, host } if sender == c.actor && host == c.other => {
@@ -1067,7 +1076,7 @@ impl<'c, 'a> Bundle<'c, 'a> {
             CapScope::Posts { .. } => return None,
             CapScope::Mission(m) => CapScope::Mission(self.like(m, true, eff, None)?),
         };
-        let h = self.covered(&scope, eff)?;
+        let h = self.covered(&scope, counts, eff)?;
         let comply_by = match comply_by {
             Some(d) => Some(eff.plus((d.0 - from.0).max(0))),
             None => (limit < h).then(|| c.depart_by(eff)),
@@ -1076,6 +1085,7 @@ impl<'c, 'a> Bundle<'c, 'a> {
             scope,
             limit: Limit::Absolute(limit),
             comply_by,
+            counts,
         })
     }
 
@@ -1199,6 +1209,7 @@ impl<'c, 'a> Bundle<'c, 'a> {
                         scope: CapScope::Mission(m),
                         limit: Limit::Absolute(limit),
                         comply_by: Some(c.depart_by(now)),
+                        counts: Counts::Sent,
                     },
                 );
                 true

@@ -358,8 +358,15 @@ fn every_example_in_the_help_of_report_writes_a_page() {
             "`{line}`: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        let page = std::fs::read_to_string(dir.join(out)).unwrap();
-        assert!(page.contains("id=\"demarche-data\""), "{line}");
+        let bytes = std::fs::read(dir.join(out)).unwrap();
+        if out.ends_with(".svg") {
+            assert!(bytes.starts_with(b"<svg "), "{line}");
+        } else if out.ends_with(".png") {
+            assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{line}");
+        } else {
+            let page = String::from_utf8(bytes).unwrap();
+            assert!(page.contains("id=\"demarche-data\""), "{line}");
+        }
     }
 }
 
@@ -875,6 +882,505 @@ fn a_branch_is_drawn_over_its_base() {
             text.contains("no longer happens in the branch (pruned)"),
             "{text}"
         );
+        c.close().await.unwrap();
+    });
+}
+
+// ---- The sweep view's data.
+
+/// The data embedded in a page.
+fn page_data(page: &Path) -> Value {
+    let text = std::fs::read_to_string(page).unwrap();
+    let data = text
+        .split("id=\"demarche-data\">")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap()
+        .replace("<\\/", "</");
+    serde_json::from_str(&data).unwrap()
+}
+
+fn sweep_cli(args: &[&str]) -> String {
+    let o = demarche(args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn a_sweep_report_agrees_with_demarche_sweep_for_any_number_of_threads() {
+    let runs = 300;
+    let one = page_data(&report(
+        "sweep-1.html",
+        &[
+            FOUNDING,
+            "--branch",
+            BRANCH,
+            "--sweep",
+            "--runs",
+            "300",
+            "--seed",
+            "7",
+            "--threads",
+            "1",
+        ],
+    ));
+    let two = page_data(&report(
+        "sweep-2.html",
+        &[
+            FOUNDING,
+            "--branch",
+            BRANCH,
+            "--sweep",
+            "--runs",
+            "300",
+            "--seed",
+            "7",
+            "--threads",
+            "2",
+        ],
+    ));
+    assert_eq!(one["sweep"], two["sweep"], "the view depends on --threads");
+    let sw = &one["sweep"];
+    assert_eq!(sw["runs"], runs);
+    assert_eq!(sw["seed"], "7");
+    let json: Value = serde_json::from_str(&sweep_cli(&[
+        "sweep", BRANCH, "--runs", "300", "--seed", "7", "--format", "json", "--top", "10",
+    ]))
+    .unwrap();
+    assert_eq!(sw["distinct_outcomes"], json["distinct_outcomes"]);
+    assert_eq!(sw["mean_escalation"], json["mean_escalation"]);
+    let csv = sweep_cli(&[
+        "sweep", BRANCH, "--runs", "300", "--seed", "7", "--format", "csv",
+    ]);
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), runs);
+    let missions = one["missions"].as_array().unwrap();
+    for (m, mission) in missions.iter().enumerate() {
+        let key = mission["key"].as_str().unwrap();
+        let want = json["missions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == key)
+            .unwrap();
+        // Shares of each status, as demarche sweep rounds them.
+        for (code, status) in STATUSES.iter().enumerate() {
+            let count = sw["status"][m][code].as_u64().unwrap() as f64;
+            let share = (count / runs as f64 * 10_000.0).round() / 10_000.0;
+            assert_eq!(
+                json!(share),
+                want["status_share"][*status],
+                "{key} {status}"
+            );
+        }
+        // The histogram against every run's headcount in the CSV.
+        let col = head
+            .iter()
+            .position(|h| *h == format!("{key}.headcount"))
+            .unwrap();
+        let h = &sw["headcount"][m];
+        assert_eq!(h["mean"], want["headcount"]["mean"], "{key}");
+        assert_eq!(h["min"], want["headcount"]["min"], "{key}");
+        assert_eq!(h["max"], want["headcount"]["max"], "{key}");
+        let bins = h["count"].as_array().unwrap().len();
+        for k in 0..bins {
+            let (lo, hi) = (h["lo"][k].as_u64().unwrap(), h["hi"][k].as_u64().unwrap());
+            let in_bin: Vec<u64> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| (lo..=hi).contains(&r[col].parse::<u64>().unwrap()))
+                .map(|(i, _)| i as u64)
+                .collect();
+            assert_eq!(h["count"][k], in_bin.len(), "{key} bin {lo}-{hi}");
+            // The runs listed for a bin are its first ones.
+            let listed: Vec<u64> = h["runs"][k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
+            assert_eq!(listed, in_bin[..in_bin.len().min(12)], "{key}");
+        }
+    }
+    // Every listed run has the seed and answers the CSV gives it.
+    let l = &sw["listed"];
+    for (k, i) in l["index"].as_array().unwrap().iter().enumerate() {
+        let row = &rows[i.as_u64().unwrap() as usize];
+        assert_eq!(l["seed"][k], row[1], "run {i}");
+    }
+    // The most common answer sequences, with their counts.
+    for (q, want) in sw["sequences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(json["sequences"].as_array().unwrap())
+    {
+        assert_eq!(q["text"], want["sequence"]);
+        assert_eq!(q["count"], want["runs"]);
+    }
+    // Escalation quantiles rise over time and are ordered.
+    let e = &sw["escalation"];
+    assert!(!e["day"].as_array().unwrap().is_empty());
+    for actor in e["values"].as_array().unwrap() {
+        let q: Vec<Vec<f64>> = actor
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+                    .collect()
+            })
+            .collect();
+        for d in 0..q[0].len() {
+            for j in 1..q.len() {
+                assert!(q[j - 1][d] <= q[j][d]);
+            }
+            if d > 0 {
+                assert!(q[2][d - 1] <= q[2][d]);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_seed_of_a_listed_run_replays_it_with_whatif() {
+    let page = page_data(&report(
+        "sweep-seed.html",
+        &[
+            FOUNDING, "--branch", BRANCH, "--sweep", "--runs", "40", "--seed", "3",
+        ],
+    ));
+    let sw = &page["sweep"];
+    let csv = sweep_cli(&[
+        "sweep", BRANCH, "--runs", "40", "--seed", "3", "--format", "csv",
+    ]);
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let command = sw["command"].as_str().unwrap();
+    assert_eq!(command, format!("demarche whatif {BRANCH} --seed"));
+    for k in [0usize, 17, 39] {
+        let seed = sw["listed"]["seed"][k].as_str().unwrap();
+        let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let mut args = words.clone();
+        args.extend([seed, "--format", "json"]);
+        let out: Value = serde_json::from_str(&sweep_cli(&args)).unwrap();
+        let i = sw["listed"]["index"][k].as_u64().unwrap() as usize;
+        assert_eq!(out["digest"]["branch"], rows[i][2], "run {i}");
+    }
+}
+
+#[test]
+fn a_sweep_report_stays_small_for_many_runs() {
+    let small = report(
+        "sweep-small.html",
+        &[
+            FOUNDING, "--branch", BRANCH, "--sweep", "--runs", "200", "--seed", "1",
+        ],
+    );
+    let big = report(
+        "sweep-big.html",
+        &[
+            FOUNDING, "--branch", BRANCH, "--sweep", "--runs", "5000", "--seed", "1",
+        ],
+    );
+    let (a, b) = (
+        std::fs::metadata(&small).unwrap().len(),
+        std::fs::metadata(&big).unwrap().len(),
+    );
+    // 25 times the runs, and the page grows by less than a tenth.
+    assert!(b < a + a / 10, "{a} bytes for 200 runs, {b} for 5000");
+    let sw = &page_data(&big)["sweep"];
+    assert!(sw["listed"]["index"].as_array().unwrap().len() <= 100 + 5 * (5 + 40) * 12);
+    assert!(sw["escalation"]["day"].as_array().unwrap().len() <= 366);
+}
+
+#[test]
+fn sweep_and_figure_options_are_checked() {
+    let out = scratch("refused.svg");
+    let o = demarche(&[
+        "report",
+        FOUNDING,
+        "--branch",
+        BRANCH,
+        "--sweep",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "a sweep is not a figure");
+    assert!(!out.exists());
+    let o = demarche(&["report", FOUNDING, "--runs", "10", "-o", "x.html"]);
+    assert_eq!(o.status.code(), Some(2), "--runs needs --sweep");
+    let o = demarche(&[
+        "report", FOUNDING, "--branch", BRANCH, "--sweep", "--runs", "0", "-o", "x.html",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "--runs 0");
+}
+
+// ---- Static figures.
+
+fn figure(name: &str, args: &[&str]) -> Vec<u8> {
+    std::fs::read(report(name, args)).unwrap()
+}
+
+/// The text of every `<text>` element of an SVG.
+fn svg_texts(doc: &roxmltree::Document) -> Vec<String> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+        .collect()
+}
+
+#[test]
+fn an_svg_figure_has_a_lane_per_mission_an_axis_a_legend_and_marks() {
+    let bytes = figure("founding.svg", &[FOUNDING]);
+    let again = figure("founding-again.svg", &[FOUNDING, "--format", "svg"]);
+    assert_eq!(bytes, again, "the same input gives the same bytes");
+    let text = String::from_utf8(bytes).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("width"), Some("1200"));
+    // The font is inside, and every text asks for it first.
+    assert!(
+        text.contains(
+            "@font-face { font-family: \"demarche-sans\"; src: url(data:font/ttf;base64,"
+        )
+    );
+    for n in doc.descendants().filter(|n| n.has_tag_name("text")) {
+        assert!(
+            n.attribute("font-family")
+                .unwrap()
+                .starts_with("demarche-sans"),
+            "{:?}",
+            n.text()
+        );
+    }
+    let texts = svg_texts(&doc);
+    let s = founding();
+    for m in s.world.mission_ids() {
+        let key = &s.world.mission(m).key;
+        assert!(texts.iter().any(|t| t == key), "no lane label {key}");
+    }
+    assert!(texts.iter().any(|t| t == "other events"));
+    // The date axis: a tick a year over 2015 to 2021.
+    for year in 2015..=2022 {
+        assert!(
+            texts.iter().any(|t| *t == year.to_string()),
+            "no tick {year}"
+        );
+    }
+    // The legend: statuses, families, lines.
+    for l in [
+        "not-open",
+        "active",
+        "over-cap",
+        "suspended",
+        "closed",
+        "expulsions and recalls",
+        "staff in post",
+        "cap",
+    ] {
+        assert!(texts.iter().any(|t| t == l), "no legend entry {l}");
+    }
+    // A mark per event (circles), in the families' colours, plus the legend's dots.
+    let circles = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
+    assert_eq!(circles, s.events.len() + 6);
+    let red = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle") && n.attribute("fill") == Some("#7B3294"))
+        .count();
+    assert!(red >= 2, "suspensions and ruptures are purple: {red}");
+}
+
+#[test]
+fn a_branch_figure_overlays_both_runs_with_the_fork() {
+    let bytes = figure("branch.svg", &[FOUNDING, "--branch", BRANCH]);
+    let text = String::from_utf8(bytes).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let texts = svg_texts(&doc);
+    assert!(
+        texts.iter().any(|t| t == "fork: ru-mission-size-2021"),
+        "{texts:?}"
+    );
+    for l in ["in post, recorded", "in post, branch", "no longer happens"] {
+        assert!(texts.iter().any(|t| t == l), "no legend entry {l}");
+    }
+    // Branch lines in the branch's blue, recorded lines in grey.
+    let stroke = |c: &str| {
+        doc.descendants()
+            .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(c))
+            .count()
+    };
+    assert!(stroke("#1565C0") > 0 && stroke("#8A8A8A") > 0);
+    // Events of the branch alone are triangles: the four drafted answers, the edited decision,
+    // and the legend's.
+    let triangles = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polygon"))
+        .count();
+    assert_eq!(triangles, 4 + 1 + 1);
+}
+
+#[test]
+fn a_png_figure_is_a_valid_png_and_the_same_every_time() {
+    let a = figure("founding.png", &[FOUNDING]);
+    let b = figure("founding-again.png", &[FOUNDING]);
+    assert_eq!(a, b);
+    assert_eq!(&a[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&a[12..16], b"IHDR");
+    let w = u32::from_be_bytes(a[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(a[20..24].try_into().unwrap());
+    assert_eq!(w, 2400);
+    let svg = String::from_utf8(figure("founding-size.svg", &[FOUNDING])).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let svg_h: u32 = doc
+        .root_element()
+        .attribute("height")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(h, svg_h * 2);
+    // Not a blank canvas: the image data is more than a white sheet compresses to.
+    assert!(a.len() > 20_000, "{} bytes", a.len());
+    let c = figure("branch.png", &[FOUNDING, "--branch", BRANCH]);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn the_sweep_view_lists_the_seeds_of_a_clicked_bin() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let page = report(
+        "sweep.html",
+        &[
+            FOUNDING, "--branch", BRANCH, "--sweep", "--runs", "500", "--seed", "7",
+        ],
+    );
+    let data = page_data(&page);
+    let sw = &data["sweep"];
+    block_on(async {
+        let (_d, c) = browser("sweep").await;
+        open(&c, &page).await;
+        // A bar per mission, its segments adding up to every run.
+        for m in data["missions"].as_array().unwrap() {
+            let key = m["key"].as_str().unwrap();
+            let mut total = 0;
+            for seg in c
+                .find_all(Locator::Css(&format!(".sweep-seg[data-mission='{key}']")))
+                .await
+                .unwrap()
+            {
+                total += seg
+                    .attr("data-runs")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap();
+            }
+            assert_eq!(total, 500, "{key}");
+        }
+        // The histogram of the mission whose headcount varies.
+        let shown = attr(&c, "#sweep-hist-svg", "data-mission").await.unwrap();
+        assert_eq!(shown, "ru-mission-nato");
+        let bins = c
+            .find_all(Locator::Css("#sweep-hist .sweep-bin"))
+            .await
+            .unwrap();
+        assert!(bins.len() >= 3, "{} bins", bins.len());
+        // The table of runs shows their seeds.
+        let seeds = texts(&c, "#sweep-runs code.seed").await;
+        assert_eq!(seeds.len(), 100);
+        assert_eq!(seeds[0], sw["listed"]["seed"][0].as_str().unwrap());
+        // Click the tallest bin: its first runs and their seeds are listed.
+        let m = data["missions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|x| x["key"] == "ru-mission-nato")
+            .unwrap();
+        let h = &sw["headcount"][m];
+        let counts: Vec<u64> = h["count"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect();
+        let k = (0..counts.len())
+            .max_by_key(|&k| (counts[k], std::cmp::Reverse(k)))
+            .unwrap();
+        let lo = h["lo"][k].as_u64().unwrap();
+        c.find(Locator::Css(&format!(
+            "#sweep-hist .sweep-bin[data-lo='{lo}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        settled(&c).await;
+        let want: Vec<String> = h["runs"][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let at = sw["listed"]["index"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .position(|x| x == i)
+                    .unwrap();
+                sw["listed"]["seed"][at].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(texts(&c, "#sweep-seed-list code.seed").await, want);
+        let count = texts(&c, "#sweep-seeds-count").await.join("");
+        assert!(count.starts_with(&format!("{} runs", counts[k])), "{count}");
+        let cmd = texts(&c, "#sweep-seed-list .cmd").await;
+        assert_eq!(
+            cmd[0],
+            format!("demarche whatif {BRANCH} --seed {}", want[0])
+        );
+        // Clicking a status segment lists its runs too.
+        c.find(Locator::Css(
+            ".sweep-seg[data-mission='ru-mission-nato'][data-status='over-cap']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        settled(&c).await;
+        let listed = texts(&c, "#sweep-seed-list code.seed").await;
+        let n = sw["status"][m][2].as_u64().unwrap() as usize;
+        assert_eq!(listed.len(), n.min(12));
+        // Escalation bands, one chart per actor.
+        assert_eq!(
+            c.find_all(Locator::Css("#sweep-escalation path.median"))
+                .await
+                .unwrap()
+                .len(),
+            sw["escalation"]["actors"].as_array().unwrap().len()
+        );
+        c.execute(
+            "document.getElementById('sweep-section').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+        screenshot(&c, "sweep").await;
         c.close().await.unwrap();
     });
 }

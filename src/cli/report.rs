@@ -1,26 +1,36 @@
 //! `demarche report`: one self-contained HTML page of a scenario or log, optionally with a
-//! counterfactual branch drawn over it.
+//! counterfactual branch drawn over it or the distribution of a sweep; or a static figure of
+//! the timeline (SVG or PNG).
 
-use super::common::{Format, load, print_problems, usage};
+use super::common::{Format, load, print_problems, progress_bar, usage};
 use super::whatif::{EditArgs, branch_of, input_base};
 use clap::Args;
 use demarche::html;
 use demarche::log::{Log, LogEnd, reader::Upto};
 use demarche::run::{Run, Until, run as replay};
 use demarche::scenario::Scenario;
-use demarche::whatif::{self, compare::Comparison, file::BranchFile};
+use demarche::whatif::{self, compare::Comparison, file::BranchFile, sweep};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicUsize;
 
 pub const HELP: &str = "\
 The page works offline: its styles, script, data and the D3 library it draws with are inside the one file. Open it in a browser; hover an event for its card, click it to pin the card, click a day on the axis for the state table of that day, drag on the strip above the axis to choose a period. It prints as shown. See docs/report.md.
-A branch comes from a branch file (--branch) or from edits and policies given as for `demarche whatif` (see `demarche whatif --help`); both may be combined.";
+A branch comes from a branch file (--branch) or from edits and policies given as for `demarche whatif` (see `demarche whatif --help`); both may be combined.
+
+With --sweep, the branch is run --runs times with seeds drawn from --seed, as `demarche sweep` runs it (the same runs for any --threads), and the page gains a sweep view: per mission the share of runs ending in each status and a histogram of the final headcount, the escalation per actor over time (median and quantile bands), and the runs with their seeds. Click a bar or a bin to list the seeds of its runs; each can be passed to `demarche whatif --seed`. The page stays small for any number of runs.
+
+--format svg or png writes a static figure of the timeline instead, for papers: one lane per mission with headcount and cap as step lines, status bands, event marks coloured by kind, a date axis and a legend; with a branch, both runs and the fork. Text is set in the font built into demarche (DejaVu Sans), so the same input gives the same bytes on every machine. Without --format, an -o name ending in .svg or .png chooses the format, anything else html.";
 
 pub const TEMPLATE: &str = help_template!(
     "demarche report scenarios/nato-russia-2021.toml -o nato.html",
     "demarche report scenarios/nato-russia-2021.toml --branch scenarios/whatif/nato-expels-two.toml -o branch.html",
     "demarche report scenarios/nato-russia-2021.toml --drop nato-expels-8-2021 --policy russia=reciprocal -o dropped.html",
     "demarche report crisis.log -o crisis.html",
+    "demarche report scenarios/nato-russia-2021.toml --branch scenarios/whatif/nato-expels-two.toml --sweep --runs 2000 --seed 7 -o sweep.html",
+    "demarche report scenarios/nato-russia-2021.toml -o nato.svg",
+    "demarche report scenarios/nato-russia-2021.toml --branch scenarios/whatif/nato-expels-two.toml --format png -o branch.png",
 );
 
 #[derive(Args)]
@@ -32,13 +42,54 @@ pub struct ReportArgs {
     branch: Option<PathBuf>,
     #[command(flatten)]
     edits: EditArgs,
-    /// Seed of the branch's policies (default: the branch file's, else 0).
+    /// Seed of the branch's policies (default: the branch file's, else 0); with --sweep, the
+    /// sweep's seed (default 0).
     #[arg(long)]
     seed: Option<u64>,
-    /// Where to write the page.
-    #[arg(short, long, value_name = "FILE.html")]
+    /// Run the branch many times with seeded draws and add the distribution of outcomes.
+    #[arg(long)]
+    sweep: bool,
+    /// With --sweep: how many runs (1 to 10,000,000).
+    #[arg(long, default_value_t = 1000, value_name = "N", requires = "sweep")]
+    runs: usize,
+    /// With --sweep: threads, 1 to 1024 (default: every core); the result is the same for any.
+    #[arg(long, value_name = "T", requires = "sweep")]
+    threads: Option<usize>,
+    /// What to write: an html page, or an svg or png figure (default: from the -o name's
+    /// extension, else html).
+    #[arg(long, value_enum)]
+    format: Option<Output>,
+    /// Where to write the page or figure.
+    #[arg(short, long, value_name = "FILE.html|.svg|.png")]
     output: PathBuf,
 }
+
+/// What `demarche report` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Html,
+    Svg,
+    Png,
+}
+
+impl Output {
+    /// The format an output name asks for: by its extension, else html.
+    fn of(path: &Path) -> Output {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("svg") => Output::Svg,
+            Some("png") => Output::Png,
+            _ => Output::Html,
+        }
+    }
+}
+
+/// The most threads a sweep starts.
+const MAX_THREADS: usize = 1024;
 
 /// Loads a scenario file, or a log by its stored facts; and replays it to its end.
 fn load_run(file: &Path) -> Result<(Scenario, Run), ExitCode> {
@@ -77,7 +128,7 @@ fn load_run(file: &Path) -> Result<(Scenario, Run), ExitCode> {
     log.run(Upto::End).map_err(fail)
 }
 
-fn write(path: &Path, page: &str) -> ExitCode {
+fn write(path: &Path, page: &[u8]) -> ExitCode {
     match std::fs::write(path, page) {
         Ok(()) => {
             eprintln!("{}: {} bytes", path.display(), page.len());
@@ -90,9 +141,99 @@ fn write(path: &Path, page: &str) -> ExitCode {
     }
 }
 
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// The `demarche whatif` command that replays one run of this sweep once its seed is appended:
+/// the branch file (else FILE) and the edits of the command line, without what only the report
+/// takes.
+fn whatif_command(a: &ReportArgs) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    let start = args
+        .iter()
+        .position(|x| x == "report")
+        .map_or(args.len(), |k| k + 1);
+    let keep_one = ["--drop", "--set", "--policy", "--until"];
+    let skip_one = [
+        "--branch",
+        "--seed",
+        "--runs",
+        "--threads",
+        "--format",
+        "-o",
+        "--output",
+        "--color",
+    ];
+    let mut kept: Vec<String> = Vec::new();
+    let mut k = start;
+    let mut positional = false;
+    while k < args.len() {
+        let t = args[k].as_str();
+        let name = t.split_once('=').map_or(t, |(n, _)| n);
+        let inline = t.contains('=') && t.starts_with("--");
+        if t == "--insert-after" {
+            kept.extend(args[k..(k + 3).min(args.len())].iter().cloned());
+            k += 3;
+            continue;
+        }
+        if keep_one.contains(&name) {
+            kept.push(t.to_string());
+            if !inline && k + 1 < args.len() {
+                kept.push(args[k + 1].clone());
+                k += 1;
+            }
+        } else if t.starts_with("-o") && t.len() > 2 {
+            // -oFILE: the output, value attached.
+        } else if skip_one.contains(&name) {
+            if !inline {
+                k += 1;
+            }
+        } else if t.starts_with('-') {
+            // A flag of the report alone (--sweep).
+        } else if !positional {
+            positional = true;
+        }
+        k += 1;
+    }
+    let target = a.branch.as_deref().unwrap_or(&a.file);
+    let mut words = vec![
+        "demarche".to_string(),
+        "whatif".to_string(),
+        shell_word(&target.display().to_string()),
+    ];
+    words.extend(kept.iter().map(|w| shell_word(w)));
+    words.push("--seed".into());
+    words.join(" ")
+}
+
 pub fn run(a: ReportArgs) -> ExitCode {
     if a.output.as_os_str().is_empty() {
         return usage("-o needs a file name");
+    }
+    let output = a.format.unwrap_or_else(|| Output::of(&a.output));
+    if a.sweep && output != Output::Html {
+        return usage(
+            "--sweep draws its distributions in the html page; a figure shows one run: leave out --sweep, or write html",
+        );
+    }
+    if a.sweep && !(1..=sweep::MAX_RUNS).contains(&a.runs) {
+        return usage(&format!(
+            "--runs {}: a sweep runs from 1 to {} branches",
+            a.runs,
+            sweep::MAX_RUNS
+        ));
+    }
+    if let Some(t) = a.threads.filter(|t| !(1..=MAX_THREADS).contains(t)) {
+        return usage(&format!("--threads {t}: from 1 to {MAX_THREADS}"));
     }
     let (scenario, base_run) = match load_run(&a.file) {
         Ok(x) => x,
@@ -127,7 +268,43 @@ pub fn run(a: ReportArgs) -> ExitCode {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let data = if matches!(input, whatif::Input::Base(_)) && b.is_unedited() {
+    let data = if a.sweep {
+        let seed = a.seed.unwrap_or(0);
+        let threads = a
+            .threads
+            .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+            .unwrap_or(1)
+            .max(1);
+        let prepared = b.prepare();
+        let done = AtomicUsize::new(0);
+        let runs = std::thread::scope(|s| {
+            let bar = std::io::stderr()
+                .is_terminal()
+                .then(|| s.spawn(|| progress_bar(&done, a.runs)));
+            let r = sweep::sweep_with(
+                &prepared,
+                a.runs,
+                seed,
+                threads,
+                Some(&done),
+                html::sweep::keep,
+            );
+            if let Some(h) = bar {
+                let _ = h.join();
+            }
+            r
+        });
+        let title = b.title.clone().unwrap_or_default();
+        html::sweep_data(
+            base,
+            &base_run,
+            &prepared,
+            title,
+            seed,
+            whatif_command(&a),
+            &runs,
+        )
+    } else if matches!(input, whatif::Input::Base(_)) && b.is_unedited() {
         html::data(base, &base_run)
     } else {
         if let Some(s) = a.seed {
@@ -139,8 +316,13 @@ pub fn run(a: ReportArgs) -> ExitCode {
         let cmp = Comparison::new(&prepared, title, b.notes.clone(), outcome);
         html::branch_data(base, &base_run, &cmp)
     };
-    match data {
-        Ok(d) => write(&a.output, &html::page(&d)),
+    let bytes = data.and_then(|d| match output {
+        Output::Html => Ok(html::page(&d).into_bytes()),
+        Output::Svg => html::figure::svg(&d).map(String::into_bytes),
+        Output::Png => html::figure::png(&d),
+    });
+    match bytes {
+        Ok(b) => write(&a.output, &b),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)

@@ -7,7 +7,9 @@
 //! with D3 and computes the state table at any date from the series. The shape of the data is
 //! described in docs/report.md.
 
+pub mod figure;
 pub mod series;
+pub mod sweep;
 
 use crate::core::Change;
 use crate::core::event::{Action, Body, Event, Kind};
@@ -238,6 +240,9 @@ pub struct Data {
     events: Events,
     base: Side,
     branch: Option<BranchOut>,
+    /// The sweep view: the distribution of many seeded runs of a branch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sweep: Option<sweep::SweepOut>,
 }
 
 /// Why a report cannot be made.
@@ -500,12 +505,33 @@ fn base_data(s: &Scenario, run: &Run) -> Result<Data, ReportError> {
         events,
         base,
         branch: None,
+        sweep: None,
     })
 }
 
 /// The data of a report of one run (a scenario or a log replayed to its end).
 pub fn data(s: &Scenario, run: &Run) -> Result<Data, ReportError> {
     base_data(s, run)
+}
+
+/// The data of a report of a sweep: `run` is the base replayed to its end, `runs` the sweep's
+/// runs of the branch `p` in run order (from [`crate::whatif::sweep::sweep_with`] with
+/// [`sweep::keep`]), seeded from `seed`. `command` is the `demarche whatif` command line that
+/// replays one run when its seed is appended.
+pub fn sweep_data(
+    s: &Scenario,
+    run: &Run,
+    p: &crate::whatif::Prepared,
+    title: String,
+    seed: u64,
+    command: String,
+    runs: &[sweep::SweepRun],
+) -> Result<Data, ReportError> {
+    let mut data = base_data(s, run)?;
+    let end = p.end.map_or(data.end, |d| d.0).max(data.end);
+    data.end = end;
+    data.sweep = Some(sweep::aggregate(p, title, seed, command, end, runs));
+    Ok(data)
 }
 
 /// Rewrites references between items of a branch into log sequences.

@@ -723,6 +723,152 @@
     s.append('text').attr('class', 'ylabel').attr('x', 4).attr('y', mT + 4).text('weight');
   }
 
+  // ---- Sweep view: the distribution of many seeded runs of a branch.
+  const SW = D.sweep;
+  const runRow = new Map();
+  if (SW) SW.listed.index.forEach((i, k) => runRow.set(i, k));
+  const pct = (k, n) => (n ? (100 * k / n).toFixed(1) : '0.0') + '%';
+  let histMission = 0;
+  // Lists the seeds of some runs in the side panel.
+  function showRuns(title, runs, total, picked) {
+    d3.selectAll('.sweep-seg.picked, .sweep-bin.picked').classed('picked', false);
+    if (picked) d3.select(picked).classed('picked', true);
+    const box = d3.select('#sweep-seeds');
+    box.selectAll('*').remove();
+    box.append('h4').text(title);
+    box.append('p').attr('class', 'explain').attr('id', 'sweep-seeds-count').text(total > runs.length
+      ? `${total.toLocaleString('en')} runs; the first ${runs.length} listed (all of them: demarche sweep --format csv)`
+      : `${total.toLocaleString('en')} run(s)`);
+    const ul = box.append('ul').attr('id', 'sweep-seed-list');
+    for (const i of runs) {
+      const k = runRow.get(i);
+      const li = ul.append('li').attr('data-run', i).attr('data-seed', SW.listed.seed[k]);
+      li.append('span').text(`run ${i}, seed `);
+      li.append('code').attr('class', 'seed').text(SW.listed.seed[k]);
+      li.append('span').attr('class', 'cmd').text(`${SW.command} ${SW.listed.seed[k]}`);
+    }
+  }
+  function drawSweepBars() {
+    const host = d3.select('#sweep-bars');
+    host.selectAll('*').remove();
+    const mL = 200, mR = 24, rowH = 24, mT = 4, mB = 26;
+    const w = Math.max(480, Math.min(width - 380, 1100));
+    const h = mT + NM * rowH + mB;
+    const s = host.append('svg').attr('width', w).attr('height', h).attr('id', 'sweep-bars-svg');
+    const xs = d3.scaleLinear().domain([0, 1]).range([mL, w - mR]);
+    const ys = d3.scaleBand().domain(d3.range(NM)).range([mT, mT + NM * rowH]).padding(0.18);
+    const stacked = d3.stack().keys(d3.range(STATUS.length)).value((row, k) => row[k] / Math.max(1, SW.runs))(SW.status);
+    s.append('g').selectAll('g').data(stacked).join('g').attr('fill', (layer) => statusColor(layer.key))
+      .selectAll('rect')
+      .data((layer) => layer.map((seg, m) => ({ seg, m, k: layer.key })).filter((d) => SW.status[d.m][d.k] > 0))
+      .join('rect')
+      .attr('class', 'sweep-seg')
+      .attr('data-mission', (d) => D.missions[d.m].key)
+      .attr('data-status', (d) => STATUS[d.k])
+      .attr('data-runs', (d) => SW.status[d.m][d.k])
+      .attr('x', (d) => xs(d.seg[0])).attr('width', (d) => Math.max(1, xs(d.seg[1]) - xs(d.seg[0])))
+      .attr('y', (d) => ys(d.m)).attr('height', ys.bandwidth())
+      .on('click', function (ev, d) {
+        showRuns(`${D.missions[d.m].key} ends ${STATUS[d.k]}`, SW.status_runs[d.m][d.k], SW.status[d.m][d.k], this);
+      })
+      .append('title').text((d) => `${D.missions[d.m].key}: ${STATUS[d.k]} at the end in ${SW.status[d.m][d.k].toLocaleString('en')} of ${SW.runs.toLocaleString('en')} runs (${pct(SW.status[d.m][d.k], SW.runs)})`);
+    s.append('g').selectAll('text').data(d3.range(NM)).join('text').attr('class', 'sweep-label')
+      .attr('x', mL - 8).attr('y', (m) => ys(m) + ys.bandwidth() / 2 + 4).attr('text-anchor', 'end').text((m) => D.missions[m].key);
+    s.append('g').attr('class', 'axis').attr('transform', `translate(0,${mT + NM * rowH + 2})`).call(d3.axisBottom(xs).ticks(5, '.0%'));
+  }
+  function drawSweepHist() {
+    const host = d3.select('#sweep-hist');
+    host.selectAll('*').remove();
+    const H = SW.headcount[histMission];
+    const key = D.missions[histMission].key;
+    const mL = 52, mR = 16, mT = 10, mB = 34, h = 200;
+    const w = Math.max(420, Math.min(width - 380, 900));
+    const s = host.append('svg').attr('width', w).attr('height', h).attr('id', 'sweep-hist-svg').attr('data-mission', key);
+    const n = H.count.length;
+    const label = (k) => (H.lo[k] === H.hi[k] ? String(H.lo[k]) : `${H.lo[k]}-${H.hi[k]}`);
+    const xs = d3.scaleBand().domain(d3.range(n)).range([mL, w - mR]).padding(0.12);
+    const ys = d3.scaleLinear().domain([0, d3.max(H.count) || 1]).nice().range([h - mB, mT]);
+    const every = Math.ceil(n / 16);
+    s.append('g').attr('class', 'axis').attr('transform', `translate(0,${h - mB})`)
+      .call(d3.axisBottom(xs).tickValues(d3.range(0, n, every)).tickFormat(label));
+    s.append('g').attr('class', 'axis').attr('transform', `translate(${mL},0)`).call(d3.axisLeft(ys).ticks(5));
+    s.append('text').attr('class', 'ylabel').attr('x', mL + 6).attr('y', mT + 4).text('runs');
+    s.append('text').attr('class', 'ylabel').attr('x', w - mR).attr('y', h - 2).attr('text-anchor', 'end').text('staff in post at the end');
+    s.append('g').selectAll('rect').data(d3.range(n).filter((k) => H.count[k] > 0)).join('rect')
+      .attr('class', 'sweep-bin')
+      .attr('data-lo', (k) => H.lo[k]).attr('data-hi', (k) => H.hi[k]).attr('data-runs', (k) => H.count[k])
+      .attr('x', (k) => xs(k)).attr('width', xs.bandwidth())
+      .attr('y', (k) => ys(H.count[k])).attr('height', (k) => ys(0) - ys(H.count[k]))
+      .on('click', function (ev, k) { showRuns(`${key}: ${label(k)} in post at the end`, H.runs[k], H.count[k], this); })
+      .append('title').text((k) => `${label(k)} in post: ${H.count[k].toLocaleString('en')} runs (${pct(H.count[k], SW.runs)})`);
+    host.append('p').attr('class', 'explain').text(`Mean ${H.mean}, from ${H.min} to ${H.max}.`);
+  }
+  function drawSweepEscalation() {
+    const host = d3.select('#sweep-escalation');
+    host.selectAll('*').remove();
+    const E = SW.escalation;
+    if (!E.day.length) { host.append('p').attr('class', 'explain').text('No run has a hostile event after the fork.'); return; }
+    const [q10, q25, q50, q75, q90] = [0, 1, 2, 3, 4];
+    const top = d3.max(E.values, (v) => d3.max(v[q90])) || 1;
+    const h = 170, mL = 48, mR = 16, mT = 10, mB = 26;
+    const w = Math.max(420, Math.min(width - 380, 1100));
+    const xs = d3.scaleUtc().domain([toDate(E.day[0]), toDate(E.day[E.day.length - 1] + 1)]).range([mL, w - mR]);
+    const ys = d3.scaleLinear().domain([0, top]).nice().range([h - mB, mT]);
+    E.actors.forEach((a, j) => {
+      const V = E.values[j];
+      const div = host.append('div').attr('class', 'sweep-actor').attr('data-actor', actor(a));
+      div.append('div').attr('class', 'explain').text(`${actor(a)}: median ${V[q50][V[q50].length - 1]} at the end, 10th to 90th percentile ${V[q10][V[q10].length - 1]} to ${V[q90][V[q90].length - 1]}; mean ${E.mean_total[j]}`);
+      const s = div.append('svg').attr('width', w).attr('height', h);
+      const idx = d3.range(E.day.length);
+      const area = (lo, hi) => d3.area().x((k) => xs(toDate(E.day[k]))).y0((k) => ys(V[lo][k])).y1((k) => ys(V[hi][k])).curve(d3.curveStepAfter)(idx);
+      s.append('path').attr('class', 'band-outer').attr('d', area(q10, q90));
+      s.append('path').attr('class', 'band-inner').attr('d', area(q25, q75));
+      s.append('path').attr('class', 'median').attr('d', d3.line().x((k) => xs(toDate(E.day[k]))).y((k) => ys(V[q50][k])).curve(d3.curveStepAfter)(idx));
+      s.append('g').attr('class', 'axis').attr('transform', `translate(0,${h - mB})`).call(d3.axisBottom(xs).ticks(Math.max(2, Math.floor((w - mL - mR) / 110))).tickFormat(fmt));
+      s.append('g').attr('class', 'axis').attr('transform', `translate(${mL},0)`).call(d3.axisLeft(ys).ticks(4));
+      s.append('text').attr('class', 'ylabel').attr('x', mL + 6).attr('y', mT + 4).text('weight');
+    });
+  }
+  function sweepView() {
+    d3.select('#sweep-section').attr('hidden', null);
+    d3.select('#sweep-summary').text(`${SW.runs.toLocaleString('en')} runs of the branch “${SW.title || 'branch'}”, sweep seed ${SW.seed}, forking at ${SW.fork_id || 'no event'}${SW.fork_day != null ? ' on ' + fmtDay(SW.fork_day) : ''}. ${SW.distinct_outcomes.toLocaleString('en')} distinct final states; mean conflict weight after the fork ${SW.mean_escalation}. Run i draws from a seed derived from the sweep seed and i, as demarche sweep does, whatever the number of threads; ${SW.command} SEED replays one run.`);
+    const sel = d3.select('#sweep-mission');
+    sel.selectAll('option').data(d3.range(NM)).join('option').attr('value', (m) => m).text((m) => D.missions[m].key);
+    // Start on the mission whose final headcount varies most.
+    histMission = d3.maxIndex(d3.range(NM), (m) => SW.headcount[m].count.filter((c) => c > 0).length * 1e6 + SW.headcount[m].max) || 0;
+    sel.property('value', histMission).on('change', function () { histMission = +this.value; drawSweepHist(); });
+    const seqs = d3.select('#sweep-sequences');
+    seqs.selectAll('li').data(SW.sequences).join('li')
+      .attr('class', 'sweep-seq')
+      .text((q) => `${pct(q.count, SW.runs)}  ${q.text}`)
+      .on('click', (ev, q) => showRuns(`answers: ${q.text}`, q.runs, q.count, null));
+    // The table of the first runs.
+    const many = NM > 8;
+    const t = d3.select('#sweep-runs');
+    const head = ['run', 'seed', 'conflict weight', 'answers'].concat(many ? ['missions not active at the end'] : D.missions.map((m) => m.key));
+    t.append('thead').append('tr').selectAll('th').data(head).join('th').text((x) => x);
+    const rows = SW.table.map((i) => runRow.get(i));
+    const tb = t.append('tbody');
+    const tr = tb.selectAll('tr').data(rows).join('tr').attr('data-run', (k) => SW.listed.index[k]).attr('data-seed', (k) => SW.listed.seed[k]);
+    tr.append('td').attr('class', 'num').text((k) => SW.listed.index[k]);
+    tr.append('td').append('code').attr('class', 'seed').text((k) => SW.listed.seed[k]);
+    tr.append('td').attr('class', 'num').text((k) => SW.listed.escalation[k].toFixed(1));
+    tr.append('td').text((k) => SW.listed.sequence[k]);
+    if (many) {
+      tr.append('td').text((k) => SW.listed.status[k].map((st, m) => (st === 1 ? null : `${D.missions[m].key} ${STATUS[st]}`)).filter((x) => x).join(', ') || 'none');
+    } else {
+      for (let m = 0; m < NM; m++) {
+        tr.append('td').html((k) => `${statusHtml(SW.listed.status[k][m])} ${SW.listed.headcount[k][m]}`);
+      }
+    }
+    d3.select('#sweep-runs-note').text(SW.table.length < SW.runs
+      ? `The first ${SW.table.length} of ${SW.runs.toLocaleString('en')} runs; demarche sweep --format csv lists every run.`
+      : `Every run.`);
+    drawSweepBars();
+    drawSweepHist();
+    drawSweepEscalation();
+  }
+
   // ---- Views.
   d3.select('#fit-all').on('click', () => setView(x0.domain()));
   d3.select('#fit-last').on('click', () => setView([toDate(D.end - 89), toDate(D.end + 1)]));
@@ -730,7 +876,7 @@
     d3.select('#fit-fork').attr('hidden', null).on('click', () => setView([toDate(B.fork.day - 10), toDate(D.end + 2)]));
   }
 
-  window.addEventListener('resize', () => { measure(); drawOverview(); schedule(); if (B) drawEscalation(); });
+  window.addEventListener('resize', () => { measure(); drawOverview(); schedule(); if (B) drawEscalation(); if (SW) { drawSweepBars(); drawSweepHist(); drawSweepEscalation(); } });
   window.addEventListener('beforeprint', () => { printing = true; render(); });
   window.addEventListener('afterprint', () => { printing = false; render(); });
 
@@ -747,6 +893,7 @@
   renderTable();
   phase('table');
   if (B) { d3.select('#escalation-section').attr('hidden', null); drawEscalation(); }
+  if (SW) { sweepView(); phase('sweep'); }
   document.documentElement.setAttribute('data-ready', 'true');
   // Timings for docs/report.md: the script's own time, and the time since navigation began.
   window.demarcheReport = { scriptMs: performance.now() - started, readyAt: performance.now(), phases, renderMs: window.demarcheReport ? window.demarcheReport.renderMs : null };

@@ -6,7 +6,9 @@
 
 use super::compare::facts;
 use super::{Outcome, Prepared};
+use crate::core::Day;
 use crate::core::state::Status;
+use crate::core::world::ActorId;
 use crate::r#gen::Rng;
 use crate::report::{Align, Table, round4};
 use rayon::prelude::*;
@@ -95,12 +97,33 @@ pub fn sweep(
     threads: usize,
     progress: Option<&AtomicUsize>,
 ) -> Vec<RunSummary> {
+    sweep_with(p, runs, seed, threads, progress, summarise)
+}
+
+/// Runs a sweep as [`sweep`] does, keeping what `keep` takes of each run's outcome (run `i`
+/// drawn from [`run_seed`]`(seed, i)`), in run order whatever the number of threads.
+///
+/// # Panics
+///
+/// If `runs` exceeds [`MAX_RUNS`].
+pub fn sweep_with<T, F>(
+    p: &Prepared,
+    runs: usize,
+    seed: u64,
+    threads: usize,
+    progress: Option<&AtomicUsize>,
+    keep: F,
+) -> Vec<T>
+where
+    T: Send,
+    F: Fn(&Prepared, &Outcome) -> T + Sync,
+{
     assert!(
         runs <= MAX_RUNS,
         "a sweep of {runs} runs: at most {MAX_RUNS}"
     );
-    let work = |i: usize| -> RunSummary {
-        let s = summarise(p, &p.run(run_seed(seed, i as u64), false));
+    let work = |i: usize| -> T {
+        let s = keep(p, &p.run(run_seed(seed, i as u64), false));
         if let Some(c) = progress {
             c.fetch_add(1, Ordering::Relaxed);
         }
@@ -115,6 +138,20 @@ pub fn sweep(
         Ok(pool) => pool.install(|| (0..runs).into_par_iter().map(work).collect()),
         Err(_) => (0..runs).map(work).collect(),
     }
+}
+
+/// The conflict weight each accepted event after the fork adds (minus its Goldstein score when
+/// negative), as (day, actor, weight), in the order the events ran; events of no weight are
+/// left out. Their sum is [`RunSummary::escalation`].
+pub fn escalation_steps(o: &Outcome) -> Vec<(Day, ActorId, f64)> {
+    o.steps
+        .iter()
+        .filter_map(|s| {
+            let a = s.actor?;
+            let w = s.goldstein.map_or(0.0, |g| f64::from(-g.min(0.0)));
+            (w > 0.0).then_some((s.day, a, w))
+        })
+        .collect()
 }
 
 /// The distribution of a sweep's outcomes.

@@ -21,4 +21,5 @@ mod props;
 mod rules;
 mod rules_doc;
 mod seeded;
+mod serve;
 mod whatif;

@@ -641,10 +641,10 @@ pub async fn sweep(
     let (tx, rx) = tokio::sync::oneshot::channel();
     let inner = app.0.clone();
     tokio::task::spawn_blocking(move || {
-        let _slot = slot;
         let base = match scenario_of(&src) {
             Ok(s) => s,
             Err(e) => {
+                drop(slot);
                 let _ = tx.send(Err(e));
                 return;
             }
@@ -659,6 +659,7 @@ pub async fn sweep(
         let mut b = match built.and_then(|mut b| edit(&mut b, &req).map(|()| b)) {
             Ok(b) => b,
             Err(e) => {
+                drop(slot);
                 let _ = tx.send(Err(e));
                 return;
             }
@@ -673,6 +674,9 @@ pub async fn sweep(
             job.run_all(&prepared, seed)
         }));
         let title = b.title.clone().unwrap_or_default();
+        // The slot is free before the outcome is told, so that a client told the sweep ended
+        // can start another at once.
+        drop(slot);
         job.finish(match ran {
             Ok(Some(results)) => {
                 Outcome::Done(sweep::distribution(&prepared, &results, top).json(&title, seed))

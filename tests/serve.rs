@@ -1129,3 +1129,162 @@ fn the_binary_warns_when_listening_beyond_loopback_without_a_token() {
     );
     assert!(out.status.success());
 }
+
+/// True if every key, item and value of `doc` is in `actual` (arrays may be cut short in the
+/// docs, objects may leave keys out).
+fn covers(doc: &Value, actual: &Value, at: &str) -> Result<(), String> {
+    match (doc, actual) {
+        (Value::Object(d), Value::Object(a)) => {
+            for (k, dv) in d {
+                let av = a.get(k).ok_or_else(|| format!("{at}.{k}: missing"))?;
+                covers(dv, av, &format!("{at}.{k}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(d), Value::Array(a)) => {
+            if d.len() > a.len() {
+                return Err(format!("{at}: {} items shown, {} given", d.len(), a.len()));
+            }
+            for (i, (dv, av)) in d.iter().zip(a).enumerate() {
+                covers(dv, av, &format!("{at}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (Value::Number(d), Value::Number(a)) if d.as_f64() == a.as_f64() => Ok(()),
+        (d, a) if d == a => Ok(()),
+        (d, a) => Err(format!("{at}: the docs show {d}, the server gives {a}")),
+    }
+}
+
+/// Server-sent events in text: (event, id, data as JSON).
+fn sse_events(text: &str) -> Vec<(String, Option<String>, Value)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut e = (String::from("message"), None, String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    e.0 = v.trim().into();
+                } else if let Some(v) = line.strip_prefix("id:") {
+                    e.1 = Some(v.trim().to_string());
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    e.2.push_str(v.trim());
+                }
+            }
+            (!e.2.is_empty()).then(|| (e.0, e.1, serde_json::from_str(&e.2).unwrap()))
+        })
+        .collect()
+}
+
+/// Runs one documented command (a shell line calling curl) and returns what it printed: all of
+/// it, or for an event stream, as much as the docs show.
+fn run_example(cmd: &str, token: &str, stream_until: Option<(usize, String)>) -> String {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{cmd} --max-time 120"))
+        .env("DEMARCHE_TOKEN", token)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    let mut r = BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        out.push_str(&line);
+        if let Some((n, last)) = &stream_until
+            && line == "\n"
+        {
+            let got = sse_events(&out);
+            if got.len() >= *n && got.last().is_some_and(|e| &e.0 == last) {
+                let _ = child.kill();
+                break;
+            }
+        }
+    }
+    let _ = child.wait();
+    out
+}
+
+#[test]
+fn the_examples_in_docs_serve_md_are_what_the_server_answers() {
+    let doc = std::fs::read_to_string("docs/serve.md").unwrap();
+    let token = "change-me-to-a-long-secret";
+    assert!(doc.contains(&format!("export DEMARCHE_TOKEN={token}")));
+    // The fenced blocks, in order: (language, text).
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in doc.lines() {
+        match (&mut open, line.strip_prefix("```")) {
+            (None, Some(lang)) => open = Some((lang.trim().to_string(), String::new())),
+            (Some(_), Some(_)) => blocks.push(open.take().unwrap()),
+            (Some((_, text)), None) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    let examples: Vec<(&str, &str, &str)> = blocks
+        .windows(2)
+        .filter(|w| w[0].0 == "sh" && w[0].1.starts_with("curl "))
+        .map(|w| (w[0].1.as_str(), w[1].0.as_str(), w[1].1.as_str()))
+        .collect();
+    assert!(examples.len() >= 12, "{} examples", examples.len());
+    let dir = scratch("docs");
+    let log = crisis_log(&dir);
+    runtime().block_on(async {
+        let options = Options {
+            token: Some(token.into()),
+            ..Options::default()
+        };
+        let s = start(sources(Some(&log)), options).await;
+        for (cmd, lang, shown) in examples {
+            let cmd = cmd
+                .replace("\\\n", " ")
+                .trim()
+                .replace("http://127.0.0.1:8080", &format!("http://{}", s.addr));
+            match lang {
+                "json" => {
+                    let want: Value = serde_json::from_str(shown)
+                        .unwrap_or_else(|e| panic!("the docs' answer to {cmd} is not JSON: {e}"));
+                    let c = cmd.clone();
+                    let got = tokio::task::spawn_blocking(move || run_example(&c, token, None))
+                        .await
+                        .unwrap();
+                    let got: Value = serde_json::from_str(&got)
+                        .unwrap_or_else(|e| panic!("{cmd} did not answer JSON ({e}): {got}"));
+                    if let Err(e) = covers(&want, &got, "") {
+                        panic!("{cmd}: {e}\n{got}");
+                    }
+                }
+                "text" => {
+                    let want = sse_events(shown);
+                    assert!(!want.is_empty(), "no events shown for {cmd}");
+                    let until = Some((want.len(), want.last().unwrap().0.clone()));
+                    let c = cmd.clone();
+                    let got = tokio::task::spawn_blocking(move || run_example(&c, token, until))
+                        .await
+                        .unwrap();
+                    let got = sse_events(&got);
+                    for (name, id, data) in &want {
+                        let last = got.iter().rev().find(|e| &e.0 == name);
+                        let Some((_, got_id, got_data)) = last else {
+                            panic!("{cmd}: no `{name}` event in {got:?}");
+                        };
+                        if id.is_some() {
+                            assert_eq!(got_id, id, "{cmd}: the id of `{name}`");
+                        }
+                        if let Err(e) = covers(data, got_data, name) {
+                            panic!("{cmd}: {e}");
+                        }
+                    }
+                }
+                other => panic!("the answer to {cmd} is a `{other}` block, not json or text"),
+            }
+        }
+        s.stop().await;
+    });
+}

@@ -17,7 +17,7 @@ pub const TEMPLATE: &str = help_template!(
     "demarche serve",
     "demarche serve scenarios/ crisis.log --addr 127.0.0.1:8080",
     "demarche serve scenarios/nato-russia-2021.toml --addr 127.0.0.1:0 --format json",
-    "DEMARCHE_TOKEN=$(cat token.txt) demarche serve crisis.log",
+    "demarche serve crisis.log --token-file token.txt",
 );
 
 #[derive(Args)]

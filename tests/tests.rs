@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod browser;
+mod browser_serve;
 mod cli;
 mod cli_errors;
 mod cli_help;

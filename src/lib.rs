@@ -42,4 +42,5 @@ pub mod log;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod whatif;

@@ -71,6 +71,9 @@ enum Command {
     /// cards and answers, the state on any day; with a branch, the branch drawn over the base.
     #[command(after_help = cli::report::HELP, help_template = cli::report::TEMPLATE)]
     Report(cli::report::ReportArgs),
+    /// Serve the reports and a JSON API of scenarios and logs on a local HTTP port.
+    #[command(after_help = cli::serve::HELP, help_template = cli::serve::TEMPLATE)]
+    Serve(cli::serve::ServeArgs),
 }
 
 /// Restores the default action of SIGPIPE, which Rust programs ignore: printing to a closed pipe
@@ -103,5 +106,6 @@ fn main() -> ExitCode {
         Command::Sweep(a) => cli::sweep::run(a),
         Command::Fit(a) => cli::fit::run(a),
         Command::Report(a) => cli::report::run(a),
+        Command::Serve(a) => cli::serve::run(a),
     }
 }

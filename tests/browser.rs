@@ -373,7 +373,7 @@ fn every_example_in_the_help_of_report_writes_a_page() {
 // ---- In the browser.
 
 /// One browser at a time: Chromium is heavy, and the machine may have two cores.
-static BROWSER: Mutex<()> = Mutex::new(());
+pub(crate) static BROWSER: Mutex<()> = Mutex::new(());
 
 fn which(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -388,7 +388,7 @@ fn which(names: &[&str]) -> Option<PathBuf> {
     None
 }
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     profile: PathBuf,
 }
@@ -402,7 +402,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver on a free loopback port and opens a headless Chromium session on it.
-async fn browser(name: &str) -> (Driver, Client) {
+pub(crate) async fn browser(name: &str) -> (Driver, Client) {
     let missing = "the browser tests need Chromium and chromedriver, and they are not on PATH: \
                    install them (Debian: `apt-get install -y chromium chromium-driver`; .ci/run does this)";
     let chromium = which(&["chromium", "chromium-browser", "google-chrome"]).expect(missing);
@@ -457,7 +457,7 @@ async fn browser(name: &str) -> (Driver, Client) {
     (d, client)
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -498,7 +498,7 @@ async fn open(c: &Client, page: &Path) {
 }
 
 /// Waits until the page has drawn what the last input asked for (two animation frames).
-async fn settled(c: &Client) {
+pub(crate) async fn settled(c: &Client) {
     c.execute_async(
         "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
         vec![],
@@ -507,7 +507,7 @@ async fn settled(c: &Client) {
     .unwrap();
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     settled(c).await;
     let png = c.screenshot().await.unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
@@ -515,7 +515,7 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
-async fn texts(c: &Client, css: &str) -> Vec<String> {
+pub(crate) async fn texts(c: &Client, css: &str) -> Vec<String> {
     let mut out = Vec::new();
     for e in c.find_all(Locator::Css(css)).await.unwrap() {
         out.push(e.text().await.unwrap());
@@ -523,7 +523,7 @@ async fn texts(c: &Client, css: &str) -> Vec<String> {
     out
 }
 
-async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
+pub(crate) async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -532,7 +532,7 @@ async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
         .unwrap()
 }
 
-async fn hover(c: &Client, css: &str) {
+pub(crate) async fn hover(c: &Client, css: &str) {
     let el = c.find(Locator::Css(css)).await.unwrap();
     let mouse = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
         element: el,
@@ -543,7 +543,7 @@ async fn hover(c: &Client, css: &str) {
     c.perform_actions(mouse).await.unwrap();
 }
 
-async fn card(c: &Client) -> String {
+pub(crate) async fn card(c: &Client) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let hidden = c
@@ -568,7 +568,7 @@ async fn card(c: &Client) -> String {
 }
 
 /// Clicks the time axis at the middle of `day`, from the view the axis reports.
-async fn click_axis_at(c: &Client, day: Day) {
+pub(crate) async fn click_axis_at(c: &Client, day: Day) {
     let svg = "#axis-svg";
     let num = |v: Option<String>| v.unwrap().parse::<f64>().unwrap();
     let (t0, t1) = (

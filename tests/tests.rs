@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod browser;
+mod browser_serve;
 mod cli;
 mod cli_errors;
 mod cli_help;
@@ -22,4 +23,5 @@ mod props;
 mod rules;
 mod rules_doc;
 mod seeded;
+mod serve;
 mod whatif;

@@ -20,6 +20,7 @@ pub mod log;
 pub mod problems;
 pub mod replay;
 pub mod report;
+pub mod serve;
 pub mod state;
 pub mod sweep;
 pub mod validate;

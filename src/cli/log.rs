@@ -5,7 +5,7 @@ use clap::{Subcommand, ValueEnum};
 use demarche::core::RULES_VERSION;
 use demarche::core::event::Kind;
 use demarche::core::world::{Seq, World};
-use demarche::log::tail::{Follow, LogEvent};
+use demarche::log::tail::{EventIds, Follow, LogEvent};
 use demarche::log::{
     AppendError, Durability, Log, LogEnd, LogError, NewEvent, Writer, WriterOptions, ack_path,
     schema, snapshot, verify, writer,
@@ -13,8 +13,6 @@ use demarche::log::{
 use demarche::run::{Until, run};
 use demarche::scenario::{self, EventMeta, Problem};
 use serde_json::json;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -367,50 +365,6 @@ fn append(log: &Path, events: &Path, expect: Option<u64>, wait: f64, format: For
     }
 }
 
-/// Names the earlier events a tailed event refers to: from the events printed lately, else
-/// by reading the frame that holds them.
-struct RefIds<'a> {
-    path: &'a Path,
-    seen: RefCell<HashMap<u64, String>>,
-}
-
-/// How many recent ids `RefIds` keeps before it starts over.
-const RECENT_IDS: usize = 65_536;
-
-impl<'a> RefIds<'a> {
-    fn new(path: &'a Path) -> Self {
-        RefIds {
-            path,
-            seen: RefCell::new(HashMap::new()),
-        }
-    }
-
-    fn saw(&self, e: &LogEvent) {
-        let mut seen = self.seen.borrow_mut();
-        if seen.len() >= RECENT_IDS {
-            seen.clear();
-        }
-        seen.insert(e.seq - 1, e.id.clone());
-    }
-
-    fn id(&self, seq: Seq) -> String {
-        let at = seq.0 as u64;
-        if let Some(id) = self.seen.borrow().get(&at) {
-            return id.clone();
-        }
-        let read = Log::open(self.path).and_then(|log| log.sparse_scenario(at + 1, &[at]));
-        match read {
-            Ok((s, _)) if !s.meta.is_empty() => {
-                let id = s.meta[0].id.clone();
-                self.seen.borrow_mut().insert(at, id.clone());
-                id
-            }
-            // Not readable (damage before it): named by its sequence, as an export does.
-            _ => format!("#{}", at + 1),
-        }
-    }
-}
-
 /// Column widths of `log tail`'s text lines: the longest kind there is, and the longest actor
 /// key of the log.
 fn tail_widths(world: &World) -> (usize, usize) {
@@ -419,7 +373,7 @@ fn tail_widths(world: &World) -> (usize, usize) {
     (kind, actor)
 }
 
-fn tail_line(world: &World, e: &LogEvent, format: Format, ids: &RefIds) -> String {
+fn tail_line(world: &World, e: &LogEvent, format: Format, ids: &EventIds) -> String {
     ids.saw(e);
     match format {
         Format::Text => {
@@ -461,7 +415,7 @@ fn tail(log: &Path, from: u64, follow: bool, format: Format) -> ExitCode {
     rt.block_on(async {
         use std::io::Write;
         let mut f = Follow::new(log, from);
-        let ids = RefIds::new(log);
+        let ids = EventIds::new(log);
         let mut out = std::io::stdout().lock();
         loop {
             let e = match f.next().await {
@@ -486,7 +440,7 @@ fn tail_once(path: &Path, from: u64, format: Format) -> ExitCode {
         Err(code) => return code,
     };
     let world = &log.genesis.world;
-    let ids = RefIds::new(path);
+    let ids = EventIds::new(path);
     let mut out = std::io::stdout().lock();
     let mut printed = 0u64;
     let start = log

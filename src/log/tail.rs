@@ -12,7 +12,9 @@ use super::reader::{decode_events, read_ack};
 use super::schema::{self, Genesis};
 use super::{Fingerprint, LogError, io};
 use crate::core::Event;
-use std::collections::VecDeque;
+use crate::core::world::Seq;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -196,5 +198,52 @@ impl Follow {
             .collect();
         self.next_seq = h.first_seq + u64::from(h.count);
         Ok(out)
+    }
+}
+
+/// Names the earlier events a tailed event refers to (what it answers, adopts or cancels):
+/// from the events read lately, else by reading the one frame that holds them, so that memory
+/// does not grow with the log.
+pub struct EventIds {
+    path: PathBuf,
+    seen: RefCell<HashMap<u64, String>>,
+}
+
+/// How many recent ids `EventIds` keeps before it starts over.
+pub const RECENT_IDS: usize = 65_536;
+
+impl EventIds {
+    pub fn new(path: &Path) -> Self {
+        EventIds {
+            path: path.to_path_buf(),
+            seen: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Remembers the id of an event just read.
+    pub fn saw(&self, e: &LogEvent) {
+        let mut seen = self.seen.borrow_mut();
+        if seen.len() >= RECENT_IDS {
+            seen.clear();
+        }
+        seen.insert(e.seq - 1, e.id.clone());
+    }
+
+    /// The id of the event with sequence index `seq` (from 0).
+    pub fn id(&self, seq: Seq) -> String {
+        let at = seq.0 as u64;
+        if let Some(id) = self.seen.borrow().get(&at) {
+            return id.clone();
+        }
+        let read = super::Log::open(&self.path).and_then(|log| log.sparse_scenario(at + 1, &[at]));
+        match read {
+            Ok((s, _)) if !s.meta.is_empty() => {
+                let id = s.meta[0].id.clone();
+                self.seen.borrow_mut().insert(at, id.clone());
+                id
+            }
+            // Not readable (damage before it): named by its sequence, as an export does.
+            _ => format!("#{}", at + 1),
+        }
     }
 }

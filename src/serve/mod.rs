@@ -204,6 +204,13 @@ impl App {
         &self.0.sources
     }
 
+    /// Takes one of the slots running sweeps hold, while the permit lives, as a sweep does:
+    /// for an embedder running heavy work of its own beside the server, and for tests that
+    /// need every slot taken.
+    pub fn hold_sweep_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.0.sweeps.slot()
+    }
+
     pub(crate) fn source(&self, name: &str) -> Result<&Source, ApiError> {
         self.0
             .sources

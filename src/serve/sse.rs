@@ -5,9 +5,11 @@ use super::api::{log_error, open_log, params};
 use super::error::ApiError;
 use super::sweeps::{Job, Outcome};
 use super::{App, Kind};
-use crate::export::event_json;
-use crate::log::tail::Follow;
-use crate::scenario::{EventMeta, Scenario};
+use crate::core::World;
+use crate::core::world::Seq;
+use crate::export::event_record;
+use crate::log::tail::{EventIds, Follow};
+use crate::scenario::EventMeta;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -103,9 +105,9 @@ pub async fn sweep_events(
 
 struct Tail {
     follow: Follow,
-    /// The log's events so far, so that each event's answers are named by id.
-    scenario: Scenario,
-    from: u64,
+    /// Names the events each event answers, adopts or cancels.
+    ids: EventIds,
+    world: World,
     closing: watch::Receiver<bool>,
     ended: bool,
 }
@@ -144,12 +146,12 @@ pub async fn tail(
         .transpose()?;
     let asked = p.get("from").map(|s| number("from", s)).transpose()?;
     let path = src.path.clone();
-    let (scenario, count) = super::api::blocking(move || {
+    let (world, count) = super::api::blocking(move || {
         let log = open_log(&src)?;
         if let Some(e) = log.damage() {
             return Err(log_error(&e));
         }
-        Ok((log.empty_scenario(), log.count))
+        Ok((log.genesis.world.clone(), log.count))
     })
     .await?;
     let from = match (resume, asked) {
@@ -158,9 +160,9 @@ pub async fn tail(
         (None, None) => count + 1,
     };
     let state = Tail {
-        follow: Follow::new(&path, 1),
-        scenario,
-        from,
+        follow: Follow::new(&path, from),
+        ids: EventIds::new(&path),
+        world,
         closing: app.closing(),
         ended: false,
     };
@@ -178,18 +180,16 @@ pub async fn tail(
             };
             match next {
                 Ok(e) => {
-                    t.scenario.events.push(e.event);
-                    t.scenario.meta.push(EventMeta {
-                        id: e.id,
+                    t.ids.saw(&e);
+                    let meta = EventMeta {
+                        id: e.id.clone(),
                         span: 0..0,
-                        source: e.source,
-                        summary: e.summary,
-                        note: e.note,
-                    });
-                    if e.seq < t.from {
-                        continue;
-                    }
-                    let v = event_json(&t.scenario, t.scenario.events.len() - 1);
+                        source: e.source.clone(),
+                        summary: e.summary.clone(),
+                        note: e.note.clone(),
+                    };
+                    let id_of = |seq: Seq| t.ids.id(seq);
+                    let v = event_record(&t.world, &e.event, e.seq, Some(&meta), &id_of);
                     let ev = Event::default()
                         .event("event")
                         .id(e.seq.to_string())

@@ -167,40 +167,35 @@ pub async fn tail(
         ended: false,
     };
     let s = stream::unfold(state, |mut t| async move {
-        if t.ended {
+        if t.ended || *t.closing.borrow() {
             return None;
         }
-        loop {
-            if *t.closing.borrow() {
-                return None;
+        let next = tokio::select! {
+            n = t.follow.next() => n,
+            _ = closed(&mut t.closing) => return None,
+        };
+        match next {
+            Ok(e) => {
+                t.ids.saw(&e);
+                let meta = EventMeta {
+                    id: e.id.clone(),
+                    span: 0..0,
+                    source: e.source.clone(),
+                    summary: e.summary.clone(),
+                    note: e.note.clone(),
+                };
+                let id_of = |seq: Seq| t.ids.id(seq);
+                let v = event_record(&t.world, &e.event, e.seq, Some(&meta), &id_of);
+                let ev = Event::default()
+                    .event("event")
+                    .id(e.seq.to_string())
+                    .data(v.to_string());
+                Some((Ok(ev), t))
             }
-            let next = tokio::select! {
-                n = t.follow.next() => n,
-                _ = closed(&mut t.closing) => return None,
-            };
-            match next {
-                Ok(e) => {
-                    t.ids.saw(&e);
-                    let meta = EventMeta {
-                        id: e.id.clone(),
-                        span: 0..0,
-                        source: e.source.clone(),
-                        summary: e.summary.clone(),
-                        note: e.note.clone(),
-                    };
-                    let id_of = |seq: Seq| t.ids.id(seq);
-                    let v = event_record(&t.world, &e.event, e.seq, Some(&meta), &id_of);
-                    let ev = Event::default()
-                        .event("event")
-                        .id(e.seq.to_string())
-                        .data(v.to_string());
-                    return Some((Ok(ev), t));
-                }
-                Err(e) => {
-                    t.ended = true;
-                    let ev = data("error", &log_error(&e).json());
-                    return Some((Ok(ev), t));
-                }
+            Err(e) => {
+                t.ended = true;
+                let ev = data("error", &log_error(&e).json());
+                Some((Ok(ev), t))
             }
         }
     });

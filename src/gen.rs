@@ -1782,6 +1782,38 @@ mod tests {
     }
 
     #[test]
+    fn generated_logs_hire_let_go_and_cap_locally_employed_staff() {
+        let g = generate(&GenConfig {
+            events: 5000,
+            ..small(5)
+        });
+        assert!(g.initial.missions.iter().any(|m| m.local > 0));
+        let kinds: Vec<Kind> = g.events.iter().map(Event::kind).collect();
+        assert!(kinds.contains(&Kind::LocalStaffHired));
+        assert!(kinds.contains(&Kind::LocalStaffDismissed));
+        let counted = |c: Counts| {
+            g.events.iter().any(|e| match &e.body {
+                Body::Measures { measures, .. } => measures
+                    .iter()
+                    .any(|m| matches!(m.action, Action::StaffCapSet { counts, .. } if counts == c)),
+                _ => false,
+            })
+        };
+        assert!(counted(Counts::Local) && counted(Counts::All));
+        // And the local staff are let go at those caps' compliance dates.
+        let mut e = crate::core::Engine::recording(&g.world, g.initial.clone());
+        let mut shed = false;
+        for ev in &g.events {
+            e.step(ev, &mut ()).expect("accepted");
+            let passed = e.take_passed();
+            shed |= passed
+                .iter()
+                .any(|f| matches!(f, crate::core::Fact::LocalShed { .. }));
+        }
+        assert!(shed, "no compliance date let local staff go");
+    }
+
+    #[test]
     fn generation_is_deterministic_for_a_seed() {
         let a = generate(&small(11));
         let b = generate(&small(11));

@@ -12,6 +12,7 @@ mod facts;
 mod fit;
 mod golden;
 mod loader;
+mod local_staff;
 mod log;
 mod log_crash;
 mod log_fits;

@@ -68,7 +68,8 @@ enum Command {
     #[command(after_help = cli::fit::HELP, help_template = cli::fit::TEMPLATE)]
     Fit(cli::fit::FitArgs),
     /// Write one self-contained HTML page: a lane per mission over time, events with their
-    /// cards and answers, the state on any day; with a branch, the branch drawn over the base.
+    /// cards and answers, the state on any day; with a branch, the branch drawn over the base;
+    /// with --sweep, how many seeded runs end where; or a static SVG or PNG figure.
     #[command(after_help = cli::report::HELP, help_template = cli::report::TEMPLATE)]
     Report(cli::report::ReportArgs),
     /// Serve the reports and a JSON API of scenarios and logs on a local HTTP port.

@@ -154,63 +154,15 @@ fn shell_word(w: &str) -> String {
 }
 
 /// The `demarche whatif` command that replays one run of this sweep once its seed is appended:
-/// the branch file (else FILE) and the edits of the command line, without what only the report
-/// takes.
+/// the branch file (else FILE) and the edits given, without what only the report takes.
 fn whatif_command(a: &ReportArgs) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    let start = args
-        .iter()
-        .position(|x| x == "report")
-        .map_or(args.len(), |k| k + 1);
-    let keep_one = ["--drop", "--set", "--policy", "--until"];
-    let skip_one = [
-        "--branch",
-        "--seed",
-        "--runs",
-        "--threads",
-        "--format",
-        "-o",
-        "--output",
-        "--color",
-    ];
-    let mut kept: Vec<String> = Vec::new();
-    let mut k = start;
-    let mut positional = false;
-    while k < args.len() {
-        let t = args[k].as_str();
-        let name = t.split_once('=').map_or(t, |(n, _)| n);
-        let inline = t.contains('=') && t.starts_with("--");
-        if t == "--insert-after" {
-            kept.extend(args[k..(k + 3).min(args.len())].iter().cloned());
-            k += 3;
-            continue;
-        }
-        if keep_one.contains(&name) {
-            kept.push(t.to_string());
-            if !inline && k + 1 < args.len() {
-                kept.push(args[k + 1].clone());
-                k += 1;
-            }
-        } else if t.starts_with("-o") && t.len() > 2 {
-            // -oFILE: the output, value attached.
-        } else if skip_one.contains(&name) {
-            if !inline {
-                k += 1;
-            }
-        } else if t.starts_with('-') {
-            // A flag of the report alone (--sweep).
-        } else if !positional {
-            positional = true;
-        }
-        k += 1;
-    }
     let target = a.branch.as_deref().unwrap_or(&a.file);
     let mut words = vec![
         "demarche".to_string(),
         "whatif".to_string(),
         shell_word(&target.display().to_string()),
     ];
-    words.extend(kept.iter().map(|w| shell_word(w)));
+    words.extend(a.edits.to_args().iter().map(|w| shell_word(w)));
     words.push("--seed".into());
     words.join(" ")
 }

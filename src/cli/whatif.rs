@@ -58,6 +58,31 @@ pub struct EditArgs {
     until: Option<String>,
 }
 
+impl EditArgs {
+    /// The flags that give these edits on a command line, in a fixed order (drops, sets,
+    /// insertions, policies, the last day).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for d in &self.drop {
+            out.extend(["--drop".to_string(), d.clone()]);
+        }
+        for s in &self.set {
+            out.extend(["--set".to_string(), s.clone()]);
+        }
+        for pair in self.insert_after.chunks(2) {
+            out.push("--insert-after".to_string());
+            out.extend(pair.iter().cloned());
+        }
+        for p in &self.policy {
+            out.extend(["--policy".to_string(), p.clone()]);
+        }
+        if let Some(u) = &self.until {
+            out.extend(["--until".to_string(), u.clone()]);
+        }
+        out
+    }
+}
+
 #[derive(Args)]
 pub struct WhatifArgs {
     /// A branch file (see scenarios/whatif/), or a base scenario to edit with the flags.

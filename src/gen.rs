@@ -725,9 +725,10 @@ impl<'w> Generator<'w> {
         e
     }
 
-    /// An event about locally employed staff, drawn from their own stream: the sender hires or
-    /// lets go, the host caps or bans them (or caps sent and local staff together), or lifts
-    /// such a cap.
+    /// An event about locally employed staff or caps that count other staff than all those
+    /// sent, drawn from their own stream: the sender hires or lets go locally, the host caps or
+    /// bans local staff, caps staff sent and local together or one category of staff sent, or
+    /// lifts such a cap.
     fn local_event(&mut self, s: &State, date: Day) -> Option<Event> {
         let w = self.world;
         let n = w.missions.len();
@@ -762,10 +763,11 @@ impl<'w> Generator<'w> {
                 },
             ),
             7..=8 => {
-                let counts = if self.local.chance(700) {
-                    Counts::Local
-                } else {
-                    Counts::All
+                let counts = match self.local.below(10) {
+                    0..=5 => Counts::Local,
+                    6..=7 => Counts::All,
+                    8 => Counts::Diplomatic,
+                    _ => Counts::AdministrativeTechnical,
                 };
                 let h = s.covered_headcount(w, &scope, counts);
                 let limit = h.saturating_sub(self.local.below(h / 2 + 2));
@@ -1799,7 +1801,7 @@ mod tests {
                 _ => false,
             })
         };
-        assert!(counted(Counts::Local) && counted(Counts::All));
+        assert!(counted(Counts::Local) && counted(Counts::All) && counted(Counts::Diplomatic));
         // And the local staff are let go at those caps' compliance dates.
         let mut e = crate::core::Engine::recording(&g.world, g.initial.clone());
         let mut shed = false;

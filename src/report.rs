@@ -107,6 +107,9 @@ fn counting(c: Counts) -> &'static str {
         Counts::Sent => "",
         Counts::All => " counting staff sent and employed locally",
         Counts::Local => " on locally employed staff",
+        Counts::Diplomatic => " on diplomatic staff",
+        Counts::AdministrativeTechnical => " on administrative and technical staff",
+        Counts::Service => " on service staff",
     }
 }
 
@@ -542,6 +545,9 @@ pub fn state_text(s: &Scenario, run: &Run) -> String {
                     Counts::Sent => "in post",
                     Counts::All => "in post and employed locally",
                     Counts::Local => "employed locally",
+                    Counts::Diplomatic => "diplomats in post",
+                    Counts::AdministrativeTechnical => "administrative-technical in post",
+                    Counts::Service => "service staff in post",
                 },
                 st.covered_headcount(w, &c.scope, c.counts),
                 c.since,
@@ -693,7 +699,7 @@ pub fn state_json(s: &Scenario, run: &Run) -> Value {
                     "count": l.total(), "deadline": l.deadline.to_string(), "event": event_index(run, l.cause).map(|i| s.meta[i].id.clone()),
                 })).collect::<Vec<_>>(),
                 "cap": st.cap_of(w, id),
-                "cap_scope": st.caps_on(w, id).filter(|c| c.counts.sent()).min_by_key(|c| c.limit).map(|c| scope(w, &c.scope)),
+                "cap_scope": st.caps_on(w, id).filter(|c| c.counts.whole()).min_by_key(|c| c.limit).map(|c| scope(w, &c.scope)),
                 "premises": ms.premises.key(),
                 "consent_withdrawn": ms.consent_withdrawn,
             })

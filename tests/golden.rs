@@ -315,13 +315,21 @@ fn china_lithuania_2021_ambassadors_recalled_then_lithuania_empties_its_embassy(
 }
 
 #[test]
-fn estonia_russia_2023_cap_of_23_then_ambassadors_leave_on_7_february() {
+fn estonia_russia_2023_caps_of_8_and_15_then_ambassadors_leave_on_7_february() {
     let s = load("scenarios/estonia-russia-2023.toml");
     let over = state_at(&s, "2023-01-12");
     let ru = mission(&over, "ru-embassy-tallinn");
     assert_eq!(ru["status"], "over-cap");
     assert_eq!(ru["headcount"], 44);
-    assert_eq!(ru["cap"], 23);
+    // Two caps, one per category: no cap on all staff sent.
+    assert_eq!(ru["cap"], serde_json::Value::Null);
+    let caps: Vec<(u64, &str)> = over["caps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["limit"].as_u64().unwrap(), c["counts"].as_str().unwrap()))
+        .collect();
+    assert_eq!(caps, [(8, "diplomatic"), (15, "administrative-technical")]);
     let feb1 = state_at(&s, "2023-02-01");
     let ru = mission(&feb1, "ru-embassy-tallinn");
     assert_eq!(ru["status"], "active");
@@ -330,8 +338,8 @@ fn estonia_russia_2023_cap_of_23_then_ambassadors_leave_on_7_february() {
     assert_eq!(ru["leaving"][0]["count"], 1);
     assert_eq!(ru["leaving"][0]["deadline"], "2023-02-07");
     assert_eq!(
-        ru["vacant"], 1,
-        "the cap of 23 leaves room for one of the 21 posts vacated; 20 are abolished"
+        ru["vacant"], 21,
+        "a vacant post has no category: caps on one category abolish none of the 21 vacated"
     );
     let ee = mission(&feb1, "ee-embassy-moscow");
     assert_eq!(ee["leaving"][0]["count"], 1);
@@ -349,7 +357,9 @@ fn estonia_russia_2023_cap_of_23_then_ambassadors_leave_on_7_february() {
     let ru = mission(&end, "ru-embassy-tallinn");
     assert_eq!(ru["staff"]["diplomatic"], 8);
     assert_eq!(ru["staff"]["administrative-technical"], 15);
-    assert_eq!(ru["cap"], 23);
+    assert_eq!(ru["status"], "active", "within both caps");
+    assert_eq!(ru["locally_employed"], 4);
+    assert_eq!(end["caps"].as_array().unwrap().len(), 2);
 }
 
 #[test]

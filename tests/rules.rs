@@ -1437,6 +1437,7 @@ fn a_grant_above_a_cap_in_force_is_rejected() {
         &grant,
         Reason::CapExceeded {
             scope: CapScope::Mission(RU_LONDON),
+            counts: demarche::core::event::Counts::Sent,
             limit: 10,
             would_be: 11,
         },
@@ -1460,6 +1461,7 @@ fn a_grant_while_over_cap_within_the_compliance_period_is_rejected() {
         &grant,
         Reason::CapExceeded {
             scope: CapScope::Mission(RU_LONDON),
+            counts: demarche::core::event::Counts::Sent,
             limit: 8,
             would_be: 11,
         },
@@ -1479,6 +1481,7 @@ fn a_staff_report_above_a_cap_in_force_is_rejected() {
         &count,
         Reason::CapExceeded {
             scope: CapScope::Mission(RU_LONDON),
+            counts: demarche::core::event::Counts::Sent,
             limit: 10,
             would_be: 12,
         },
@@ -3075,6 +3078,7 @@ fn a_deferred_cap_binds_grants_dated_on_its_first_day() {
         &grant,
         Reason::CapExceeded {
             scope: CapScope::Mission(RU_LONDON),
+            counts: demarche::core::event::Counts::Sent,
             limit: 11,
             would_be: 12,
         },
@@ -3225,6 +3229,7 @@ fn a_cap_over_all_posts_of_a_sender_in_a_host_takes_the_excess_from_the_largest_
         &grant,
         Reason::CapExceeded {
             scope,
+            counts: demarche::core::event::Counts::Sent,
             limit: 35,
             would_be: 36,
         },
@@ -3322,6 +3327,7 @@ fn a_bundle_cap_binds_a_grant_later_in_the_same_bundle() {
         &decision,
         Reason::CapExceeded {
             scope: CapScope::Mission(RU_LONDON),
+            counts: demarche::core::event::Counts::Sent,
             limit: 10,
             would_be: 11,
         },
@@ -3899,6 +3905,7 @@ fn a_deferred_cap_is_not_outrun_by_grants_made_before_it_takes_effect() {
         &ev("2021-10-07", UK, granted(RU_LONDON, dipl(2))),
         Reason::CapExceeded {
             scope: CapScope::Mission(RU_LONDON),
+            counts: demarche::core::event::Counts::Sent,
             limit: 10,
             would_be: 12,
         },

@@ -2,6 +2,7 @@
 
 mod browser;
 mod browser_serve;
+mod category_caps;
 mod cli;
 mod cli_errors;
 mod cli_help;

@@ -67,21 +67,20 @@ fn token(a: &ServeArgs) -> Result<Option<String>, String> {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn signalled() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// A future that resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this
+/// is called, not when the future is first polled: a signal sent as soon as the address is
+/// printed stops the server gracefully instead of killing it.
+fn signalled() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
-    eprintln!("demarche serve: stopping once the requests in flight are answered");
+        eprintln!("demarche serve: stopping once the requests in flight are answered");
+    })
 }
 
 pub fn run(a: ServeArgs) -> ExitCode {
@@ -177,12 +176,19 @@ pub fn run(a: ServeArgs) -> ExitCode {
             })
             .to_string(),
         };
+        let stop = match signalled() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot listen for Ctrl-C and SIGTERM: {e}");
+                return ExitCode::from(1);
+            }
+        };
         let mut out = std::io::stdout().lock();
         if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
             return ExitCode::from(1);
         }
         drop(out);
-        match serve::run(listener, signalled(), app).await {
+        match serve::run(listener, stop, app).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");

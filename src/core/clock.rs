@@ -13,7 +13,7 @@ use super::decide::At;
 use super::event::{Action, CapScope, Category, Counts, Staff, Who};
 use super::fact::Fact;
 use super::state::{Effect, State, free_staff};
-use super::world::{MissionId, World};
+use super::world::{MissionId, PersonId, World};
 
 impl State {
     /// Decides and applies every effect due on or before `day`, appending their facts to
@@ -104,30 +104,46 @@ impl State {
                 excess -= count;
             }
         }
+        // Staff in post: all of them, or those of the one category the cap counts.
+        let sent = if counts.whole() { Counts::Sent } else { counts };
+        let only = counts.only();
         while excess > 0 {
             let m = world
                 .mission_ids()
                 .filter(|&m| Self::covers(world, &scope, m) && self.mission(m).operating())
-                .filter(|&m| self.mission(m).headcount() > 0)
-                .max_by_key(|&m| (self.mission(m).headcount(), std::cmp::Reverse(m)))
+                .filter(|&m| self.counted(world, m, sent) > 0)
+                .max_by_key(|&m| (self.counted(world, m, sent), std::cmp::Reverse(m)))
                 .expect("excess implies staff in post");
-            let n = excess.min(self.mission(m).headcount());
-            self.shed(at, m, n, out);
+            let n = excess.min(self.counted(world, m, sent));
+            self.shed(world, at, m, n, only, out);
             excess -= n;
         }
         self.emit(at, Fact::CapComplied { scope, counts }, out);
     }
 
-    /// Chooses `n` staff in post at mission `m` to leave at a compliance date: staff no pending
-    /// measure has set aside first (anonymous, then named from the last), then staff set aside,
-    /// latest scheduled measure first.
-    fn shed(&mut self, at: &At, m: MissionId, n: u32, out: &mut Vec<Fact>) {
+    /// Chooses `n` staff in post at mission `m` (with `only`, of that category) to leave at a
+    /// compliance date: staff no pending measure has set aside first (anonymous, then named
+    /// from the last), then staff set aside, latest scheduled measure first.
+    fn shed(
+        &mut self,
+        world: &World,
+        at: &At,
+        m: MissionId,
+        n: u32,
+        only: Option<Category>,
+        out: &mut Vec<Fact>,
+    ) {
+        let of = |p: &PersonId| only.is_none_or(|c| world.person(*p).category == c);
         let ms = self.mission(m);
         let free = free_staff(&ms.in_post, &ms.reserved);
-        let anon = n.min(free.total());
+        let free_counted = only.map_or(free.total(), |c| free.get(c));
+        let anon = n.min(free_counted);
         let mut left = n - anon;
         if anon > 0 {
-            let staff = shed_order(&free, anon);
+            let staff = match only {
+                Some(c) => Staff::of(c, anon),
+                None => shed_order(&free, anon),
+            };
             self.emit(at, Fact::Shed { mission: m, staff }, out);
         }
         while left > 0 {
@@ -136,7 +152,7 @@ impl State {
                 .members
                 .iter()
                 .rev()
-                .find(|p| !ms.reserved_members.contains(p))
+                .find(|p| !ms.reserved_members.contains(p) && of(p))
             else {
                 break;
             };
@@ -164,24 +180,30 @@ impl State {
             let (day, cause, index) = (s.day, s.cause, s.index);
             let facts: Vec<Fact> = match who {
                 Who::Count { .. } => {
-                    let k = left.min(planned.reserved.total());
+                    let reserved = &planned.reserved;
+                    let k = left.min(only.map_or(reserved.total(), |c| reserved.get(c)));
                     left -= k;
+                    let staff = match only {
+                        Some(c) => Staff::of(c, k),
+                        None => shed_order(reserved, k),
+                    };
                     (k > 0)
-                        .then(|| Fact::ReservedShed {
+                        .then_some(Fact::ReservedShed {
                             mission: m,
                             day,
                             cause,
                             index,
-                            staff: shed_order(&planned.reserved, k),
+                            staff,
                         })
                         .into_iter()
                         .collect()
                 }
                 Who::Named(ps) => {
-                    let k = left.min(ps.len() as u32);
+                    let k = left.min(ps.iter().filter(|p| of(p)).count() as u32);
                     left -= k;
                     ps.iter()
                         .rev()
+                        .filter(|p| of(p))
                         .take(k as usize)
                         .map(|&person| Fact::ReservedMemberShed {
                             mission: m,

@@ -614,12 +614,13 @@ impl State {
                 );
                 let comply_by = (headcount > limit).then(|| comply_by.unwrap_or(at.day));
                 if let CapScope::Mission(m) = scope
-                    && counts.sent()
+                    && counts.whole()
                 {
-                    // A vacant post above the cap cannot exist.
+                    // A vacant post above the cap cannot exist (a vacant post has no category:
+                    // a cap on one category leaves them).
                     let ms = self.mission(*m);
                     let room = limit
-                        .saturating_sub(ms.counted(counts))
+                        .saturating_sub(self.counted(world, *m, counts))
                         .max(ms.reserved_vacant);
                     if ms.vacant > room {
                         let f = Fact::PostsAbolished {

@@ -67,10 +67,9 @@ impl Staff {
 
 /// Which staff a cap counts. Locally employed staff (nationals or residents of the host, or
 /// third-country nationals, hired by the mission where it stands) are not members the sender
-/// sends: a cap counts them only where the source says it does.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, PartialOrd, Ord, Hash,
-)]
+/// sends: a cap counts them only where the source says it does. A cap may also count one
+/// category of staff sent (8 diplomats and, by a second cap, 15 others).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Counts {
     /// Staff the sender sends (every [`Category`]); the default.
     #[default]
@@ -79,16 +78,30 @@ pub enum Counts {
     All,
     /// Locally employed staff only: a cap on hiring locally, or a ban at 0.
     Local,
+    /// Diplomatic staff sent only.
+    Diplomatic,
+    /// Administrative and technical staff sent only.
+    AdministrativeTechnical,
+    /// Service staff sent only.
+    Service,
 }
 
 impl Counts {
-    pub const ALL: [Counts; 3] = [Counts::Sent, Counts::All, Counts::Local];
+    pub const ALL: [Counts; 6] = [
+        Counts::Sent,
+        Counts::All,
+        Counts::Local,
+        Counts::Diplomatic,
+        Counts::AdministrativeTechnical,
+        Counts::Service,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
             Counts::Sent => "sent",
             Counts::All => "all",
             Counts::Local => "locally-employed",
+            other => other.only().expect("a category").key(),
         }
     }
 
@@ -96,14 +109,40 @@ impl Counts {
         Counts::ALL.into_iter().find(|c| c.key() == key)
     }
 
-    /// True when the cap counts staff sent by the sender.
+    /// The one category of staff sent the cap counts, for a cap on one category. Staff of no
+    /// known category (`unspecified`) are not counted by such a cap.
+    pub fn only(self) -> Option<Category> {
+        match self {
+            Counts::Diplomatic => Some(Category::Diplomatic),
+            Counts::AdministrativeTechnical => Some(Category::AdministrativeTechnical),
+            Counts::Service => Some(Category::Service),
+            Counts::Sent | Counts::All | Counts::Local => None,
+        }
+    }
+
+    /// True when the cap counts staff sent by the sender (all of them, or one category).
     pub fn sent(self) -> bool {
         self != Counts::Local
     }
 
     /// True when the cap counts locally employed staff.
     pub fn local(self) -> bool {
-        self != Counts::Sent
+        matches!(self, Counts::All | Counts::Local)
+    }
+
+    /// True when the cap counts every staff member sent, not one category only.
+    pub fn whole(self) -> bool {
+        matches!(self, Counts::Sent | Counts::All)
+    }
+
+    /// How many of these anonymous staff sent (`staff`) and named members (their categories,
+    /// `persons`) the cap counts.
+    pub fn of_sent(self, staff: &Staff, persons: impl IntoIterator<Item = Category>) -> u32 {
+        match self.only() {
+            _ if self == Counts::Local => 0,
+            None => staff.total() + persons.into_iter().count() as u32,
+            Some(c) => staff.get(c) + persons.into_iter().filter(|p| *p == c).count() as u32,
+        }
     }
 }
 
@@ -675,8 +714,8 @@ kinds! {
         "mission, count",
         "removes vacant posts";
     StaffCapSet => "staff-cap-set", Some("161"), Some(-4.0), Some("SANCTION: discontinue"), false, Receiver,
-        "mission | (sender, host), limit | reduce_by, comply_by, counts = sent | all | locally-employed (optional)",
-        "sets the maximum staff in post; below the headcount the mission is over cap until comply_by, after which the excess must have left (R5); `counts` says which staff the cap counts: those sent (the default), those sent and those employed locally, or locally employed staff only (`limit = 0`: a ban on employing local staff)";
+        "mission | (sender, host), limit | reduce_by, comply_by, counts = sent | all | locally-employed | diplomatic | administrative-technical | service (optional)",
+        "sets the maximum staff in post; below the headcount the mission is over cap until comply_by, after which the excess must have left (R5); `counts` says which staff the cap counts: those sent (the default), those sent and those employed locally, locally employed staff only (`limit = 0`: a ban on employing local staff, R13), or staff sent of one category (one cap per category)";
     CapLifted => "cap-lifted", Some("081"), Some(5.0), Some("CONCEDE"), true, Receiver,
         "mission | (sender, host), counts (optional)",
         "removes the cap in force on that scope that counts those staff (a mission over it is no longer over cap)";

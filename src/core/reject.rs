@@ -80,6 +80,7 @@ pub enum Reason {
     },
     CapExceeded {
         scope: CapScope,
+        counts: Counts,
         limit: u32,
         would_be: u32,
     },
@@ -410,12 +411,20 @@ impl Reason {
             ),
             Reason::CapExceeded {
                 scope: s,
+                counts,
                 limit,
                 would_be,
-            } => format!(
-                "{} would have {would_be} staff in post, above the cap of {limit} in force",
-                scope(s)
-            ),
+            } => match counts.only() {
+                Some(c) => format!(
+                    "{} would have {would_be} {} staff in post, above the cap of {limit} on them in force",
+                    scope(s),
+                    c.key()
+                ),
+                None => format!(
+                    "{} would have {would_be} staff in post, above the cap of {limit} in force",
+                    scope(s)
+                ),
+            },
             Reason::ZeroCount => "count is zero".to_string(),
             Reason::ComplianceDateMissing {
                 scope: s,

@@ -8,10 +8,12 @@
 //! facts.
 
 use super::day::Day;
-use super::event::{Action, Body, CapScope, Category, Counts, Event, Kind, Limit, Measure, Who};
+use super::event::{
+    Action, Body, CapScope, Category, Counts, Event, Kind, Limit, Measure, Staff, Who,
+};
 use super::reject::Reason;
 use super::state::{Effect, Lifecycle, State, free_staff, pair, take_staff};
-use super::world::{ActorId, MissionId, MissionKind, Seq, World};
+use super::world::{ActorId, MissionId, MissionKind, PersonId, Seq, World};
 
 /// Kinds that may still act on a closed mission: departures can never be blocked (R8), seizure
 /// is the explicit breach of protection (R9), and reopening needs consent first.
@@ -199,20 +201,22 @@ impl State {
                         reserved: ms.reserved.total() + ms.reserved_vacant,
                     });
                 }
-                let now = ms.headcount();
-                if in_post.total() > now {
-                    // Caps still within their compliance period will remove any excess.
-                    for (scope, counts, limit) in self.binding_limits(world, *mission, false, false)
-                    {
-                        let would_be =
-                            self.covered_headcount(world, &scope, counts) - now + in_post.total();
-                        if would_be > limit {
-                            return Err(Reason::CapExceeded {
-                                scope,
-                                limit,
-                                would_be,
-                            });
-                        }
+                // A report may not put more staff than a cap allows where it adds some (caps still
+                // within their compliance period will remove any excess).
+                for (scope, counts, limit) in self.binding_limits(world, *mission, false, false) {
+                    let (now, then) =
+                        (counts.of_sent(&ms.in_post, []), counts.of_sent(in_post, []));
+                    if then <= now {
+                        continue;
+                    }
+                    let would_be = self.covered_headcount(world, &scope, counts) - now + then;
+                    if would_be > limit {
+                        return Err(Reason::CapExceeded {
+                            scope,
+                            counts,
+                            limit,
+                            would_be,
+                        });
                     }
                 }
                 Ok(())
@@ -480,10 +484,10 @@ impl State {
             Action::AccreditationGranted { mission, who } => {
                 self.check_relations(world, *mission)?;
                 let ms = self.mission(*mission);
-                let n = match who {
-                    Who::Count { count, .. } => {
+                let (n, added) = match who {
+                    Who::Count { count, category } => {
                         nonzero(*count)?;
-                        *count
+                        (*count, Staff::of(*category, *count))
                     }
                     Who::Named(ps) => {
                         for (i, p) in ps.iter().enumerate() {
@@ -500,9 +504,13 @@ impl State {
                                 });
                             }
                         }
-                        ps.len() as u32
+                        (ps.len() as u32, Staff::default())
                     }
                     Who::All => return Err(Reason::AllNotAllowed { kind: kind.key() }),
+                };
+                let persons: &[PersonId] = match who {
+                    Who::Named(ps) => ps,
+                    _ => &[],
                 };
                 if n > ms.requested {
                     return Err(Reason::CountExceedsRequests {
@@ -511,11 +519,17 @@ impl State {
                         pending: ms.requested,
                     });
                 }
+                let cats = || persons.iter().map(|p| world.person(*p).category);
                 for (scope, counts, limit) in self.binding_limits(world, *mission, true, false) {
+                    let n = counts.of_sent(&added, cats());
+                    if n == 0 {
+                        continue;
+                    }
                     let would_be = self.covered_headcount(world, &scope, counts) + n;
                     if would_be > limit {
                         return Err(Reason::CapExceeded {
                             scope,
+                            counts,
                             limit,
                             would_be,
                         });
@@ -720,12 +734,18 @@ impl State {
             }
             Action::StaffMoved { from, to, who } => {
                 self.check_in_post(*from, who, kind)?;
-                let n = match who {
-                    Who::Count { count, .. } => *count,
-                    Who::Named(ps) => ps.len() as u32,
-                    Who::All => 0,
+                let ms = self.mission(*from);
+                let (staff, persons): (Staff, &[PersonId]) = match who {
+                    // The staff that would move, as decide takes them.
+                    Who::Count { count, category } => (
+                        take_staff(&free_staff(&ms.in_post, &ms.reserved), *count, *category)
+                            .unwrap_or_default(),
+                        &[],
+                    ),
+                    Who::Named(ps) => (Staff::default(), ps),
+                    Who::All => (Staff::default(), &[]),
                 };
-                self.check_move(world, *from, *to, n)
+                self.check_move(world, *from, *to, &staff, persons)
             }
             Action::MissionClosedMovingStaff { mission, to } => {
                 if self.mission(*mission).lifecycle == Lifecycle::Closed {
@@ -734,7 +754,8 @@ impl State {
                         status: lifecycle_name(Lifecycle::Closed),
                     });
                 }
-                self.check_move(world, *mission, *to, self.mission(*mission).headcount())
+                let ms = self.mission(*mission);
+                self.check_move(world, *mission, *to, &ms.in_post, &ms.members)
             }
             Action::MissionSuspended { mission } | Action::MissionClosed { mission } => {
                 let l = self.mission(*mission).lifecycle;
@@ -947,14 +968,16 @@ impl State {
             })
     }
 
-    /// `n` staff of `from` may move to `to`: another operating post of the same sender in the
-    /// same host, with room under the caps on it that do not also cover `from` (R5).
+    /// Anonymous `staff` and named `persons` of `from` may move to `to`: another operating post
+    /// of the same sender in the same host, with room under the caps on it that do not also
+    /// cover `from` (R5).
     fn check_move(
         &self,
         world: &World,
         from: MissionId,
         to: MissionId,
-        n: u32,
+        staff: &Staff,
+        persons: &[PersonId],
     ) -> Result<(), Reason> {
         let (a, b) = (world.mission(from), world.mission(to));
         if from == to || a.sender != b.sender || a.receiver != b.receiver {
@@ -966,10 +989,15 @@ impl State {
             if State::covers(world, &scope, from) {
                 continue;
             }
+            let n = counts.of_sent(staff, persons.iter().map(|p| world.person(*p).category));
+            if n == 0 {
+                continue;
+            }
             let would_be = self.covered_headcount(world, &scope, counts) + n;
             if would_be > limit {
                 return Err(Reason::CapExceeded {
                     scope,
+                    counts,
                     limit,
                     would_be,
                 });
@@ -985,7 +1013,7 @@ impl State {
             return 0;
         }
         self.caps_on(world, m)
-            .filter(|c| c.counts.sent())
+            .filter(|c| c.counts.whole())
             .map(|c| {
                 self.covered_headcount(world, &c.scope, c.counts)
                     .saturating_sub(c.limit)
@@ -998,7 +1026,7 @@ impl State {
     /// a cap in force covering it.
     pub(crate) fn posts_above_cap(&self, world: &World, m: MissionId) -> u32 {
         self.caps_on(world, m)
-            .filter(|c| c.counts.sent())
+            .filter(|c| c.counts.whole())
             .map(|c| {
                 let vacant: u32 = world
                     .mission_ids()

@@ -132,13 +132,6 @@ impl MissionState {
         self.in_post.total() + self.members.len() as u32
     }
 
-    /// The staff a cap counting `counts` counts at this mission.
-    pub fn counted(&self, counts: Counts) -> u32 {
-        let sent = if counts.sent() { self.headcount() } else { 0 };
-        let local = if counts.local() { self.local } else { 0 };
-        sent + local
-    }
-
     /// Staff due to leave after losing accreditation.
     pub fn leaving_count(&self) -> u32 {
         self.leaving.iter().map(Leaving::total).sum()
@@ -322,15 +315,26 @@ impl State {
         }
     }
 
-    /// Staff in post under `scope` that a cap counting `counts` counts, over operating
-    /// missions.
+    /// The staff at mission `m` a cap counting `counts` counts: staff in post (all, or of one
+    /// category), locally employed staff, or both.
+    pub fn counted(&self, world: &World, m: MissionId, counts: Counts) -> u32 {
+        let ms = self.mission(m);
+        let sent = counts.of_sent(
+            &ms.in_post,
+            ms.members.iter().map(|p| world.person(*p).category),
+        );
+        let local = if counts.local() { ms.local } else { 0 };
+        sent + local
+    }
+
+    /// Staff under `scope` that a cap counting `counts` counts, over operating missions.
     pub fn covered_headcount(&self, world: &World, scope: &CapScope, counts: Counts) -> u32 {
         match *scope {
-            CapScope::Mission(id) => self.mission(id).counted(counts),
+            CapScope::Mission(id) => self.counted(world, id, counts),
             CapScope::Posts { .. } => world
                 .mission_ids()
                 .filter(|&m| Self::covers(world, scope, m) && self.mission(m).operating())
-                .map(|m| self.mission(m).counted(counts))
+                .map(|m| self.counted(world, m, counts))
                 .sum(),
         }
     }
@@ -360,10 +364,11 @@ impl State {
             .filter_map(move |(scope, counts)| self.cap(scope, counts))
     }
 
-    /// The tightest cap in force covering mission `m` that counts staff sent, as its limit.
+    /// The tightest cap in force covering mission `m` that counts every staff member sent, as
+    /// its limit (caps on one category, or on local staff only, are listed with the caps).
     pub fn cap_of(&self, world: &World, m: MissionId) -> Option<u32> {
         self.caps_on(world, m)
-            .filter(|c| c.counts.sent())
+            .filter(|c| c.counts.whole())
             .map(|c| c.limit)
             .min()
     }

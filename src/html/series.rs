@@ -180,7 +180,10 @@ fn touched(
         | Change::PostsAbolished { mission, .. }
         | Change::Lifecycle { mission, .. }
         | Change::LeftWithMission { mission, .. }
-        | Change::LeftForCap { mission, .. } => pair(*mission),
+        | Change::LeftForCap { mission, .. }
+        | Change::LocalHired { mission, .. }
+        | Change::LocalDismissed { mission, .. }
+        | Change::LocalShed { mission, .. } => pair(*mission),
         Change::Moved { from, to, .. } => {
             let mut v = pair(*from);
             v.extend(pair(*to));
@@ -201,10 +204,7 @@ fn touched(
         | Change::Denied { mission, .. }
         | Change::PremisesSeized { mission }
         | Change::ConsentRestored { mission }
-        | Change::Superseded { mission, .. }
-        | Change::LocalHired { mission, .. }
-        | Change::LocalDismissed { mission, .. }
-        | Change::LocalShed { mission, .. } => vec![*mission],
+        | Change::Superseded { mission, .. } => vec![*mission],
         Change::ContactsFrozen { .. }
         | Change::ChannelDesignated { .. }
         | Change::Scheduled { .. }

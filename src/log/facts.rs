@@ -1009,6 +1009,9 @@ fn counts_byte(c: Counts) -> u8 {
         Counts::Sent => 0,
         Counts::All => 1,
         Counts::Local => 2,
+        Counts::Diplomatic => 3,
+        Counts::AdministrativeTechnical => 4,
+        Counts::Service => 5,
     }
 }
 
@@ -1017,6 +1020,9 @@ fn counts_of(b: u8) -> Option<Counts> {
         0 => Some(Counts::Sent),
         1 => Some(Counts::All),
         2 => Some(Counts::Local),
+        3 => Some(Counts::Diplomatic),
+        4 => Some(Counts::AdministrativeTechnical),
+        5 => Some(Counts::Service),
         _ => None,
     }
 }

@@ -95,7 +95,7 @@ pub enum CapScope {
 
 /// Which staff a cap counts.
 ///
-/// Frozen order: 0 Sent, 1 All, 2 Local.
+/// Frozen order: 0 Sent, 1 All, 2 Local, 3 Diplomatic, 4 AdministrativeTechnical, 5 Service.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Counts {
     /// 0
@@ -104,6 +104,12 @@ pub enum Counts {
     All,
     /// 2
     Local,
+    /// 3
+    Diplomatic,
+    /// 4
+    AdministrativeTechnical,
+    /// 5
+    Service,
 }
 
 impl From<ce::Counts> for Counts {
@@ -112,6 +118,9 @@ impl From<ce::Counts> for Counts {
             ce::Counts::Sent => Counts::Sent,
             ce::Counts::All => Counts::All,
             ce::Counts::Local => Counts::Local,
+            ce::Counts::Diplomatic => Counts::Diplomatic,
+            ce::Counts::AdministrativeTechnical => Counts::AdministrativeTechnical,
+            ce::Counts::Service => Counts::Service,
         }
     }
 }
@@ -122,6 +131,9 @@ impl From<Counts> for ce::Counts {
             Counts::Sent => ce::Counts::Sent,
             Counts::All => ce::Counts::All,
             Counts::Local => ce::Counts::Local,
+            Counts::Diplomatic => ce::Counts::Diplomatic,
+            Counts::AdministrativeTechnical => ce::Counts::AdministrativeTechnical,
+            Counts::Service => ce::Counts::Service,
         }
     }
 }
@@ -2225,6 +2237,22 @@ mod tests {
                 comply_by: None,
                 counts: ce::Counts::All,
             },
+            C::StaffCapSet {
+                scope: ce::CapScope::Mission(m),
+                limit: ce::Limit::Absolute(8),
+                comply_by: Some(d(19_032)),
+                counts: ce::Counts::Diplomatic,
+            },
+            C::StaffCapSet {
+                scope: ce::CapScope::Mission(m),
+                limit: ce::Limit::ReduceBy(2),
+                comply_by: Some(d(19_032)),
+                counts: ce::Counts::Service,
+            },
+            C::CapLifted {
+                scope: ce::CapScope::Mission(m),
+                counts: ce::Counts::AdministrativeTechnical,
+            },
             C::CapLifted {
                 scope: ce::CapScope::Mission(m),
                 counts: ce::Counts::Sent,
@@ -2600,7 +2628,7 @@ mod tests {
         assert!(decode::<Body>(&7u32.to_le_bytes()).is_err());
         assert!(decode::<Action>(&29u32.to_le_bytes()).is_err());
         assert!(decode::<Effect>(&4u32.to_le_bytes()).is_err());
-        assert!(decode::<Counts>(&3u32.to_le_bytes()).is_err());
+        assert!(decode::<Counts>(&6u32.to_le_bytes()).is_err());
     }
 
     /// A state with one value of each state enum's variants, pending entries of each effect and

@@ -1289,3 +1289,90 @@ move_to = "ru-nato"
         "E046",
     );
 }
+
+// ==== A real episode of locally employed staff (R13) ====
+
+#[test]
+fn us_russia_2021_local_staff_ban_lets_the_embassy_staff_go() {
+    use demarche::core::CapScope;
+    use demarche::core::event::Counts;
+    let rel = "scenarios/us-russia-2021.toml";
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .unwrap();
+    let s = scenario::parse(rel, &text).unwrap_or_else(|(_, p)| panic!("{p:#?}"));
+    let posts = CapScope::Posts {
+        sender: s.world.actor_by_key("usa").unwrap(),
+        host: s.world.actor_by_key("russia").unwrap(),
+    };
+    let local = |r: &Run, key: &str| r.state.mission(id(&s, key)).local;
+    let all = |r: &Run| r.state.covered_headcount(&s.world, &posts, Counts::All);
+
+    // 2017: the cap of 455 counts staff sent and employed locally over all US posts; on its
+    // last day the mission is over it with 1,210, and the next day the 755 above it are
+    // let go, locally employed staff first (the embassy's, the post employing most).
+    let last_day = at_date(&s, "2017-08-31");
+    let cap = last_day
+        .state
+        .cap(posts, Counts::All)
+        .expect("the cap of 455");
+    assert_eq!(cap.limit, 455);
+    assert!(last_day.state.cap(posts, Counts::Sent).is_none());
+    assert_eq!(all(&last_day), 1210);
+    assert_eq!(local(&last_day, "us-embassy-moscow"), 904);
+    assert_eq!(status(&s, &last_day, "us-embassy-moscow"), Status::OverCap);
+    let cut = at_date(&s, "2017-09-01");
+    assert_eq!(all(&cut), 455);
+    assert_eq!(local(&cut, "us-embassy-moscow"), 149);
+    assert_eq!(headcount(&s, &cut, "us-embassy-moscow"), 239);
+    assert_eq!(status(&s, &cut, "us-embassy-moscow"), Status::Active);
+
+    // 2018: St Petersburg closes on 31 March and its local staff are let go with it.
+    let spb = at_date(&s, "2018-03-31");
+    assert_eq!(
+        status(&s, &spb, "us-consulate-st-petersburg"),
+        Status::Closed
+    );
+    assert_eq!(local(&spb, "us-consulate-st-petersburg"), 0);
+
+    // 2020: Vladivostok is suspended; the plan to close it and suspend Yekaterinburg is held,
+    // then withdrawn, so Yekaterinburg keeps working until the ban.
+    let before = at_date(&s, "2021-07-31");
+    assert_eq!(
+        status(&s, &before, "us-consulate-vladivostok"),
+        Status::Suspended
+    );
+    assert_eq!(local(&before, "us-consulate-vladivostok"), 0);
+    assert_eq!(local(&before, "us-embassy-moscow"), 149);
+    assert_eq!(local(&before, "us-consulate-yekaterinburg"), 17);
+    let ban = before.state.cap(posts, Counts::Local).expect("the ban");
+    assert_eq!(ban.limit, 0);
+    assert_eq!(status(&s, &before, "us-embassy-moscow"), Status::OverCap);
+
+    // 1 August 2021: every locally employed staff member of a US post is let go; the posts
+    // that still operate keep their staff sent and are no longer over any cap.
+    let after = at_date(&s, "2021-08-01");
+    for key in [
+        "us-embassy-moscow",
+        "us-consulate-st-petersburg",
+        "us-consulate-yekaterinburg",
+        "us-consulate-vladivostok",
+    ] {
+        assert_eq!(local(&after, key), 0, "{key}");
+    }
+    assert_eq!(headcount(&s, &after, "us-embassy-moscow"), 171);
+    assert_eq!(headcount(&s, &after, "us-consulate-yekaterinburg"), 5);
+    assert_eq!(status(&s, &after, "us-embassy-moscow"), Status::Active);
+    assert_eq!(
+        status(&s, &after, "us-consulate-yekaterinburg"),
+        Status::Active
+    );
+    assert_eq!(
+        status(&s, &after, "us-consulate-vladivostok"),
+        Status::Suspended
+    );
+    assert_eq!(
+        status(&s, &after, "us-consulate-st-petersburg"),
+        Status::Closed
+    );
+    assert_eq!(all(&after), 176);
+}

@@ -319,10 +319,14 @@ impl State {
     /// category), locally employed staff, or both.
     pub fn counted(&self, world: &World, m: MissionId, counts: Counts) -> u32 {
         let ms = self.mission(m);
-        let sent = counts.of_sent(
-            &ms.in_post,
-            ms.members.iter().map(|p| world.person(*p).category),
-        );
+        let sent = match counts {
+            // The usual caps: no need to look at each member.
+            Counts::Sent | Counts::All => ms.headcount(),
+            _ => counts.of_sent(
+                &ms.in_post,
+                ms.members.iter().map(|p| world.person(*p).category),
+            ),
+        };
         let local = if counts.local() { ms.local } else { 0 };
         sent + local
     }

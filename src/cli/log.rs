@@ -4,14 +4,14 @@ use super::common::{Format, open_log, print_problems, report_log_error, usage};
 use clap::{Subcommand, ValueEnum};
 use demarche::core::RULES_VERSION;
 use demarche::core::event::Kind;
-use demarche::core::world::{Seq, World};
+use demarche::core::world::World;
 use demarche::log::tail::{EventIds, Follow, LogEvent};
 use demarche::log::{
     AppendError, Durability, Log, LogEnd, LogError, NewEvent, Writer, WriterOptions, ack_path,
     schema, snapshot, verify, writer,
 };
 use demarche::run::{Until, run};
-use demarche::scenario::{self, EventMeta, Problem};
+use demarche::scenario::{self, Problem};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -324,17 +324,7 @@ fn append(log: &Path, events: &Path, expect: Option<u64>, wait: f64, format: For
             return ExitCode::from(1);
         }
     };
-    let batch: Vec<NewEvent> = evs
-        .into_iter()
-        .zip(&meta)
-        .map(|(event, m)| NewEvent {
-            id: m.id.clone(),
-            source: m.source.clone(),
-            summary: m.summary.clone(),
-            note: m.note.clone(),
-            event,
-        })
-        .collect();
+    let batch = NewEvent::batch(evs, &meta);
     match w.append(&batch, expect) {
         Ok(last) => {
             match format {
@@ -387,17 +377,7 @@ fn tail_line(world: &World, e: &LogEvent, format: Format, ids: &EventIds) -> Str
                 e.id
             )
         }
-        Format::Json => {
-            let meta = EventMeta {
-                id: e.id.clone(),
-                span: 0..0,
-                source: e.source.clone(),
-                summary: e.summary.clone(),
-                note: e.note.clone(),
-            };
-            let id_of = |seq: Seq| ids.id(seq);
-            demarche::export::event_record(world, &e.event, e.seq, Some(&meta), &id_of).to_string()
-        }
+        Format::Json => ids.record(world, e).to_string(),
     }
 }
 

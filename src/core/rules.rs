@@ -203,23 +203,12 @@ impl State {
                 }
                 // A report may not put more staff than a cap allows where it adds some (caps still
                 // within their compliance period will remove any excess).
-                for (scope, counts, limit) in self.binding_limits(world, *mission, false, false) {
-                    let (now, then) =
-                        (counts.of_sent(&ms.in_post, []), counts.of_sent(in_post, []));
-                    if then <= now {
-                        continue;
-                    }
-                    let would_be = self.covered_headcount(world, &scope, counts) - now + then;
-                    if would_be > limit {
-                        return Err(Reason::CapExceeded {
-                            scope,
-                            counts,
-                            limit,
-                            would_be,
-                        });
-                    }
-                }
-                Ok(())
+                let added = |counts: Counts| {
+                    counts
+                        .of_sent(in_post, [])
+                        .saturating_sub(counts.of_sent(&ms.in_post, []))
+                };
+                self.within_caps(world, *mission, false, false, added)
             }
             Body::ProposalAdopted { proposal } => {
                 if let Some(author) = self.author(*proposal)?
@@ -520,22 +509,8 @@ impl State {
                     });
                 }
                 let cats = || persons.iter().map(|p| world.person(*p).category);
-                for (scope, counts, limit) in self.binding_limits(world, *mission, true, false) {
-                    let n = counts.of_sent(&added, cats());
-                    if n == 0 {
-                        continue;
-                    }
-                    let would_be = self.covered_headcount(world, &scope, counts) + n;
-                    if would_be > limit {
-                        return Err(Reason::CapExceeded {
-                            scope,
-                            counts,
-                            limit,
-                            would_be,
-                        });
-                    }
-                }
-                Ok(())
+                let added = |counts: Counts| counts.of_sent(&added, cats());
+                self.within_caps(world, *mission, true, false, added)
             }
             Action::AccreditationDenied { mission, count } => {
                 nonzero(*count)?;
@@ -695,20 +670,8 @@ impl State {
                 }
             }
             Action::LocalStaffHired { mission, count } => {
-                let n = *count;
-                nonzero(n)?;
-                for (scope, counts, limit) in self.binding_limits(world, *mission, true, true) {
-                    let would_be = self.covered_headcount(world, &scope, counts) + n;
-                    if would_be > limit {
-                        return Err(Reason::LocalCapExceeded {
-                            scope,
-                            counts,
-                            limit,
-                            would_be,
-                        });
-                    }
-                }
-                Ok(())
+                nonzero(*count)?;
+                self.within_caps(world, *mission, true, true, |_| *count)
             }
             Action::LocalStaffDismissed { mission, count } => {
                 nonzero(*count)?;
@@ -908,6 +871,57 @@ impl State {
         }
     }
 
+    /// Staff added at mission `m` (`added`: how many of them a cap counting these counts; sent
+    /// staff, or with `local` locally employed staff) stay within every binding cap (see
+    /// [`Self::binding_limits`]).
+    fn within_caps(
+        &self,
+        world: &World,
+        m: MissionId,
+        in_compliance: bool,
+        local: bool,
+        added: impl Fn(Counts) -> u32,
+    ) -> Result<(), Reason> {
+        self.within_caps_where(world, m, in_compliance, local, added, |_| true)
+    }
+
+    /// [`Self::within_caps`] over the caps whose scope `applies`.
+    fn within_caps_where(
+        &self,
+        world: &World,
+        m: MissionId,
+        in_compliance: bool,
+        local: bool,
+        added: impl Fn(Counts) -> u32,
+        applies: impl Fn(&CapScope) -> bool,
+    ) -> Result<(), Reason> {
+        for (scope, counts, limit) in self.binding_limits(world, m, in_compliance, local) {
+            let n = added(counts);
+            if n == 0 || !applies(&scope) {
+                continue;
+            }
+            let would_be = self.covered_headcount(world, &scope, counts) + n;
+            if would_be > limit {
+                return Err(if local {
+                    Reason::LocalCapExceeded {
+                        scope,
+                        counts,
+                        limit,
+                        would_be,
+                    }
+                } else {
+                    Reason::CapExceeded {
+                        scope,
+                        counts,
+                        limit,
+                        would_be,
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The limits staff at mission `m` must stay within: caps in force (with `in_compliance`,
     /// also those still within their compliance period), and caps announced for later without
     /// a compliance date, which will give no time to shed an excess. Those that count staff
@@ -985,24 +999,12 @@ impl State {
         }
         check_mission_kind(world, to, Kind::StaffMoved)?;
         self.check_lifecycle(to, Kind::StaffMoved)?;
-        for (scope, counts, limit) in self.binding_limits(world, to, true, false) {
-            if State::covers(world, &scope, from) {
-                continue;
-            }
-            let n = counts.of_sent(staff, persons.iter().map(|p| world.person(*p).category));
-            if n == 0 {
-                continue;
-            }
-            let would_be = self.covered_headcount(world, &scope, counts) + n;
-            if would_be > limit {
-                return Err(Reason::CapExceeded {
-                    scope,
-                    counts,
-                    limit,
-                    would_be,
-                });
-            }
-        }
+        // Caps that also cover `from` count the moving staff already.
+        let moving = |counts: Counts| {
+            counts.of_sent(staff, persons.iter().map(|p| world.person(*p).category))
+        };
+        let beside = |scope: &CapScope| !State::covers(world, scope, from);
+        self.within_caps_where(world, to, true, false, moving, beside)?;
         Ok(())
     }
 

@@ -229,6 +229,19 @@ impl EventIds {
         seen.insert(e.seq - 1, e.id.clone());
     }
 
+    /// The event as `log export --format jsonl` writes it, the events it refers to named by id.
+    pub fn record(&self, world: &crate::core::World, e: &LogEvent) -> serde_json::Value {
+        let meta = crate::scenario::EventMeta {
+            id: e.id.clone(),
+            span: 0..0,
+            source: e.source.clone(),
+            summary: e.summary.clone(),
+            note: e.note.clone(),
+        };
+        let id_of = |seq: Seq| self.id(seq);
+        crate::export::event_record(world, &e.event, e.seq, Some(&meta), &id_of)
+    }
+
     /// The id of the event with sequence index `seq` (from 0).
     pub fn id(&self, seq: Seq) -> String {
         let at = seq.0 as u64;

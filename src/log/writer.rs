@@ -70,6 +70,24 @@ pub struct NewEvent {
     pub event: Event,
 }
 
+impl NewEvent {
+    /// The events a scenario parser read (`events`, with their ids and texts in `meta`), ready
+    /// to append.
+    pub fn batch(events: Vec<Event>, meta: &[crate::scenario::EventMeta]) -> Vec<NewEvent> {
+        events
+            .into_iter()
+            .zip(meta)
+            .map(|(event, m)| NewEvent {
+                id: m.id.clone(),
+                source: m.source.clone(),
+                summary: m.summary.clone(),
+                note: m.note.clone(),
+                event,
+            })
+            .collect()
+    }
+}
+
 /// Why an append was refused. Nothing was written.
 #[derive(Debug)]
 pub enum AppendError {

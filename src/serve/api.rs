@@ -832,17 +832,7 @@ pub async fn append(
         };
         let (evs, meta) = scenario::parse_events_after(&text, &world, start, count, &mut lookup)
             .map_err(|p| problems_error("invalid-events", "body", "events", &text, &p))?;
-        let batch: Vec<NewEvent> = evs
-            .into_iter()
-            .zip(&meta)
-            .map(|(event, m)| NewEvent {
-                id: m.id.clone(),
-                source: m.source.clone(),
-                summary: m.summary.clone(),
-                note: m.note.clone(),
-                event,
-            })
-            .collect();
+        let batch = NewEvent::batch(evs, &meta);
         match w.append(&batch, expect) {
             Ok(last) => Ok(json!({"log": src.name, "appended": batch.len(), "last_seq": last})),
             Err(AppendError::Rejected { index, reason, .. }) => {

@@ -6,10 +6,7 @@ use super::error::ApiError;
 use super::sweeps::{Job, Outcome};
 use super::{App, Kind};
 use crate::core::World;
-use crate::core::world::Seq;
-use crate::export::event_record;
 use crate::log::tail::{EventIds, Follow};
-use crate::scenario::EventMeta;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -177,15 +174,7 @@ pub async fn tail(
         match next {
             Ok(e) => {
                 t.ids.saw(&e);
-                let meta = EventMeta {
-                    id: e.id.clone(),
-                    span: 0..0,
-                    source: e.source.clone(),
-                    summary: e.summary.clone(),
-                    note: e.note.clone(),
-                };
-                let id_of = |seq: Seq| t.ids.id(seq);
-                let v = event_record(&t.world, &e.event, e.seq, Some(&meta), &id_of);
+                let v = t.ids.record(&t.world, &e);
                 let ev = Event::default()
                     .event("event")
                     .id(e.seq.to_string())

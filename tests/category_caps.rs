@@ -3,6 +3,7 @@
 //! and the `[[events]]` of a test; the run stops at a rejection with its code, or the state is
 //! as the rule says.
 
+use crate::given::{self, at_date};
 use demarche::core::Status;
 use demarche::core::event::{Category, Counts};
 use demarche::run::{Run, Until, run};
@@ -79,26 +80,12 @@ source = "test"
 "#;
 
 fn scenario(events: &str) -> Scenario {
-    scenario::parse("caps.toml", &format!("{CAST}\n{events}"))
-        .unwrap_or_else(|(_, p)| panic!("{p:#?}"))
-}
-
-#[track_caller]
-fn at_date(s: &Scenario, day: &str) -> Run {
-    let r = run(s, Until::Date(scenario::parse_date(day).unwrap()), false);
-    assert!(r.problems.is_empty(), "{:#?}", r.problems);
-    r
+    given::scenario(CAST, events)
 }
 
 #[track_caller]
 fn rejected(events: &str, code: &str) -> Run {
-    let s = scenario(events);
-    let r = run(&s, Until::End, false);
-    let last = s.meta.last().unwrap().id.clone();
-    assert_eq!(r.problems.len(), 1, "{:#?}", r.problems);
-    assert_eq!(r.problems[0].code, code, "{:#?}", r.problems[0]);
-    assert_eq!(r.problems[0].event.as_deref(), Some(last.as_str()));
-    r
+    given::rejected(CAST, events, code)
 }
 
 fn staff(r: &Run, c: Category) -> u32 {

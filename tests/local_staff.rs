@@ -7,6 +7,7 @@
 //! events are replayed. Then: the run stops at a rejection with its code, or the state and the
 //! facts decided are as the rule says.
 
+use crate::given::{self, at_date};
 use demarche::core::event::Counts;
 use demarche::core::{Engine, Fact, MissionId, Status};
 use demarche::log::{Log, Upto, Writer, WriterOptions};
@@ -71,35 +72,17 @@ staff = { diplomatic = 30 }
 "#;
 
 fn scenario(events: &str) -> Scenario {
-    let text = format!("{CAST}\n{events}");
-    scenario::parse("local.toml", &text).unwrap_or_else(|(_, p)| panic!("{p:#?}"))
+    given::scenario(CAST, events)
 }
 
 #[track_caller]
 fn accepted(events: &str) -> (Scenario, Run) {
-    let s = scenario(events);
-    let r = run(&s, Until::End, false);
-    assert!(r.problems.is_empty(), "{:#?}", r.problems);
-    (s, r)
+    given::accepted(CAST, events)
 }
 
-/// Every event is accepted but the last, rejected with `code`.
 #[track_caller]
 fn rejected(events: &str, code: &str) -> Run {
-    let s = scenario(events);
-    let r = run(&s, Until::End, false);
-    let last = s.meta.last().expect("an event").id.clone();
-    assert_eq!(r.problems.len(), 1, "{:#?}", r.problems);
-    assert_eq!(r.problems[0].code, code, "{:#?}", r.problems[0]);
-    assert_eq!(r.problems[0].event.as_deref(), Some(last.as_str()));
-    r
-}
-
-#[track_caller]
-fn at_date(s: &Scenario, day: &str) -> Run {
-    let r = run(s, Until::Date(scenario::parse_date(day).unwrap()), false);
-    assert!(r.problems.is_empty(), "{:#?}", r.problems);
-    r
+    given::rejected(CAST, events, code)
 }
 
 fn id(s: &Scenario, key: &str) -> MissionId {

@@ -11,6 +11,7 @@ mod codes;
 mod export;
 mod facts;
 mod fit;
+mod given;
 mod golden;
 mod loader;
 mod local_staff;

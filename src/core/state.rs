@@ -355,17 +355,20 @@ impl State {
     }
 
     /// Caps in force covering mission `m`: at most one per counting on the mission, and one per
-    /// counting on all posts of its sender in its receiver, found by binary search.
+    /// counting on all posts of its sender in its receiver, found by binary search (those on
+    /// the mission first, each scope's in the order of [`Counts`]).
     pub fn caps_on<'a>(&'a self, world: &'a World, m: MissionId) -> impl Iterator<Item = &'a Cap> {
         let d = world.mission(m);
         let posts = CapScope::Posts {
             sender: d.sender,
             host: d.receiver,
         };
-        [CapScope::Mission(m), posts]
-            .into_iter()
-            .flat_map(|scope| Counts::ALL.into_iter().map(move |c| (scope, c)))
-            .filter_map(move |(scope, counts)| self.cap(scope, counts))
+        // Caps are sorted by scope, then counting: those of one scope are one run.
+        let run = move |scope: CapScope| {
+            let from = self.caps.partition_point(|c| c.scope < scope);
+            self.caps[from..].iter().take_while(move |c| c.scope == scope)
+        };
+        run(CapScope::Mission(m)).chain(run(posts))
     }
 
     /// The tightest cap in force covering mission `m` that counts every staff member sent, as

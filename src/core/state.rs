@@ -366,7 +366,9 @@ impl State {
         // Caps are sorted by scope, then counting: those of one scope are one run.
         let run = move |scope: CapScope| {
             let from = self.caps.partition_point(|c| c.scope < scope);
-            self.caps[from..].iter().take_while(move |c| c.scope == scope)
+            self.caps[from..]
+                .iter()
+                .take_while(move |c| c.scope == scope)
         };
         run(CapScope::Mission(m)).chain(run(posts))
     }

@@ -610,7 +610,10 @@ fn check_mission_state(check: &mut Check, key: &str, ms: &MissionState) {
         no(&format!("premises {}", ms.premises.key()));
     }
     if ms.lifecycle != Lifecycle::Operating
-        && (ms.headcount() > 0 || ms.vacant > 0 || ms.requested > 0 || ms.local > 0)
+        && (ms.headcount() > 0
+            || ms.vacant > 0
+            || ms.requested > 0
+            || (ms.local > 0 && ms.lifecycle != Lifecycle::Suspended))
     {
         no("staff, vacant posts or requests while not operating");
     }

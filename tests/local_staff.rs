@@ -393,9 +393,32 @@ source = "test"
 }
 
 #[test]
-fn a_mission_that_stops_working_lets_its_local_staff_go() {
-    let s = scenario(
+fn a_closed_mission_lets_its_local_staff_go_and_a_suspended_one_keeps_them() {
+    let closed = scenario(
         r#"
+[[events]]
+id = "us-closes-vladivostok"
+date = "2021-04-05"
+kind = "mission-closed"
+actor = "usa"
+mission = "us-vladivostok"
+source = "test"
+"#,
+    );
+    let facts = facts_of_last(&closed);
+    assert!(
+        facts.iter().any(|f| *f
+            == Fact::LocalDismissed {
+                mission: id(&closed, "us-vladivostok"),
+                count: 10
+            }),
+        "{facts:?}"
+    );
+    let r = run(&closed, Until::End, false);
+    assert_eq!(local(&closed, &r, "us-vladivostok"), 0);
+    // Suspended, the post's staff sent leave; its local staff stay employed, counted by a ban
+    // over the sender's posts and let go at its compliance date, or by the sender.
+    let suspend = r#"
 [[events]]
 id = "us-suspends-vladivostok"
 date = "2021-04-05"
@@ -403,18 +426,24 @@ kind = "mission-suspended"
 actor = "usa"
 mission = "us-vladivostok"
 source = "test"
-"#,
-    );
-    let facts = facts_of_last(&s);
-    assert!(
-        facts.iter().any(|f| *f
-            == Fact::LocalDismissed {
-                mission: id(&s, "us-vladivostok"),
-                count: 10
-            }),
-        "{facts:?}"
-    );
-    let r = run(&s, Until::End, false);
+"#;
+    let s = scenario(&format!("{suspend}{BAN}"));
+    let before = at_date(&s, "2021-07-31");
+    assert_eq!(local(&s, &before, "us-vladivostok"), 10);
+    assert_eq!(headcount(&s, &before, "us-vladivostok"), 0);
+    let after = at_date(&s, "2021-08-01");
+    assert_eq!(local(&s, &after, "us-vladivostok"), 0);
+    let dismiss = r#"
+[[events]]
+id = "us-lets-vladivostok-staff-go"
+date = "2021-04-06"
+kind = "local-staff-dismissed"
+actor = "usa"
+mission = "us-vladivostok"
+count = 10
+source = "test"
+"#;
+    let (s, r) = accepted(&format!("{suspend}{dismiss}"));
     assert_eq!(local(&s, &r, "us-vladivostok"), 0);
     // And hiring at a suspended post is refused.
     rejected(
@@ -460,18 +489,23 @@ fn the_loader_names_an_unknown_counting_and_suggests_the_closest() {
 }
 
 #[test]
-fn the_loader_refuses_local_staff_at_a_post_that_is_not_operating() {
-    let text = CAST.replace(
-        "staff = { diplomatic = 4 }\nlocally_employed = 10\nrequested = 2\n",
-        "status = \"suspended\"\nlocally_employed = 10\n",
-    );
-    let (_, problems) = scenario::parse("local.toml", &text).unwrap_err();
+fn the_loader_refuses_local_staff_at_a_closed_post_not_at_a_suspended_one() {
+    let at = |status: &str| {
+        CAST.replace(
+            "staff = { diplomatic = 4 }\nlocally_employed = 10\nrequested = 2\n",
+            &format!("status = \"{status}\"\nlocally_employed = 10\n"),
+        )
+    };
+    let (_, problems) = scenario::parse("local.toml", &at("closed")).unwrap_err();
     assert!(
         problems
             .iter()
-            .any(|p| p.message.contains("is not operating")),
+            .any(|p| p.message.contains("employs no one locally")),
         "{problems:#?}"
     );
+    let s =
+        scenario::parse("local.toml", &at("suspended")).unwrap_or_else(|(_, p)| panic!("{p:#?}"));
+    assert_eq!(s.initial.missions[2].local, 10);
 }
 
 #[test]

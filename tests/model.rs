@@ -1334,14 +1334,19 @@ fn us_russia_2021_local_staff_ban_lets_the_embassy_staff_go() {
     );
     assert_eq!(local(&spb, "us-consulate-st-petersburg"), 0);
 
-    // 2020: Vladivostok is suspended; the plan to close it and suspend Yekaterinburg is held,
-    // then withdrawn, so Yekaterinburg keeps working until the ban.
+    // 2020: Vladivostok is suspended, its staff sent leave and its local staff stay employed;
+    // the plan to close it and suspend Yekaterinburg is held, then withdrawn, so Yekaterinburg
+    // keeps working until the ban.
     let before = at_date(&s, "2021-07-31");
     assert_eq!(
         status(&s, &before, "us-consulate-vladivostok"),
         Status::Suspended
     );
-    assert_eq!(local(&before, "us-consulate-vladivostok"), 0);
+    assert_eq!(local(&before, "us-consulate-vladivostok"), 16);
+    assert_eq!(headcount(&s, &before, "us-consulate-vladivostok"), 0);
+    // The ban lets go the 182 Blinken counted: 149 + 17 + 16.
+    let employed: u32 = before.state.missions.iter().map(|m| m.local).sum();
+    assert_eq!(employed, 182);
     assert_eq!(local(&before, "us-embassy-moscow"), 149);
     assert_eq!(local(&before, "us-consulate-yekaterinburg"), 17);
     let ban = before.state.cap(posts, Counts::Local).expect("the ban");

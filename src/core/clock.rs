@@ -93,7 +93,7 @@ impl State {
             while excess > 0 {
                 let Some(m) = world
                     .mission_ids()
-                    .filter(|&m| Self::covers(world, &scope, m) && self.mission(m).operating())
+                    .filter(|&m| Self::covers(world, &scope, m) && self.counts_at(m, counts))
                     .filter(|&m| self.mission(m).local > 0)
                     .max_by_key(|&m| (self.mission(m).local, std::cmp::Reverse(m)))
                 else {

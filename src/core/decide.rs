@@ -897,9 +897,10 @@ impl State {
             let (staff, members) = (ms.in_post, ms.members.clone());
             self.move_staff(at, (mission, dest), staff, &members, out);
         }
-        // A post that stops working employs no one locally any more.
+        // A closed post employs no one locally any more; a suspended one keeps its local staff
+        // (who may look after its premises) until the sender lets them go or it closes.
         let local = self.mission(mission).local;
-        if local > 0 {
+        if local > 0 && to == Lifecycle::Closed {
             self.emit(
                 at,
                 Fact::LocalDismissed {

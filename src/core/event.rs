@@ -760,7 +760,7 @@ kinds! {
         "the sender employs count more staff locally at an operating mission; never above a cap that counts locally employed staff (R13)";
     LocalStaffDismissed => "local-staff-dismissed", None, None, None, true, Sender,
         "mission, count",
-        "the sender lets count of the mission's locally employed staff go (R13)";
+        "the sender lets count of the mission's locally employed staff go, also at a suspended mission, which keeps them until then (R13)";
     Countermeasures => "countermeasures", None, None, None, false, Anyone,
         "measures = [...] (each a measure kind above, with its own effective date)",
         "several measures announced as one decision; codes are those of its measures";

@@ -33,6 +33,12 @@ impl State {
                     "{key}: vacant posts at a mission not operating"
                 );
             }
+            if !matches!(ms.lifecycle, Lifecycle::Operating | Lifecycle::Suspended) {
+                assert_eq!(
+                    ms.local, 0,
+                    "{key}: locally employed staff at a mission closed or not open"
+                );
+            }
             if matches!(ms.lifecycle, Lifecycle::Suspended | Lifecycle::Closed) {
                 assert_ne!(
                     ms.premises,

@@ -28,7 +28,11 @@ pub(crate) fn allowed_when_suspended(kind: Kind) -> bool {
     allowed_when_closed(kind)
         || matches!(
             kind,
-            Kind::MissionClosed | Kind::ConsentWithdrawn | Kind::StaffCapSet | Kind::CapLifted
+            Kind::MissionClosed
+                | Kind::ConsentWithdrawn
+                | Kind::StaffCapSet
+                | Kind::CapLifted
+                | Kind::LocalStaffDismissed
         )
 }
 

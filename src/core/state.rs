@@ -331,16 +331,25 @@ impl State {
         sent + local
     }
 
-    /// Staff under `scope` that a cap counting `counts` counts, over operating missions.
+    /// Staff under `scope` that a cap counting `counts` counts: over operating missions, and
+    /// for a cap counting locally employed staff, suspended ones too (they keep their local
+    /// staff; their staff sent have left).
     pub fn covered_headcount(&self, world: &World, scope: &CapScope, counts: Counts) -> u32 {
         match *scope {
             CapScope::Mission(id) => self.counted(world, id, counts),
             CapScope::Posts { .. } => world
                 .mission_ids()
-                .filter(|&m| Self::covers(world, scope, m) && self.mission(m).operating())
+                .filter(|&m| Self::covers(world, scope, m) && self.counts_at(m, counts))
                 .map(|m| self.counted(world, m, counts))
                 .sum(),
         }
+    }
+
+    /// True when a cap over several posts counting `counts` counts staff at mission `m`: an
+    /// operating one, or a suspended one's locally employed staff.
+    pub fn counts_at(&self, m: MissionId, counts: Counts) -> bool {
+        let l = self.mission(m).lifecycle;
+        l == Lifecycle::Operating || (l == Lifecycle::Suspended && counts.local())
     }
 
     /// The position of the cap on `scope` counting `counts` (caps are sorted by both, one each).

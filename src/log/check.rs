@@ -412,10 +412,13 @@ fn consistent(s: &State) -> Result<(), String> {
         if with_local.is_none_or(|t| t > limit) || ms.vacant > limit || ms.requested > limit {
             return Err(key("more staff than a log of this cast counts"));
         }
-        if !ms.operating()
-            && (total != Some(leaving_total(ms).unwrap_or(0)) || ms.vacant > 0 || ms.local > 0)
-        {
+        if !ms.operating() && (total != Some(leaving_total(ms).unwrap_or(0)) || ms.vacant > 0) {
             return Err(key("staff in post at a mission that is not operating"));
+        }
+        if ms.local > 0 && !matches!(ms.lifecycle, Lifecycle::Operating | Lifecycle::Suspended) {
+            return Err(key(
+                "locally employed staff at a mission closed or not open",
+            ));
         }
         if !ms.members.windows(2).all(|w| w[0] < w[1])
             || !ms
@@ -1004,6 +1007,11 @@ pub fn fits(state: &State, fact: &Fact) -> Result<(), String> {
                 || Some(*leaving) != leaving_total(ms)
             {
                 return fail("ends a mission from another state than it is in".into());
+            }
+            if *to == Lifecycle::Closed && ms.local > 0 {
+                return fail(
+                    "closes a mission whose locally employed staff were not let go first".into(),
+                );
             }
             if ms.reserved != Staff::default()
                 || !ms.reserved_members.is_empty()

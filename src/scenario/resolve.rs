@@ -443,12 +443,8 @@ impl Builder {
             let operating = lifecycles[i] == Lifecycle::Operating;
             let property =
                 self.world.missions.get(i).map(|d| d.kind) == Some(MissionKind::Property);
-            let any = staff.total() > 0
-                || !members.is_empty()
-                || m.vacant > 0
-                || m.requested > 0
-                || m.locally_employed > 0;
-            if property && any {
+            let any = staff.total() > 0 || !members.is_empty() || m.vacant > 0 || m.requested > 0;
+            if property && (any || m.locally_employed > 0) {
                 let msg = format!(
                     "mission `{}` is a property: it has no staff, vacant posts or requests of its own",
                     m.id.get_ref()
@@ -458,6 +454,15 @@ impl Builder {
             if !operating && any {
                 let msg = format!(
                     "mission `{}` is not operating, so it has no staff, vacant posts or requests",
+                    m.id.get_ref()
+                );
+                self.err("setup", at.clone(), msg);
+            }
+            if m.locally_employed > 0
+                && !matches!(lifecycles[i], Lifecycle::Operating | Lifecycle::Suspended)
+            {
+                let msg = format!(
+                    "mission `{}` is closed or not open, so it employs no one locally (a suspended mission may)",
                     m.id.get_ref()
                 );
                 self.err("setup", at.clone(), msg);

@@ -8,8 +8,9 @@
 //! When: the events are replayed. Then: the run stops at a rejection with its code, or the
 //! state (and the facts the engine decided) are as the rule says.
 
+use crate::given::{self, at_date};
 use demarche::core::{Body, Engine, Fact, Lifecycle, MissionId, State, Status};
-use demarche::run::{Run, Until, run};
+use demarche::run::Run;
 use demarche::scenario::{self, Scenario};
 
 const CAST: &str = r#"
@@ -102,31 +103,20 @@ city = "Centreville"
 "#;
 
 fn scenario(events: &str) -> Scenario {
-    let text = format!("{CAST}\n{events}");
-    scenario::parse("model.toml", &text).unwrap_or_else(|(_, p)| panic!("{p:#?}"))
+    given::scenario(CAST, events)
 }
 
 /// Replays every event; each must be accepted.
 #[track_caller]
 fn accepted(events: &str) -> (Scenario, Run) {
-    let s = scenario(events);
-    let r = run(&s, Until::End, false);
-    assert!(r.problems.is_empty(), "{:#?}", r.problems);
-    (s, r)
+    given::accepted(CAST, events)
 }
 
 /// Replays the events: every one is accepted but the last, which is rejected with `code`. The
 /// state is the one the events before it left.
 #[track_caller]
 fn rejected(events: &str, code: &str) -> (Scenario, Run) {
-    let s = scenario(events);
-    let r = run(&s, Until::End, false);
-    let last = s.meta.last().expect("an event").id.clone();
-    assert_eq!(r.problems.len(), 1, "{:#?}", r.problems);
-    assert_eq!(r.problems[0].code, code, "{:#?}", r.problems[0]);
-    assert_eq!(r.problems[0].event.as_deref(), Some(last.as_str()));
-    assert_eq!(r.accepted(), s.events.len() - 1);
-    (s, r)
+    (scenario(events), given::rejected(CAST, events, code))
 }
 
 fn id(s: &Scenario, key: &str) -> MissionId {
@@ -300,13 +290,6 @@ fn the_loader_refuses_staff_at_a_property() {
 }
 
 // ==== Notification decides when removals start (R6) ====
-
-/// The state after replaying every event, with the clock moved to `day`.
-fn at_date(s: &Scenario, day: &str) -> Run {
-    let r = run(s, Until::Date(scenario::parse_date(day).unwrap()), false);
-    assert!(r.problems.is_empty(), "{:#?}", r.problems);
-    r
-}
 
 const NOTIFIED_LATE: &str = r#"
 [[events]]

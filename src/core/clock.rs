@@ -107,7 +107,7 @@ impl State {
         // Staff in post: all of them, or those of the one category the cap counts.
         let sent = if counts.whole() { Counts::Sent } else { counts };
         let only = counts.only();
-        while excess > 0 {
+        while excess > 0 && counts.sent() {
             let m = world
                 .mission_ids()
                 .filter(|&m| Self::covers(world, &scope, m) && self.mission(m).operating())

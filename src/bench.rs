@@ -331,7 +331,10 @@ pub fn jsonl(s: &Scenario) -> Vec<u8> {
 pub struct Mission {
     pub staff: i64,
     pub leaving: i64,
+    /// A cap on staff sent, and one on locally employed staff (the baselines keep one of each).
     pub cap: Option<i64>,
+    pub local_cap: Option<i64>,
+    pub local: i64,
     pub status: String,
 }
 
@@ -392,6 +395,7 @@ pub mod typed {
         pub proposal: Option<String>,
         pub of: Option<String>,
         pub how: Option<String>,
+        pub counts: Option<String>,
     }
 
     /// A measure of a `countermeasures` decision.
@@ -412,6 +416,7 @@ pub mod typed {
         pub host: Option<String>,
         pub with: Option<String>,
         pub via: Option<String>,
+        pub counts: Option<String>,
     }
 
     /// Staff in post by category, as a staff report gives them.
@@ -434,6 +439,7 @@ pub mod typed {
         mission: Option<&'a String>,
         count: i64,
         limit: Option<i64>,
+        counts: Option<&'a str>,
         with: Option<&'a str>,
         in_post: Option<&'a InPost>,
     }
@@ -469,8 +475,12 @@ pub mod typed {
                 m.staff = (m.staff - n).max(0);
                 m.leaving = (m.leaving - n).max(0);
             }
+            "staff-cap-set" if v.counts == Some("locally-employed") => m.local_cap = v.limit,
+            "cap-lifted" if v.counts == Some("locally-employed") => m.local_cap = None,
             "staff-cap-set" => m.cap = v.limit,
             "cap-lifted" => m.cap = None,
+            "local-staff-hired" => m.local += v.count,
+            "local-staff-dismissed" => m.local = (m.local - v.count).max(0),
             "mission-suspended" => m.status = "suspended".into(),
             "mission-closed" | "consent-withdrawn" => m.status = "closed".into(),
             "mission-opened" | "mission-reopened" => m.status = "active".into(),
@@ -499,6 +509,7 @@ pub mod typed {
                         mission: m.mission.as_ref(),
                         count: count(m.count, &m.persons),
                         limit: m.limit,
+                        counts: m.counts.as_deref(),
                         with: m.with.as_deref(),
                         in_post: None,
                     };
@@ -511,6 +522,7 @@ pub mod typed {
                     mission: e.mission.as_ref(),
                     count: count(e.count, &e.persons),
                     limit: e.limit,
+                    counts: e.counts.as_deref(),
                     with: e.with.as_deref(),
                     in_post: e.in_post.as_ref(),
                 };
@@ -588,8 +600,18 @@ pub mod naive {
                 m.staff = (m.staff - n).max(0);
                 m.leaving = (m.leaving - n).max(0);
             }
-            "staff-cap-set" => m.cap = e.get("limit").and_then(Value::as_i64),
-            "cap-lifted" => m.cap = None,
+            "staff-cap-set" | "cap-lifted" => {
+                let cap = (kind == "staff-cap-set")
+                    .then(|| e.get("limit").and_then(Value::as_i64))
+                    .flatten();
+                if e.get("counts").and_then(Value::as_str) == Some("locally-employed") {
+                    m.local_cap = cap;
+                } else {
+                    m.cap = cap;
+                }
+            }
+            "local-staff-hired" => m.local += count(e),
+            "local-staff-dismissed" => m.local = (m.local - count(e)).max(0),
             "mission-suspended" => m.status = "suspended".into(),
             "mission-closed" | "consent-withdrawn" => m.status = "closed".into(),
             "mission-opened" | "mission-reopened" => m.status = "active".into(),
@@ -686,6 +708,8 @@ mod tests {
         assert!(typed.missions.len() > 100);
         assert!(typed.missions.values().any(|m| m.staff > 0));
         assert!(typed.missions.values().any(|m| m.cap.is_some()));
+        assert!(typed.missions.values().any(|m| m.local > 0));
+        assert!(typed.missions.values().any(|m| m.local_cap.is_some()));
         assert!(typed.missions.values().any(|m| m.status != "active"));
         assert_eq!(typed, naive::fold(&lines));
     }

@@ -207,6 +207,9 @@ impl Follow {
 pub struct EventIds {
     path: PathBuf,
     seen: RefCell<HashMap<u64, String>>,
+    /// The log as last opened (frame headers only), opened again only for an event it does
+    /// not hold yet (one appended since).
+    log: RefCell<Option<super::Log>>,
 }
 
 /// How many recent ids `EventIds` keeps before it starts over.
@@ -217,6 +220,7 @@ impl EventIds {
         EventIds {
             path: path.to_path_buf(),
             seen: RefCell::new(HashMap::new()),
+            log: RefCell::new(None),
         }
     }
 
@@ -248,7 +252,14 @@ impl EventIds {
         if let Some(id) = self.seen.borrow().get(&at) {
             return id.clone();
         }
-        let read = super::Log::open(&self.path).and_then(|log| log.sparse_scenario(at + 1, &[at]));
+        let mut log = self.log.borrow_mut();
+        if log.as_ref().is_none_or(|l| at >= l.count) {
+            *log = super::Log::open(&self.path).ok();
+        }
+        let read = match log.as_ref() {
+            Some(l) => l.sparse_scenario(at + 1, &[at]),
+            None => return format!("#{}", at + 1),
+        };
         match read {
             Ok((s, _)) if !s.meta.is_empty() => {
                 let id = s.meta[0].id.clone();

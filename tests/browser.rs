@@ -469,7 +469,13 @@ pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
 async fn open(c: &Client, page: &Path) {
     let url = format!("file://{}", page.canonicalize().unwrap().display());
     c.goto(&url).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    drawn(c).await;
+}
+
+/// Waits for the report page's script to have drawn it (at most a minute), and checks that it
+/// raised no error.
+pub(crate) async fn drawn(c: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let ready = c
             .execute(

@@ -5,7 +5,7 @@
 //! Like tests/browser.rs, these need `chromium` and `chromedriver` on PATH.
 
 use crate::browser::{
-    BROWSER, attr, browser, card, click_axis_at, hover, screenshot, settled, texts,
+    BROWSER, attr, browser, card, click_axis_at, drawn, hover, screenshot, settled, texts,
 };
 use crate::serve::{FOUNDING, Server, runtime, sources, start};
 use demarche::serve::Options;
@@ -13,7 +13,6 @@ use demarche::{run, scenario};
 use fantoccini::{Client, Locator};
 use serde_json::json;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// Goes to a page of the server and, for a report, waits for its script to have drawn it.
 async fn visit(c: &Client, s: &Server, path: &str, report: bool) {
@@ -22,35 +21,6 @@ async fn visit(c: &Client, s: &Server, path: &str, report: bool) {
         return;
     }
     drawn(c).await;
-}
-
-async fn drawn(c: &Client) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let ready = c
-            .execute(
-                "return document.documentElement.getAttribute('data-ready')",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if ready == json!("true") {
-            break;
-        }
-        if Instant::now() > deadline {
-            let errors = c
-                .execute("return window.__errors || []", vec![])
-                .await
-                .unwrap();
-            panic!("the report did not finish drawing; script errors: {errors}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let errors = c
-        .execute("return window.__errors || []", vec![])
-        .await
-        .unwrap();
-    assert_eq!(errors, json!([]), "script errors");
 }
 
 #[test]
